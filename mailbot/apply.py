@@ -1,0 +1,260 @@
+"""Writing a screened, threaded mail into the database.
+
+Every function here runs inside the pipeline's transaction and queues the
+mails to send as outbox rows in that same transaction.
+"""
+
+from __future__ import annotations
+
+import email
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot import sla
+from mailbot.app import App
+from mailbot.db.models import AutoReplyLog, Event, MessageRow, Participant, Ticket
+from mailbot.numbering import next_number, subject_tag
+from mailbot.outbox import queue_mail
+from mailbot.parse import InboundMail
+from mailbot.screen import Screening
+
+log = logging.getLogger("mailbot.apply")
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+@dataclass
+class Inbound:
+    app: App
+    session: Session
+    mail: InboundMail
+    screening: Screening
+    source: str | None
+    now: datetime
+
+    @property
+    def settings(self):
+        return self.app.settings
+
+
+def _message_kind(s: Screening) -> str:
+    return s.role if s.kind == "normal" else s.kind
+
+
+def record_message(ctx: Inbound, ticket: Ticket | None, kind: str | None = None) -> MessageRow:
+    mail = ctx.mail
+    row = MessageRow(
+        ticket=ticket, direction="in", message_id=mail.message_id, kind=kind or _message_kind(ctx.screening),
+        source=ctx.source, from_addr=mail.from_addr, to_addrs=list(mail.to), cc_addrs=list(mail.cc),
+        subject=mail.subject, in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else None,
+        body_text=mail.text, raw=mail.raw, at=ctx.now,
+    )
+    ctx.session.add(row)
+    return row
+
+
+def event(ctx: Inbound, ticket: Ticket | None, what: str, actor: str = "mailbot", **data) -> None:
+    ctx.session.add(Event(ticket=ticket, at=ctx.now, kind=what, actor=actor, data=data))
+
+
+def record_unticketed(ctx: Inbound, reason: str) -> None:
+    record_message(ctx, None)
+    event(ctx, None, "not_ticketed", actor=ctx.mail.from_addr, message_id=ctx.mail.message_id, reason=reason)
+
+
+def _add_participants(ctx: Inbound, ticket: Ticket, *, is_new: bool) -> None:
+    own = ctx.settings.mailbot.address
+    team = ctx.settings.team.members
+    existing = {p.address for p in ticket.participants} if not is_new else set()
+    wanted: list[tuple[str, str]] = []
+    if is_new:
+        wanted.append((ticket.requester, "requester"))
+    elif ctx.screening.role == "client":
+        wanted.append((ctx.mail.from_addr, "client"))
+    for addr in ctx.mail.recipients:
+        if addr != own and addr not in team:
+            wanted.append((addr, "watcher" if ctx.screening.role == "client" else "recipient"))
+    for addr, role in wanted:
+        if addr and addr not in existing:
+            existing.add(addr)
+            ctx.session.add(Participant(ticket=ticket, address=addr, role=role))
+
+
+def open_ticket(ctx: Inbound, linked: Ticket | None = None):
+    from mailbot.pipeline import Outcome
+
+    app, mail, screening = ctx.app, ctx.mail, ctx.screening
+    settings = ctx.settings
+    cls = app.rules.classify(mail) if app.rules is not None else None
+    if cls is not None and cls.ignore:
+        record_message(ctx, None)
+        event(ctx, None, "ignored", actor=mail.from_addr, message_id=mail.message_id, reason=cls.ignore,
+              rules=cls.to_json())
+        return Outcome("ignored", None, mail.message_id, f"rule: {cls.ignore}")
+    seq, number = next_number(ctx.session, settings)
+    severity = (cls.severity if cls and cls.severity else None) or settings.mailbot.default_severity
+    ticket = Ticket(
+        seq=seq, number=number, status="new", severity=severity,
+        category=(cls.category if cls and cls.category else settings.mailbot.default_category),
+        product=cls.product if cls else None,
+        out_of_scope=cls.out_of_scope if cls else None,
+        assignee=(cls.assignee or cls.group) if cls else None,
+        requester=mail.from_addr, requester_name=mail.from_name, subject=mail.subject,
+        created_at=ctx.now, updated_at=ctx.now, received_at=ctx.now,
+        escalation_level=1, linked_ticket_id=linked.id if linked else None,
+        classification=cls.to_json() if cls else None,
+    )
+    sla.set_deadlines(app, ticket)
+    ctx.session.add(ticket)
+    record_message(ctx, ticket)
+    _add_participants(ctx, ticket, is_new=True)
+    event(ctx, ticket, "created", actor=mail.from_addr, message_id=mail.message_id, source=ctx.source,
+          kind=screening.kind, role=screening.role, severity=ticket.severity, category=ticket.category,
+          product=ticket.product, attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None)
+    if cls is not None and cls.hits:
+        event(ctx, ticket, "classified", rules=cls.to_json())
+    if linked is not None:
+        event(ctx, ticket, "linked", linked_to=linked.number,
+              reason="subject named another ticket, sender is not part of it")
+        event(ctx, linked, "linked_from", ticket=number, sender=mail.from_addr)
+    ack_reason = autoreply_refusal(ctx, cls)
+    if ack_reason is None:
+        queue_acknowledgement(ctx, ticket)
+    else:
+        event(ctx, ticket, "ack_suppressed", reason=ack_reason)
+    queue_notice(ctx, ticket, cls)
+    detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {ack_reason}" if ack_reason else "")
+    return Outcome("created", number, mail.message_id, detail)
+
+
+def autoreply_refusal(ctx: Inbound, cls) -> str | None:
+    """Why no automatic reply may go to this sender, or None when one may."""
+    s = ctx.screening
+    if s.kind != "normal":
+        return f"{s.kind} mail: " + "; ".join(s.reasons)
+    if cls is not None and cls.no_autoreply:
+        return "rule: no automatic reply"
+    if s.role != "client":
+        return f"sender is {s.role}"
+    limit = ctx.settings.mailbot.autoreply_limit
+    since = ctx.now - ctx.settings.mailbot.autoreply_window
+    sent = ctx.session.scalar(
+        select(func.count()).select_from(AutoReplyLog)
+        .where(AutoReplyLog.address == ctx.mail.from_addr, AutoReplyLog.at > since)
+    )
+    if sent >= limit:
+        return f"rate limit: {sent} automatic replies to {ctx.mail.from_addr} since {since:%H:%M} UTC"
+    return None
+
+
+def _local(app: App, when: datetime | None) -> str:
+    return sla.local_text(app, when)
+
+
+def template_context(app: App, ticket: Ticket, **extra) -> dict:
+    settings = app.settings
+    ctx = {
+        "ticket": ticket,
+        "tag": subject_tag(settings, ticket.number),
+        "company": settings.mailbot.company,
+        "support_address": settings.mailbot.address,
+        "received_local": _local(app, ticket.received_at),
+        "attention_due_local": _local(app, ticket.attention_due),
+        "business_hours": sla.business_hours_text(settings),
+        "targets": sla.target_texts(settings),
+        "out_of_scope": ticket.out_of_scope,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def queue_acknowledgement(ctx: Inbound, ticket: Ticket) -> None:
+    rendered = ctx.app.templates.render("acknowledgement.txt", **template_context(ctx.app, ticket))
+    queue_mail(
+        ctx.session, ctx.settings, kind="ack", ticket=ticket, to=[ticket.requester],
+        subject=rendered.subject, body=rendered.body, in_reply_to=ctx.mail.message_id,
+        references=list(ctx.mail.references), auto=True, now=ctx.now,
+    )
+    ctx.session.add(AutoReplyLog(address=ticket.requester, at=ctx.now))
+
+
+def queue_notice(ctx: Inbound, ticket: Ticket, cls) -> None:
+    notify = ctx.settings.team.notify_addresses
+    if not notify:
+        return
+    hits = [h.rule for h in cls.hits] if cls is not None else []
+    rendered = ctx.app.templates.render(
+        "new_ticket_notice.txt", **template_context(ctx.app, ticket, body=ctx.mail.text, rule_hits=hits)
+    )
+    queue_mail(ctx.session, ctx.settings, kind="notice", ticket=ticket, to=notify, subject=rendered.subject,
+               body=rendered.body, in_reply_to=ctx.mail.message_id, now=ctx.now)
+
+
+def append(ctx: Inbound, ticket: Ticket, how: str | None):
+    from mailbot.pipeline import Outcome
+
+    mail, screening = ctx.mail, ctx.screening
+    record_message(ctx, ticket)
+    _add_participants(ctx, ticket, is_new=False)
+    ticket.updated_at = ctx.now
+    event(ctx, ticket, "message", actor=mail.from_addr, message_id=mail.message_id, role=screening.role,
+          kind=screening.kind, threaded_by=how)
+    return Outcome("appended", ticket.number, mail.message_id, f"{screening.role} by {how}")
+
+
+def record_bounce(ctx: Inbound):
+    """A delivery report: attach it to the ticket whose mail bounced, and mark that mail failed."""
+    from mailbot.pipeline import Outcome
+
+    original = _bounced_message_ids(ctx.mail.raw)
+    row = None
+    if original:
+        row = ctx.session.scalar(
+            select(MessageRow).where(MessageRow.direction == "out", MessageRow.message_id.in_(original))
+        )
+    if row is None:
+        record_message(ctx, None, kind="bounce")
+        event(ctx, None, "bounce_unmatched", message_id=ctx.mail.message_id, original=original)
+        return Outcome("bounce", None, ctx.mail.message_id, "no matching outbound mail")
+    ticket = row.ticket
+    row.status = "failed"
+    record_message(ctx, ticket, kind="bounce")
+    event(ctx, ticket, "bounced", message_id=row.message_id, to=row.to_addrs,
+          report=ctx.mail.message_id, diagnostic=_diagnostic(ctx.mail.raw))
+    return Outcome("bounce", ticket.number if ticket else None, ctx.mail.message_id, f"bounced {row.message_id}")
+
+
+def _bounced_message_ids(raw: bytes) -> list[str]:
+    msg = email.message_from_bytes(raw)
+    ids = []
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/rfc822-headers", "text/rfc822-headers"):
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload:
+                mid = payload[0].get("Message-ID")
+            else:
+                text = part.get_payload(decode=True) or b""
+                inner = email.message_from_bytes(text if isinstance(text, bytes) else text.encode())
+                mid = inner.get("Message-ID")
+            if mid:
+                ids += _MSGID.findall(str(mid))
+    return ids
+
+
+def _diagnostic(raw: bytes) -> str | None:
+    msg = email.message_from_bytes(raw)
+    for part in msg.walk():
+        if part.get_content_type() == "message/delivery-status":
+            for block in part.get_payload() if isinstance(part.get_payload(), list) else []:
+                code = block.get("Diagnostic-Code") or block.get("Status")
+                if code:
+                    return str(code)[:500]
+    return None
+
+

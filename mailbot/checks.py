@@ -1,0 +1,70 @@
+"""``mailbot check``: everything ops can get wrong, reported with file and line."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+from mailbot.config import Settings
+from mailbot.errors import OpsInputError
+from mailbot.templates import Templates
+
+
+def sample_contexts(settings: Settings) -> dict[str, dict]:
+    """A realistic context per template, so a check renders every branch we can."""
+    from mailbot import sla
+    from mailbot.numbering import subject_tag
+
+    now = datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc)
+    ticket = SimpleNamespace(
+        number=settings.mailbot.number_format.format(seq=123), seq=123, status="new", severity="critica",
+        category="Computadora lenta", product="withsecure", out_of_scope=None, assignee=None,
+        requester="cliente@example.com", requester_name="Cliente de Prueba", subject="Servidor caído",
+        created_at=now, updated_at=now, received_at=now, acknowledged_at=None, ack_due=now,
+        attention_due=now + timedelta(hours=2), first_response_at=None, escalation_level=1,
+    )
+
+    class _App:
+        pass
+
+    app = _App()
+    app.settings = settings
+    base = {
+        "ticket": ticket, "tag": subject_tag(settings, ticket.number), "company": settings.mailbot.company,
+        "support_address": settings.mailbot.address, "received_local": sla.local_text(app, now),
+        "attention_due_local": sla.local_text(app, ticket.attention_due),
+        "business_hours": sla.business_hours_text(settings), "targets": sla.target_texts(settings),
+        "out_of_scope": "Desarrollo de código (ejemplo).",
+    }
+    return {
+        "acknowledgement.txt": dict(base),
+        "new_ticket_notice.txt": dict(base, body="Texto del cliente", rule_hits=["regla-ejemplo"]),
+    }
+
+
+def check_all(settings: Settings) -> tuple[list, list]:
+    """Return (problems, warnings), each a list of (file, line, message)."""
+    problems, warnings = [], []
+    templates = Templates(settings.templates_dir)
+    problems += templates.check(sample_contexts(settings))
+    try:
+        from mailbot.app import load_rules
+
+        load_rules(settings)
+    except OpsInputError as exc:
+        problems += exc.problems
+    if settings.security.trust_unauthenticated:
+        warnings.append((str(settings.source or "<config>"), None,
+                         "security.trust_unauthenticated is on: #commands run for any mail "
+                         "that claims a team sender address"))
+    elif settings.team.members and not settings.security.authserv_id:
+        warnings.append((str(settings.source or "<config>"), None,
+                         "security.authserv_id is not set: no team mail can be trusted, #commands will not run"))
+    for section in (settings.imap, settings.smtp):
+        if section is not None and section.password_env:
+            import os
+
+            if section.password_env not in os.environ:
+                problems.append((str(settings.source or "<config>"), None,
+                                 f"environment variable {section.password_env} is not set"))
+    return problems, warnings

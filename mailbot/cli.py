@@ -1,0 +1,260 @@
+"""The ``mailbot`` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from mailbot.config import load_settings
+from mailbot.errors import OpsInputError, TemporaryFailure
+
+EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the mail and retries
+
+
+def _setup_logging(verbose: bool, json_logs: bool = False):
+    from mailbot.logs import configure
+
+    configure(logging.DEBUG if verbose else logging.INFO, json_logs=json_logs)
+
+
+class Ctx:
+    def __init__(self, config_path):
+        self.config_path = config_path
+        self._settings = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_path)
+            except OpsInputError as exc:
+                for line in exc.format_lines():
+                    click.echo(f"error: {line}", err=True)
+                sys.exit(2)
+        return self._settings
+
+    def app(self, **kw):
+        from mailbot.app import build_app
+
+        try:
+            return build_app(self.settings, **kw)
+        except OpsInputError as exc:
+            for line in exc.format_lines():
+                click.echo(f"error: {line}", err=True)
+            sys.exit(2)
+
+
+def _dump(data):
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Config file (default ./mailbot.toml, else built-in defaults).")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.option("--log-json", is_flag=True, help="One JSON object per log line.")
+@click.pass_context
+def cli(ctx, config_path, verbose, log_json):
+    """mailbot: email helpdesk daemon."""
+    _setup_logging(verbose, log_json)
+    ctx.obj = Ctx(config_path)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Take in what is waiting, send what is queued, and exit.")
+@click.pass_obj
+def run(obj: Ctx, once):
+    """Run the daemon."""
+    from mailbot.daemon import AlreadyRunning, Daemon
+    from mailbot.checks import check_all
+
+    problems, _warnings = check_all(obj.settings)
+    if problems:
+        for file, line, msg in problems:
+            click.echo(f"error: {file}{':' + str(line) if line else ''}: {msg}", err=True)
+        sys.exit(2)
+    try:
+        Daemon(obj.settings, app=obj.app()).run(once=once)
+    except AlreadyRunning as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+
+
+@cli.command()
+@click.argument("source", type=click.File("rb"))
+@click.pass_obj
+def ingest(obj: Ctx, source):
+    """Take one message from FILE (or - for standard input), as an MTA pipe."""
+    from mailbot.pipeline import Pipeline
+
+    raw = source.read()
+    try:
+        app = obj.app()
+        try:
+            outcome = Pipeline(app).process(raw, source="ingest")
+        finally:
+            app.close()
+    except TemporaryFailure as exc:
+        click.echo(f"temporary failure: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    except Exception as exc:
+        # Anything that kept the mail from being stored: let the MTA keep it.
+        click.echo(f"temporary failure: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    click.echo(f"{outcome.action} {outcome.ticket or '-'} {outcome.message_id or ''}".rstrip())
+
+
+@cli.command()
+@click.pass_obj
+def check(obj: Ctx):
+    """Validate config, templates and rules; exit non-zero on any error."""
+    from mailbot.checks import check_all
+
+    problems, warnings = check_all(obj.settings)
+    for file, line, msg in warnings:
+        click.echo(f"warning: {file}{':' + str(line) if line else ''}: {msg}", err=True)
+    for file, line, msg in problems:
+        click.echo(f"error: {file}{':' + str(line) if line else ''}: {msg}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("ok")
+
+
+@cli.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Ctx):
+    """Create or upgrade the schema to the newest migration."""
+    from mailbot.db.engine import make_engine, upgrade
+
+    engine = make_engine(obj.settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    click.echo("database is up to date")
+
+
+@cli.group()
+def tickets():
+    """Look at and act on tickets."""
+
+
+@tickets.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", default=None)
+@click.pass_obj
+def tickets_list(obj: Ctx, as_json, status):
+    from mailbot.tickets import list_tickets
+
+    app = obj.app()
+    with app.sessions() as s:
+        rows = list_tickets(s, status=status)
+    app.close()
+    if as_json:
+        _dump(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['number']:<14} {r['status']:<14} {r['severity']:<7} {r['requester']:<32} {r['subject'][:60]}")
+
+
+@tickets.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def tickets_show(obj: Ctx, number, as_json):
+    from mailbot.tickets import show_ticket
+
+    app = obj.app()
+    with app.sessions() as s:
+        data = show_ticket(s, number)
+    app.close()
+    if data is None:
+        click.echo(f"error: no ticket {number}", err=True)
+        sys.exit(1)
+    if as_json:
+        _dump(data)
+        return
+    for key in ("number", "status", "severity", "category", "product", "requester", "subject", "created_at",
+                "escalation_level", "message_count"):
+        click.echo(f"{key:>18}: {data[key]}")
+    click.echo(f"{'attention_due':>18}: {data['sla']['attention_due']}")
+    for m in data["messages"]:
+        click.echo(f"  {m['at']} {m['direction']:<3} {m['kind']:<9} {m['from']} {m['subject'][:50]}")
+
+
+@cli.group()
+def quarantine():
+    """Mail that could not be taken in."""
+
+
+@quarantine.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--all", "show_all", is_flag=True, help="Include mail already retried successfully.")
+@click.pass_obj
+def quarantine_list(obj: Ctx, as_json, show_all):
+    from mailbot.quarantine import list_held
+
+    app = obj.app()
+    rows = list_held(app, include_done=show_all)
+    app.close()
+    if as_json:
+        _dump(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']:>5} {r['at']} {r['status']:<8} {r['message_id'] or '-'} {r['reason'][:80]}")
+
+
+@quarantine.command("show")
+@click.argument("qid", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--raw", is_flag=True, help="Print the raw message.")
+@click.pass_obj
+def quarantine_show(obj: Ctx, qid, as_json, raw):
+    from mailbot.quarantine import get_held
+
+    app = obj.app()
+    row = get_held(app, qid)
+    app.close()
+    if row is None:
+        click.echo(f"error: no quarantined message {qid}", err=True)
+        sys.exit(1)
+    if raw:
+        sys.stdout.buffer.write(row.pop("raw_bytes"))
+        return
+    row.pop("raw_bytes")
+    if as_json:
+        _dump(row)
+    else:
+        for k, v in row.items():
+            click.echo(f"{k:>10}: {v}")
+
+
+@quarantine.command("retry")
+@click.argument("qids", type=int, nargs=-1)
+@click.option("--all", "retry_all", is_flag=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def quarantine_retry(obj: Ctx, qids, retry_all, as_json):
+    from mailbot.quarantine import retry
+
+    app = obj.app()
+    results = retry(app, list(qids), retry_all=retry_all)
+    app.close()
+    if as_json:
+        _dump(results)
+    else:
+        for r in results:
+            click.echo(f"{r['id']}: {r['action']} {r.get('ticket') or ''} {r.get('detail') or ''}".rstrip())
+    if any(r["action"] == "quarantined" for r in results):
+        sys.exit(1)
+
+
+def main():
+    cli(prog_name="mailbot")

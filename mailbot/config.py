@@ -1,0 +1,382 @@
+"""Typed settings, loaded from TOML and validated once.
+
+Unknown keys are errors; every error names the file, the line and the key.
+Secrets are ``SecretStr`` so they never appear in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from mailbot import tomlpos
+from mailbot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = Path("mailbot.toml")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value) -> timedelta:
+    """Turn "90s", "30m", "2h", "1d" (or a number of seconds) into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+    raise ValueError(f'not a duration: {value!r} (write e.g. "90s", "30m", "2h", "1d")')
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+_ADDR = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def _address(value):
+    if not isinstance(value, str) or not _ADDR.match(value.strip()):
+        raise ValueError(f"not an email address: {value!r}")
+    return value.strip().lower()
+
+
+Address = Annotated[str, BeforeValidator(_address)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Secret(_Section):
+    password: SecretStr | None = None
+    password_env: str | None = None
+
+    def secret(self) -> str | None:
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise ConfigError([(None, None, f"environment variable {self.password_env} is not set")])
+            return value
+        return self.password.get_secret_value() if self.password else None
+
+
+class MailbotSection(_Section):
+    address: Address = "soporte@imagenti.mx"
+    name: str = "Soporte IMAGEN TI"
+    company: str = "IMAGEN TI"
+    timezone: str = "America/Mexico_City"
+    number_format: str = "IMG-{seq:06d}"
+    subject_tag: str = "[IMAGEN TI #{number}]"
+    default_severity: Literal["critica", "grave", "leve"] = "leve"
+    default_category: str = "general"
+    data_dir: Path = Path("var")
+    templates_dir: Path | None = None
+    rules_dir: Path | None = None
+    max_message_size: int = 25 * 1024 * 1024
+    autoreply_limit: int = 5
+    autoreply_window: Duration = timedelta(hours=1)
+    public_domains: list[str] = Field(default_factory=lambda: list(PUBLIC_DOMAINS))
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(v)
+        except Exception:
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    @field_validator("number_format")
+    @classmethod
+    def _number_format(cls, v):
+        try:
+            sample = v.format(seq=1)
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("must contain {seq} (e.g. \"IMG-{seq:06d}\") and nothing else in braces") from None
+        if "1" not in sample:
+            raise ValueError("must contain {seq}")
+        return v
+
+    @field_validator("subject_tag")
+    @classmethod
+    def _subject_tag(cls, v):
+        try:
+            v.format(number="X")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("must contain {number} and nothing else in braces") from None
+        if "{number}" not in v:
+            raise ValueError("must contain {number}")
+        return v
+
+
+PUBLIC_DOMAINS = (
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.es", "outlook.com", "outlook.es",
+    "live.com", "live.com.mx", "msn.com", "yahoo.com", "yahoo.com.mx", "icloud.com", "me.com",
+    "aol.com", "prodigy.net.mx", "protonmail.com", "proton.me", "gmx.com", "zoho.com",
+)
+
+
+class DatabaseSection(_Section):
+    url: str = "sqlite:///var/mailbot.db"
+
+
+class ImapSection(_Secret):
+    host: str
+    port: int | None = None
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str
+    folder: str = "INBOX"
+    processed_folder: str | None = None
+    idle: bool = True
+    idle_renew: Duration = timedelta(minutes=25)
+    poll_interval: Duration = timedelta(seconds=60)
+    timeout: Duration = timedelta(seconds=60)
+    ca_file: Path | None = None
+    batch_size: int = 100
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+class SmtpSection(_Secret):
+    host: str
+    port: int | None = None
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    username: str | None = None
+    timeout: Duration = timedelta(seconds=30)
+    ca_file: Path | None = None
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"tls": 465, "starttls": 587, "none": 25}[self.security]
+
+
+class LmtpSection(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8024
+    protocol: Literal["lmtp", "smtp"] = "lmtp"
+
+
+class OutboxSection(_Section):
+    dir: Path | None = None
+    max_attempts: int = 12
+    retry_base: Duration = timedelta(seconds=30)
+    retry_max: Duration = timedelta(hours=1)
+    interval: Duration = timedelta(seconds=5)
+
+
+class TeamSection(_Section):
+    engineers: list[Address] = Field(default_factory=list)
+    manager: Address | None = None
+    notify: list[Address] | None = None
+
+    @property
+    def notify_addresses(self) -> list[str]:
+        return list(self.notify if self.notify is not None else self.engineers)
+
+    @property
+    def members(self) -> set[str]:
+        out = set(self.engineers)
+        if self.manager:
+            out.add(self.manager)
+        return out
+
+
+class SecuritySection(_Section):
+    authserv_id: str | None = None
+    trust_unauthenticated: bool = False
+
+
+class AttentionSection(_Section):
+    critica: Duration = timedelta(hours=2)
+    grave: Duration = timedelta(hours=4)
+    leve: Duration = timedelta(hours=24)
+    business_time: bool = True
+
+
+class SlaSection(_Section):
+    check_interval: Duration = timedelta(minutes=1)
+    acknowledge: Duration = timedelta(minutes=30)
+    manager_response: Duration = timedelta(minutes=30)
+    attention: AttentionSection = Field(default_factory=AttentionSection)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class CalendarSection(_Section):
+    always_open: bool = False
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
+    )
+    hours: tuple[str, str] = ("09:00", "18:00")
+    country: str = "MX"
+    extra_closed: list[date] = Field(default_factory=list)
+    extra_open: list[date] = Field(default_factory=list)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v):
+        for h in v:
+            if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", h):
+                raise ValueError(f"not a time of day HH:MM: {h!r}")
+        if v[0] >= v[1]:
+            raise ValueError("the opening hour must come before the closing hour")
+        return v
+
+
+class VendorSection(_Section):
+    address: Address
+    name: str | None = None
+    language: Literal["en", "es"] = "en"
+    response: Duration = timedelta(hours=24)
+    business_time: bool = False
+    template: str = "vendor_case"
+    products: list[str] = Field(default_factory=list)
+
+
+# Level 3 of the terms ("Soporte Fabricantes"); a config that has a [vendors]
+# table replaces this list as a whole.
+DEFAULT_VENDORS = {
+    "withsecure": VendorSection(address="support@withsecure.com", name="WithSecure",
+                                products=["withsecure", "f-secure"]),
+    "safetica": VendorSection(address="support@esetla.com", name="Safetica (ESET Latinoamérica)",
+                              language="es", products=["safetica"]),
+    "sonicwall": VendorSection(address="Support@sonicwall.com", name="SonicWall",
+                               products=["sonicwall"]),
+}
+
+
+class Settings(_Section):
+    mailbot: MailbotSection = Field(default_factory=MailbotSection)
+    database: DatabaseSection = Field(default_factory=DatabaseSection)
+    imap: ImapSection | None = None
+    smtp: SmtpSection | None = None
+    lmtp: LmtpSection = Field(default_factory=LmtpSection)
+    outbox: OutboxSection = Field(default_factory=OutboxSection)
+    team: TeamSection = Field(default_factory=TeamSection)
+    security: SecuritySection = Field(default_factory=SecuritySection)
+    sla: SlaSection = Field(default_factory=SlaSection)
+    calendar: CalendarSection = Field(default_factory=CalendarSection)
+    vendors: dict[str, VendorSection] = Field(default_factory=lambda: dict(DEFAULT_VENDORS))
+
+    # Where the settings came from; relative paths are resolved against it.
+    source: Path | None = Field(default=None, exclude=True)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _vendor_names(self):
+        for name in self.vendors:
+            if not re.match(r"^[a-z][a-z0-9_-]*$", name):
+                raise ValueError(f"vendor name {name!r}: use lowercase letters, digits, - and _")
+        return self
+
+    # Paths, resolved against the config file's folder.
+    def path(self, p: Path) -> Path:
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path(self.mailbot.data_dir)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.path(self.outbox.dir) if self.outbox.dir else self.data_dir / "outbox"
+
+    @property
+    def templates_dir(self) -> Path:
+        if self.mailbot.templates_dir:
+            return self.path(self.mailbot.templates_dir)
+        local = self.base_dir / "templates"
+        return local if local.is_dir() else PROJECT_ROOT / "templates"
+
+    @property
+    def rules_dir(self) -> Path:
+        if self.mailbot.rules_dir:
+            return self.path(self.mailbot.rules_dir)
+        local = self.base_dir / "rules"
+        return local if local.is_dir() else PROJECT_ROOT / "rules"
+
+    @property
+    def database_url(self) -> str:
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+        return url
+
+    @property
+    def mail_domain(self) -> str:
+        return self.mailbot.address.split("@", 1)[1]
+
+
+def _format_loc(loc) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def settings_from_dict(data: dict, *, source: Path | None = None, text: str = "") -> Settings:
+    name = str(source) if source else "<config>"
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = tomlpos.locate(text, loc) if text else None
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            problems.append((name, line, f"{_format_loc(loc)}: {msg}"))
+        raise ConfigError(problems) from None
+    base = source.resolve().parent if source else Path(".").resolve()
+    return settings.model_copy(update={"source": source, "base_dir": base})
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Load ``path``; with None, ``./mailbot.toml`` if present, else built-in defaults."""
+    if path is None:
+        if not DEFAULT_CONFIG.exists():
+            return settings_from_dict({})
+        path = DEFAULT_CONFIG
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([(str(path), None, f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([(str(path), None, f"not UTF-8: {exc}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        raise ConfigError([(str(path), line, f"TOML syntax: {exc.args[0] if exc.args else exc}")]) from None
+    return settings_from_dict(data, source=path, text=text)
+
+
+def _line_from_message(msg: str) -> int | None:
+    m = re.search(r"line (\d+)", msg)
+    return int(m.group(1)) if m else None

@@ -1,0 +1,145 @@
+"""The daemon: intake doors, the outbox sender and (later) the scheduler in one loop.
+
+``run()`` / ``async_run()`` / ``close()``; signals arrive through the loop;
+``once=True`` takes in what is waiting, sends what is due and returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from mailbot.app import App, build_app
+from mailbot.config import Settings
+from mailbot.errors import MailbotError
+from mailbot.intake.imap import ImapSource
+from mailbot.intake.lmtp import start_listener
+from mailbot.outbox import OutboxSender
+from mailbot.pipeline import Pipeline
+
+log = logging.getLogger("mailbot.daemon")
+
+
+class AlreadyRunning(MailbotError):
+    pass
+
+
+class Daemon:
+    def __init__(self, settings: Settings, *, app: App | None = None, imap_client_factory=None,
+                 transport_factory=None):
+        self.settings = settings
+        self.app = app or build_app(settings)
+        self.pipeline = Pipeline(self.app)
+        self.stop_event = threading.Event()
+        self.imap = None
+        if settings.imap is not None:
+            self.imap = ImapSource(settings, self.pipeline, client_factory=imap_client_factory,
+                                   stop=self.stop_event)
+        self.sender = OutboxSender(settings, self.app.sessions, transport_factory=transport_factory)
+        self.outbox_wake = threading.Event()
+        self.pipeline.after_commit.append(lambda _outcome: self.outbox_wake.set())
+        self._lock_file = None
+        self._stopping: asyncio.Event | None = None
+
+    # -- single-process guard for SQLite ----------------------------------
+    def _take_sqlite_lock(self):
+        url = self.app.settings.database_url
+        if not url.startswith("sqlite:///"):
+            return
+        path = Path(url[len("sqlite:///"):] + ".lock")
+        fh = open(path, "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise AlreadyRunning(
+                f"another mailbot process is running on {url[len('sqlite:///'):]}; SQLite serves one "
+                "process — stop it, or use PostgreSQL ([database] url) for several"
+            ) from None
+        self._lock_file = fh
+
+    def run(self, once: bool = False) -> None:
+        asyncio.run(self.async_run(once=once))
+
+    async def async_run(self, once: bool = False) -> None:
+        self._take_sqlite_lock()
+        try:
+            if once:
+                await self._run_once()
+            else:
+                await self._run_forever()
+        finally:
+            self.close()
+
+    async def _run_once(self):
+        if self.imap is not None:
+            await asyncio.to_thread(self.imap.run_once)
+        await asyncio.to_thread(self.send_all_due)
+
+    def send_all_due(self):
+        """Send until nothing is due now (a retry scheduled later is left for later)."""
+        while True:
+            report = self.sender.send_due()
+            if report.sent + report.retried + report.failed == 0:
+                return
+
+    async def _run_forever(self):
+        loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        tasks = []
+        server = None
+        if self.settings.lmtp.enabled:
+            lm = self.settings.lmtp
+            server = await start_listener(self.pipeline, lm.host, lm.port, lm.protocol)
+        if self.imap is not None:
+            tasks.append(asyncio.create_task(asyncio.to_thread(self.imap.run_forever), name="imap"))
+        tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+        log.info("mailbot running (database %s)", self.settings.database_url.split("@")[-1])
+        await self._stopping.wait()
+        log.info("stopping")
+        self.stop_event.set()
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+        for t in tasks:
+            if t.get_name() == "outbox":
+                t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # Whatever was queued by the last messages goes out before exit.
+        await asyncio.to_thread(self.send_all_due)
+        log.info("stopped")
+
+    def request_stop(self):
+        self.stop_event.set()
+        self.outbox_wake.set()
+        if self._stopping is not None:
+            self._stopping.set()
+
+    def reload(self):
+        log.info("SIGHUP: reload is handled by the rules/templates reloader")
+
+    async def _outbox_loop(self):
+        interval = self.settings.outbox.interval.total_seconds()
+        while True:
+            try:
+                await asyncio.to_thread(self.send_all_due)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox sender failed; retrying at the next tick")
+            woke = await asyncio.to_thread(self.outbox_wake.wait, interval)
+            if woke:
+                self.outbox_wake.clear()
+
+    def close(self):
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+        self.app.close()

@@ -1,0 +1,198 @@
+"""The tables. Times are stored as UTC (naive on SQLite, aware on PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Always hands back aware UTC datetimes, whatever the backend stores."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must be aware")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+class Counter(Base):
+    """Named counters; ticket numbers come from ``UPDATE … RETURNING`` on a row here."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(32), default="new")
+    severity: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(128))
+    product: Mapped[str | None] = mapped_column(String(64))
+    out_of_scope: Mapped[str | None] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    requester: Mapped[str] = mapped_column(String(320))
+    requester_name: Mapped[str] = mapped_column(String(255), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    ack_due: Mapped[datetime | None]
+    attention_due: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(Integer, default=1)
+    linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    classification: Mapped[dict | None] = mapped_column(JSON)
+
+    messages: Mapped[list[MessageRow]] = relationship(back_populates="ticket", order_by="MessageRow.id")
+    events: Mapped[list[Event]] = relationship(back_populates="ticket", order_by="Event.id")
+    participants: Mapped[list[Participant]] = relationship(back_populates="ticket")
+
+
+class MessageRow(Base):
+    """Every mail in or out. Inbound rows keep the raw bytes."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("direction", "message_id", name="uq_messages_direction_message_id"),
+        Index("ix_messages_message_id", "message_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
+    message_id: Mapped[str] = mapped_column(String(998))
+    kind: Mapped[str] = mapped_column(String(32))  # client, engineer, auto, bounce, ack, notice, ...
+    source: Mapped[str | None] = mapped_column(String(512))
+    from_addr: Mapped[str] = mapped_column(String(320), default="")
+    to_addrs: Mapped[list] = mapped_column(JSON, default=list)
+    cc_addrs: Mapped[list] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    in_reply_to: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    at: Mapped[datetime]
+    status: Mapped[str | None] = mapped_column(String(16))  # outbound: queued/sent/failed
+
+    ticket: Mapped[Ticket | None] = relationship(back_populates="messages")
+
+
+class Participant(Base):
+    """Addresses that take part in a ticket's thread (requester, recipients, watchers)."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("ticket_id", "address", name="uq_participants_ticket_address"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    address: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(32))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="participants")
+
+
+class Event(Base):
+    """The audit trail: everything that happened to a ticket."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(320), default="mailbot")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    ticket: Mapped[Ticket | None] = relationship(back_populates="events")
+
+
+class Outbox(Base):
+    """Mail waiting to be sent. Only the outbox sender reads this table."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_row_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    message_id: Mapped[str] = mapped_column(String(998))
+    mail_from: Mapped[str] = mapped_column(String(320))
+    rcpt_to: Mapped[list] = mapped_column(JSON)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class MailboxCursor(Base):
+    """How far a mailbox has been read: UIDs above ``last_uid`` are new."""
+
+    __tablename__ = "mailbox_cursors"
+    mailbox: Mapped[str] = mapped_column(String(512), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]
+
+
+class Quarantine(Base):
+    """Mail that could not be parsed or applied, kept raw with the reason."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(512))
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="held")  # held, applied
+
+
+class AutoReplyLog(Base):
+    """Automatic replies sent per address, for the per-sender rate limit."""
+
+    __tablename__ = "autoreply_log"
+    __table_args__ = (Index("ix_autoreply_addr_at", "address", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime]

@@ -1,0 +1,46 @@
+"""The exception tree of mailbot, in one place.
+
+Control-flow outcomes of the pipeline (ignored, duplicate, quarantined) are
+values, not exceptions; these are for things that went wrong.
+"""
+
+
+class MailbotError(Exception):
+    """Base class of every error mailbot raises on purpose."""
+
+
+class OpsInputError(MailbotError):
+    """Config, rules or templates written by ops are wrong.
+
+    ``problems`` is a list of ``(file, line, message)``; ``line`` may be None
+    when the position cannot be known.
+    """
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.format_lines()))
+
+    def format_lines(self):
+        for file, line, message in self.problems:
+            where = f"{file}:{line}" if line else str(file)
+            yield f"{where}: {message}"
+
+
+class ConfigError(OpsInputError):
+    """The config file cannot be used."""
+
+
+class TemplateError(OpsInputError):
+    """A template does not load or render."""
+
+
+class TemporaryFailure(MailbotError):
+    """Try again later: the database or a server is unavailable."""
+
+
+class SendError(MailbotError):
+    """An outbound mail could not be handed to the relay."""
+
+    def __init__(self, message, permanent=False):
+        super().__init__(message)
+        self.permanent = permanent

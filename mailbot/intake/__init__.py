@@ -1,0 +1,1 @@
+"""Doors into the pipeline. Each only moves bytes and calls ``Pipeline.process``."""

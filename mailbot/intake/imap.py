@@ -1,0 +1,219 @@
+"""IMAP intake: IDLE when the server has it, polling otherwise.
+
+imapclient is synchronous; this runs in a thread of its own and calls the
+pipeline directly. The database cursor (UIDVALIDITY, last UID) is the source
+of truth for what is new; the message is flagged ``\\Seen`` (or moved) only
+after the pipeline committed, so a crash in between costs a harmless
+duplicate check, never a lost mail.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+
+import imapclient
+from imapclient.exceptions import IMAPClientError
+
+from mailbot.config import Settings
+from mailbot.db.models import MailboxCursor
+from mailbot.errors import TemporaryFailure
+from mailbot.pipeline import Cursor, Pipeline
+
+log = logging.getLogger("mailbot.imap")
+
+NETWORK_ERRORS = (IMAPClientError, OSError, socket.timeout, ssl.SSLError, EOFError)
+
+
+@dataclass
+class ImapStats:
+    connected: bool = False
+    reconnects: int = 0
+    fetched: int = 0
+    last_error: str | None = None
+    idle: bool = False
+    last_poll: float | None = None
+    counts: dict = field(default_factory=dict)
+
+
+class ImapSource:
+    def __init__(self, settings: Settings, pipeline: Pipeline, *, client_factory=None,
+                 stop: threading.Event | None = None):
+        self.settings = settings
+        self.cfg = settings.imap
+        self.pipeline = pipeline
+        self.client_factory = client_factory or self._make_client
+        self.stop = stop or threading.Event()
+        self.stats = ImapStats()
+        self.mailbox_key = f"{self.cfg.username}@{self.cfg.host}:{self.cfg.effective_port}/{self.cfg.folder}"
+        self.wake = threading.Event()
+
+    # -- connection -------------------------------------------------------
+    def _ssl_context(self):
+        ctx = ssl.create_default_context(cafile=str(self.cfg.ca_file) if self.cfg.ca_file else None)
+        return ctx
+
+    def _make_client(self) -> imapclient.IMAPClient:
+        cfg = self.cfg
+        client = imapclient.IMAPClient(
+            cfg.host, port=cfg.effective_port, ssl=cfg.security == "tls",
+            ssl_context=self._ssl_context() if cfg.security == "tls" else None,
+            timeout=cfg.timeout.total_seconds(),
+        )
+        if cfg.security == "starttls":
+            # A failed STARTTLS raises: never continue in plaintext.
+            client.starttls(self._ssl_context())
+        return client
+
+    def connect(self):
+        client = self.client_factory()
+        try:
+            client.login(self.cfg.username, self.cfg.secret() or "")
+            info = client.select_folder(self.cfg.folder)
+        except BaseException:
+            _safe_logout(client)
+            raise
+        self.stats.connected = True
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        log.info("connected to %s, UIDVALIDITY %s, %s messages", self.mailbox_key, uidvalidity,
+                 info.get(b"EXISTS"))
+        return client, uidvalidity
+
+    # -- one pass over what is new --------------------------------------
+    def _cursor(self, uidvalidity: int) -> int:
+        with self.pipeline.app.sessions() as s:
+            row = s.get(MailboxCursor, self.mailbox_key)
+        if row is None:
+            return 0
+        if row.uidvalidity != uidvalidity:
+            # The folder was recreated: UIDs mean nothing any more. Read it all
+            # again; Message-IDs already stored are recognised as duplicates.
+            log.warning("%s: UIDVALIDITY changed %s -> %s, rescanning the folder",
+                        self.mailbox_key, row.uidvalidity, uidvalidity)
+            return 0
+        return row.last_uid
+
+    def drain(self, client, uidvalidity: int) -> int:
+        """Take in every message above the cursor. Returns how many were processed."""
+        done = 0
+        while not self.stop.is_set():
+            last = self._cursor(uidvalidity)
+            uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+            if not uids:
+                break
+            batch = uids[: self.cfg.batch_size]
+            for uid in batch:
+                if self.stop.is_set():
+                    break
+                fetched = client.fetch([uid], ["BODY.PEEK[]"])
+                data = fetched.get(uid, {}).get(b"BODY[]")
+                if data is None:  # expunged meanwhile
+                    continue
+                self.stats.fetched += 1
+                outcome = self.pipeline.process(bytes(data), cursor=Cursor(self.mailbox_key, uidvalidity, uid))
+                self.stats.counts[outcome.action] = self.stats.counts.get(outcome.action, 0) + 1
+                self._mark(client, uid)
+                done += 1
+            if len(uids) <= len(batch):
+                break
+        self.stats.last_poll = time.time()
+        return done
+
+    def _mark(self, client, uid: int) -> None:
+        if self.cfg.processed_folder:
+            if client.has_capability("MOVE"):
+                client.move([uid], self.cfg.processed_folder)
+            else:
+                client.copy([uid], self.cfg.processed_folder)
+                client.delete_messages([uid])
+                client.expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+        else:
+            client.add_flags([uid], [imapclient.SEEN])
+
+    # -- loops ------------------------------------------------------------
+    def run_once(self) -> int:
+        client, uidvalidity = self.connect()
+        try:
+            return self.drain(client, uidvalidity)
+        finally:
+            _safe_logout(client)
+            self.stats.connected = False
+
+    def run_forever(self) -> None:
+        backoff = 1.0
+        while not self.stop.is_set():
+            client = None
+            try:
+                client, uidvalidity = self.connect()
+                backoff = 1.0
+                self.drain(client, uidvalidity)
+                if self.cfg.idle and client.has_capability("IDLE"):
+                    self._idle_loop(client, uidvalidity)
+                else:
+                    self._poll_loop(client, uidvalidity)
+            except TemporaryFailure as exc:
+                self.stats.last_error = str(exc)
+                log.warning("%s: %s; retrying in %.0fs", self.mailbox_key, exc, backoff)
+            except NETWORK_ERRORS as exc:
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("%s: connection problem (%s: %s); reconnecting in %.0fs",
+                            self.mailbox_key, type(exc).__name__, exc, backoff)
+            except Exception:
+                self.stats.last_error = "unexpected error"
+                log.exception("%s: unexpected error; reconnecting in %.0fs", self.mailbox_key, backoff)
+            finally:
+                self.stats.connected = False
+                self.stats.idle = False
+                if client is not None:
+                    _safe_logout(client)
+            if self.stop.is_set():
+                break
+            self.stats.reconnects += 1
+            self.stop.wait(backoff)
+            backoff = min(backoff * 2, 60.0)
+
+    def _poll_loop(self, client, uidvalidity):
+        interval = self.cfg.poll_interval.total_seconds()
+        while not self.stop.is_set():
+            self.wake.wait(interval)
+            self.wake.clear()
+            if self.stop.is_set():
+                return
+            client.noop()
+            self.drain(client, uidvalidity)
+
+    def _idle_loop(self, client, uidvalidity):
+        renew = self.cfg.idle_renew.total_seconds()
+        while not self.stop.is_set():
+            client.idle()
+            self.stats.idle = True
+            started = time.monotonic()
+            responses = []
+            try:
+                # Short checks so a stop request is seen within a second; the
+                # IDLE itself is re-issued before the server's 30-minute limit.
+                while not self.stop.is_set() and time.monotonic() - started < renew:
+                    responses = client.idle_check(timeout=1)
+                    if responses or self.wake.is_set():
+                        break
+            finally:
+                self.stats.idle = False
+                client.idle_done()
+            self.wake.clear()
+            if self.stop.is_set():
+                return
+            self.drain(client, uidvalidity)
+
+
+def _safe_logout(client) -> None:
+    try:
+        client.logout()
+    except Exception:
+        try:
+            client.shutdown()
+        except Exception:
+            pass

@@ -1,0 +1,48 @@
+"""Held mail: list, show, and retry through the pipeline."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from mailbot.app import App
+from mailbot.db.models import Quarantine
+
+
+def _row(q: Quarantine) -> dict:
+    return {"id": q.id, "at": q.at.isoformat(), "status": q.status, "source": q.source,
+            "message_id": q.message_id, "reason": q.reason, "attempts": q.attempts, "size": len(q.raw)}
+
+
+def list_held(app: App, include_done: bool = False) -> list[dict]:
+    with app.sessions() as s:
+        q = select(Quarantine).order_by(Quarantine.id)
+        if not include_done:
+            q = q.where(Quarantine.status == "held")
+        return [_row(r) for r in s.scalars(q)]
+
+
+def get_held(app: App, qid: int) -> dict | None:
+    with app.sessions() as s:
+        r = s.get(Quarantine, qid)
+        if r is None:
+            return None
+        out = _row(r)
+        out["raw_bytes"] = r.raw
+        return out
+
+
+def retry(app: App, ids: list[int], retry_all: bool = False) -> list[dict]:
+    """Run held mail through the pipeline again; success marks the row applied."""
+    from mailbot.pipeline import Pipeline
+
+    pipeline = Pipeline(app)
+    with app.sessions() as s:
+        q = select(Quarantine).where(Quarantine.status == "held")
+        if not retry_all:
+            q = q.where(Quarantine.id.in_(ids))
+        rows = [(r.id, r.raw, r.source) for r in s.scalars(q.order_by(Quarantine.id))]
+    results = []
+    for qid, raw, source in rows:
+        outcome = pipeline.process(raw, source=f"quarantine:{qid}", quarantine_id=qid)
+        results.append({"id": qid, "action": outcome.action, "ticket": outcome.ticket, "detail": outcome.detail})
+    return results

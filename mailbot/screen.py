@@ -1,0 +1,138 @@
+"""Decide what kind of mail this is before anything else looks at it.
+
+Pure: no I/O. Loop protection follows RFC 3834 and the headers real
+responders send; sender trust follows our own ``Authentication-Results``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from mailbot.config import Settings
+from mailbot.parse import InboundMail
+
+_NOREPLY_LOCAL = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|noreply-.*|bounces?(\+.*)?|.*-bounces(\+.*)?|"
+    r"notifications?|daemon|auto-?reply|autoresponder)$"
+)
+_AUTO_SUBJECT = re.compile(
+    r"^(auto(matic)?\s*reply|respuesta\s+autom[aá]tica|out of (the )?office|fuera de la oficina|"
+    r"ausencia|undeliverable|undelivered mail|delivery status notification|mail delivery failed|"
+    r"no se puede entregar|returned mail)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Screening:
+    # "normal"; "autoreply" (out-of-office and other responders: never a new
+    # ticket); "auto" (machine-generated: a ticket, never an acknowledgement);
+    # "bulk" (lists, newsletters: likewise); "bounce"; "self" (our own mail).
+    kind: str
+    role: str  # "client", "engineer", "manager", "vendor"
+    trusted: bool  # sender authenticated (or trust relaxed) — gates #commands
+    vendor: str | None = None
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def automatic(self) -> bool:
+        return self.kind != "normal"
+
+    @property
+    def team(self) -> bool:
+        return self.role in ("engineer", "manager")
+
+
+def screen(mail: InboundMail, settings: Settings) -> Screening:
+    reasons = []
+    kind = "normal"
+    own = settings.mailbot.address
+    sender = mail.from_addr
+    local = sender.partition("@")[0]
+    ctype = mail.content_type
+    if ctype == "multipart/report" and mail.report_type in ("delivery-status", None):
+        kind = "bounce"
+        reasons.append("multipart/report delivery-status")
+    elif sender == own:
+        kind = "self"
+        reasons.append("sent from our own address")
+    else:
+        auto = (mail.header("Auto-Submitted") or "no").strip().lower()
+        if not auto.startswith("no"):
+            kind = "autoreply" if auto.startswith("auto-replied") else "auto"
+            reasons.append(f"Auto-Submitted: {auto}")
+        for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
+            v = mail.header(h)
+            if v is not None and v.strip().lower() not in ("", "no", "none"):
+                if h == "X-Auto-Response-Suppress":
+                    kind = kind if kind != "normal" else "auto"
+                else:
+                    kind = "autoreply"
+                reasons.append(f"{h}: {v}")
+        precedence = (mail.header("Precedence") or "").strip().lower()
+        if precedence in ("bulk", "junk", "list", "auto_reply"):
+            if kind != "autoreply":
+                kind = "autoreply" if precedence == "auto_reply" else "bulk"
+            reasons.append(f"Precedence: {precedence}")
+        for h in ("List-Id", "List-Unsubscribe"):
+            if mail.header(h) is not None and kind != "autoreply":
+                kind = "bulk"
+                reasons.append(f"{h} present")
+        if mail.return_path == "" or not sender:
+            kind = "auto" if kind == "normal" else kind
+            reasons.append("null sender")
+        elif _NOREPLY_LOCAL.match(local):
+            kind = "auto" if kind == "normal" else kind
+            reasons.append(f"automatic sender {sender}")
+        if kind in ("normal", "auto") and _AUTO_SUBJECT.match(mail.subject):
+            kind = "autoreply"
+            reasons.append("automatic-reply subject")
+        if local in ("mailer-daemon", "postmaster") and ctype.startswith("multipart/report"):
+            kind = "bounce"
+    role, vendor = _role(sender, settings)
+    trusted = role in ("engineer", "manager") and (
+        settings.security.trust_unauthenticated or authenticated(mail, settings)
+    )
+    return Screening(kind=kind, role=role, trusted=trusted, vendor=vendor, reasons=tuple(reasons))
+
+
+def _role(sender: str, settings: Settings) -> tuple[str, str | None]:
+    if settings.team.manager and sender == settings.team.manager:
+        return "manager", None
+    if sender in settings.team.engineers:
+        return "engineer", None
+    for name, vendor in settings.vendors.items():
+        if sender == vendor.address or sender.rpartition("@")[2] == vendor.address.rpartition("@")[2]:
+            return "vendor", name
+    return "client", None
+
+
+_AR_METHOD = re.compile(r"\b(dkim|spf|dmarc)\s*=\s*(\w+)([^;]*)", re.I)
+
+
+def authenticated(mail: InboundMail, settings: Settings) -> bool:
+    """True when our own MTA stamped a DKIM/SPF/DMARC pass aligned with the From domain.
+
+    Only the header whose authserv-id is ours counts: anything else in the
+    mail may have been written by the sender.
+    """
+    authserv = settings.security.authserv_id
+    if not authserv:
+        return False
+    domain = mail.sender_domain
+    for value in mail.header_all("Authentication-Results"):
+        serv, _, rest = value.partition(";")
+        if serv.strip().split()[0:1] != [authserv]:
+            continue
+        for method, result, props in _AR_METHOD.findall(rest):
+            if result.lower() != "pass":
+                continue
+            method = method.lower()
+            m = re.search(r"(header\.d|header\.from|smtp\.mailfrom|header\.i)\s*=\s*([^\s;]+)", props, re.I)
+            if not m:
+                continue
+            seen = m.group(2).lower().rpartition("@")[2]
+            if seen == domain or (method == "dkim" and domain.endswith("." + seen)):
+                return True
+    return False

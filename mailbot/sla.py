@@ -1,0 +1,66 @@
+"""Deadlines of a ticket, in business or calendar time as configured."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from mailbot.config import Settings
+
+_WEEKDAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+_MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+              "octubre", "noviembre", "diciembre")
+_DAY_NAMES = {"mon": "lunes", "tue": "martes", "wed": "miércoles", "thu": "jueves", "fri": "viernes",
+              "sat": "sábado", "sun": "domingo"}
+
+
+def attention_target(settings: Settings, severity: str) -> timedelta:
+    return getattr(settings.sla.attention, severity)
+
+
+def add_time(app, start: datetime, duration: timedelta, business: bool) -> datetime:
+    if business and not app.settings.calendar.always_open and app.calendar is not None:
+        return app.calendar.add(start, duration)
+    return start + duration
+
+
+def set_deadlines(app, ticket) -> None:
+    """(Re)compute the deadlines from the original reception, never the sender's Date."""
+    settings = app.settings
+    ticket.ack_due = ticket.received_at + settings.sla.acknowledge
+    ticket.attention_due = add_time(app, ticket.received_at, attention_target(settings, ticket.severity),
+                                    settings.sla.attention.business_time)
+
+
+def duration_text(td: timedelta) -> str:
+    seconds = int(td.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} horas" if seconds != 3600 else "1 hora"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} minutos"
+    return f"{seconds} segundos"
+
+
+def target_texts(settings: Settings) -> dict[str, str]:
+    att = settings.sla.attention
+    unit = " hábiles" if att.business_time and not settings.calendar.always_open else ""
+    return {s: duration_text(getattr(att, s)) + unit for s in ("critica", "grave", "leve")}
+
+
+def business_hours_text(settings: Settings) -> str:
+    cal = settings.calendar
+    if cal.always_open:
+        return "24 horas, todos los días"
+    days = [_DAY_NAMES[d] for d in cal.days]
+    span = f"{days[0]} a {days[-1]}" if len(days) > 2 else " y ".join(days)
+    return f"{span} de {cal.hours[0]} a {cal.hours[1]} (hora del centro de México)" \
+        if settings.mailbot.timezone == "America/Mexico_City" else \
+        f"{span} de {cal.hours[0]} a {cal.hours[1]} ({settings.mailbot.timezone})"
+
+
+def local_text(app, when: datetime | None) -> str:
+    if when is None:
+        return "-"
+    local = when.astimezone(ZoneInfo(app.settings.mailbot.timezone))
+    return (f"{_WEEKDAYS_ES[local.weekday()]} {local.day} de {_MONTHS_ES[local.month - 1]} de {local.year}, "
+            f"{local:%H:%M}")

@@ -1,0 +1,79 @@
+"""Mail templates edited by ops, rendered in Jinja2's sandbox.
+
+A template file is a mail: a ``Subject:`` line, a blank line, then the body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from mailbot.errors import TemplateError
+
+SEVERITY_LABELS = {"critica": "CRÍTICA", "grave": "GRAVE", "leve": "LEVE"}
+STATUS_LABELS = {
+    "new": "nuevo", "in_progress": "en progreso", "waiting_client": "esperando al cliente",
+    "resolved": "resuelto", "closed": "cerrado",
+}
+
+# Every template mailbot sends, with a context that exercises it for `check`.
+REQUIRED = ("acknowledgement.txt", "new_ticket_notice.txt")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+class Templates:
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.env = SandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(str(self.directory)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["severity"] = lambda s: SEVERITY_LABELS.get(s, str(s).upper())
+        self.env.filters["status"] = lambda s: STATUS_LABELS.get(s, s)
+
+    def render(self, name: str, **context) -> Rendered:
+        path = self.directory / name
+        try:
+            text = self.env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError([(str(path), exc.lineno, exc.message)]) from None
+        except jinja2.TemplateNotFound:
+            raise TemplateError([(str(path), None, "template not found")]) from None
+        except Exception as exc:
+            raise TemplateError([(str(path), _error_line(exc, name), f"{type(exc).__name__}: {exc}")]) from None
+        head, sep, body = text.partition("\n\n")
+        if not sep or not head.lower().startswith("subject:"):
+            raise TemplateError([(str(path), 1, "must start with a 'Subject:' line followed by a blank line")])
+        return Rendered(subject=" ".join(head[len("subject:"):].split()), body=body.lstrip("\n"))
+
+    def check(self, samples: dict[str, dict]) -> list[tuple[str, int | None, str]]:
+        problems = []
+        for name, context in samples.items():
+            try:
+                self.render(name, **context)
+            except TemplateError as exc:
+                problems.extend(exc.problems)
+        return problems
+
+
+def _error_line(exc: Exception, name: str) -> int | None:
+    # Jinja2 rewrites tracebacks so the template's own frame carries its line.
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
