@@ -58,7 +58,7 @@ def record_message(ctx: Inbound, ticket: Ticket | None, kind: str | None = None)
     return row
 
 
-def event(ctx: Inbound, ticket: Ticket | None, what: str, actor: str = "mailbot", **data) -> None:
+def event(ctx: Inbound, ticket: Ticket | None, what: str, /, actor: str = "mailbot", **data) -> None:
     ctx.session.add(Event(ticket=ticket, at=ctx.now, kind=what, actor=actor, data=data))
 
 

@@ -45,11 +45,11 @@ def find_number(settings: Settings, subject: str) -> int | None:
     must be the tag's own prefix (e.g. ``#``), so an order number such as
     "factura IMG-12" in free text does not thread.
     """
-    tag = settings.mailbot.subject_tag
-    lead = tag.partition("{number}")[0]
-    marker = lead[-1:] if lead else ""  # e.g. "#" of "[IMAGEN TI #{number}]"
+    lead = settings.mailbot.subject_tag.partition("{number}")[0].split()
+    # The tag's last word before the number: "#" of "[IMAGEN TI #{number}]".
+    marker = lead[-1].lower() if lead else ""
     pattern = _number_pattern(settings.mailbot.number_format)
     for m in pattern.finditer(subject):
-        if not marker or subject[: m.start()].rstrip().endswith(marker):
+        if not marker or subject[: m.start()].rstrip().lower().endswith(marker):
             return int(m.group(1))
     return None

@@ -9,6 +9,7 @@ the lease expires and the same mail, same Message-ID, goes again.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import os
 import smtplib
@@ -75,8 +76,9 @@ def queue_mail(
         msg["Auto-Submitted"] = "auto-generated"
     if ticket is not None:
         msg["X-Mailbot-Ticket"] = ticket.number
-    msg.set_content(body, charset="utf-8")
-    data = msg.as_bytes()
+    # Quoted-printable and CRLF: safe through any relay, 8BITMIME or not.
+    msg.set_content(body, charset="utf-8", cte="quoted-printable")
+    data = msg.as_bytes(policy=email.policy.SMTP)
     row = MessageRow(
         ticket=ticket, direction="out", message_id=message_id, kind=kind,
         from_addr=settings.mailbot.address, to_addrs=list(to), cc_addrs=list(cc),

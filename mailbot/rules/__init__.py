@@ -1,0 +1,27 @@
+"""The rules engine: rules are data (``rules/*.toml``), one small evaluator classifies mail.
+
+    ruleset = load_rules(settings.rules_dir, vendors=settings.vendors)
+    result = ruleset.classify(mail)      # Classification, with hits and why
+
+The evaluation semantics are documented in :mod:`mailbot.rules.engine` and in
+``rules/README.md``.
+"""
+
+from mailbot.rules.engine import Rule, RuleSet
+from mailbot.rules.fold import fold
+from mailbot.rules.load import DEFAULT_VENDORS, RulesError, load_rules, load_rules_text
+from mailbot.rules.model import FIELDS, SEVERITIES, Classification, RuleHit
+
+__all__ = [
+    "DEFAULT_VENDORS",
+    "FIELDS",
+    "SEVERITIES",
+    "Classification",
+    "Rule",
+    "RuleHit",
+    "RuleSet",
+    "RulesError",
+    "fold",
+    "load_rules",
+    "load_rules_text",
+]
