@@ -1,0 +1,87 @@
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from mailbot.config import load_settings, parse_duration
+from mailbot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def problems_of(tmp_path, text):
+    p = tmp_path / "mailbot.toml"
+    p.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(p)
+    return [(Path(f).name, line, msg) for f, line, msg in info.value.problems]
+
+
+@pytest.mark.parametrize("text,line,fragment", [
+    ('[mailbot]\naddress = "soporte@imagenti.mx"\ntimezon = "UTC"\n', 3, "mailbot.timezon: unknown key"),
+    ('[imap]\nhost = "h"\nusername = "u"\nport = "abc"\n', 4, "imap.port"),
+    ('[imap]\nhost = "h"\n', 1, "imap.username: required key is missing"),
+    ('\n[sla.attention]\ncritica = "2x"\n', 3, "not a duration"),
+    ('[team]\nengineers = ["ana@imagenti.mx", "no-es-correo"]\n', 2, "not an email address"),
+    ('[calendar]\nhours = ["18:00", "09:00"]\n', 2, "opening hour must come before"),
+    ('[mailbot]\ntimezone = "Mars/Olympus"\n', 2, "unknown time zone"),
+    ('[mailbot]\nnumber_format = "IMG-{n}"\n', 2, "{seq}"),
+    ('[vendors.withsecure]\naddress = "support@withsecure.com"\nlanguage = "fr"\n', 3, "vendors.withsecure.language"),
+    ('[mailbot\naddress = 1\n', 1, "TOML syntax"),
+])
+def test_config_errors_name_file_line_and_key(tmp_path, text, line, fragment):
+    problems = problems_of(tmp_path, text)
+    assert any(f == "mailbot.toml" and ln == line and fragment in msg for f, ln, msg in problems), problems
+
+
+def test_several_errors_are_reported_at_once(tmp_path):
+    problems = problems_of(tmp_path, '[mailbot]\nbogus = 1\n[sla]\ncheck_interval = "soon"\n')
+    assert [ln for _, ln, _ in problems] == [2, 4]
+
+
+def test_example_config_is_valid_and_documents_the_terms():
+    s = load_settings(ROOT / "config.example.toml")
+    assert s.mailbot.address == "soporte@imagenti.mx"
+    assert s.team.manager == "francisco.martinez@imagenti.mx"
+    assert {v: s.vendors[v].address for v in s.vendors} == {
+        "withsecure": "support@withsecure.com", "safetica": "support@esetla.com",
+        "sonicwall": "support@sonicwall.com"}
+    assert s.calendar.hours == ("09:00", "18:00")
+    assert s.sla.attention.critica.total_seconds() == 7200
+
+
+def test_secrets_stay_out_of_repr(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text('[imap]\nhost = "h"\nusername = "u"\npassword = "hunter2"\n')
+    s = load_settings(p)
+    assert "hunter2" not in repr(s) and s.imap.secret() == "hunter2"
+
+
+@pytest.mark.parametrize("text,seconds", [("90s", 90), ("30m", 1800), ("2h", 7200), ("1d", 86400), (45, 45)])
+def test_durations(text, seconds):
+    assert parse_duration(text).total_seconds() == seconds
+
+
+def test_check_command_fails_on_bad_config(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text('[mailbot]\naddress = "soporte@imagenti.mx"\ncolor = "azul"\n')
+    proc = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(p), "check"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode != 0
+    assert f"{p}:3: mailbot.color: unknown key" in proc.stderr
+
+
+def test_check_command_reports_template_line(tmp_path):
+    tdir = tmp_path / "templates"
+    tdir.mkdir()
+    for name in ("acknowledgement.txt", "new_ticket_notice.txt"):
+        (tdir / name).write_text((ROOT / "templates" / name).read_text())
+    (tdir / "acknowledgement.txt").write_text("Subject: x\n\nhola\n{{ ticket.number }\n")
+    p = tmp_path / "c.toml"
+    p.write_text(f'[mailbot]\ntemplates_dir = "{tdir}"\n')
+    proc = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(p), "check"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1
+    assert f"{tdir / 'acknowledgement.txt'}:4:" in proc.stderr
