@@ -90,9 +90,13 @@ class Daemon:
     async def _run_forever(self):
         loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.request_stop)
-        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        self._loop = loop
+        try:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.request_stop)
+            loop.add_signal_handler(signal.SIGHUP, self.reload)
+        except (ValueError, RuntimeError):
+            pass  # not the main thread (embedded in tests): stop with request_stop()
         tasks = []
         server = None
         if self.settings.lmtp.enabled:
@@ -120,7 +124,8 @@ class Daemon:
         self.stop_event.set()
         self.outbox_wake.set()
         if self._stopping is not None:
-            self._stopping.set()
+            # Thread-safe: may be called from outside the daemon's loop.
+            self._loop.call_soon_threadsafe(self._stopping.set)
 
     def reload(self):
         log.info("SIGHUP: reload is handled by the rules/templates reloader")

@@ -1,0 +1,84 @@
+"""The running daemon: IDLE intake, the LMTP door, the MTA pipe's exit codes."""
+
+import smtplib
+import threading
+
+import pytest
+
+from mailbot.daemon import Daemon
+from tests.conftest import imap_section, make_mail, smtp_section
+from tests.integration.helpers import cli, tickets
+from tests.servers import free_port, wait_until
+
+pytestmark = pytest.mark.servers
+CLIENT = "juan.perez@cliente.com.mx"
+
+
+class Running:
+    def __init__(self, settings):
+        self.daemon = Daemon(settings)
+        self.thread = threading.Thread(target=self.daemon.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self.daemon
+
+    def __exit__(self, *exc):
+        wait_until(lambda: self.daemon._stopping is not None, 10, what="daemon start")
+        self.daemon.request_stop()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+@pytest.mark.parametrize("idle", [True, False], ids=["idle", "poll"])
+def test_running_daemon_acknowledges_new_mail(make_settings, dovecot, smtp_sink, idle):
+    settings = make_settings(imap=imap_section(dovecot, idle=idle), smtp=smtp_section(smtp_sink))
+    with Running(settings) as daemon:
+        wait_until(lambda: daemon.imap.stats.connected, 15, what="IMAP session")
+        if idle:
+            wait_until(lambda: daemon.imap.stats.idle, 15, what="IDLE")
+        dovecot.append(make_mail(subject="Red lenta", message_id="<idle1@cliente.com.mx>"))
+        [ack] = [m for m in smtp_sink.wait_for(1, 30) if m["to"] == [CLIENT]]
+        assert "IMG-000001" in str(ack["msg"]["Subject"])
+
+
+def test_lmtp_answers_250_only_after_the_commit(make_settings, smtp_sink, db_url):
+    port = free_port()
+    settings = make_settings(db_url=db_url, smtp=smtp_section(smtp_sink),
+                             lmtp={"enabled": True, "port": port})
+    with Running(settings):
+        client = wait_until(lambda: _lmtp(port), 15, what="LMTP listener")
+        refused = client.sendmail("juan.perez@cliente.com.mx", ["soporte@imagenti.mx"],
+                                  make_mail(subject="Por LMTP", message_id="<lmtp1@cliente.com.mx>"))
+        assert refused == {}
+        # The 250 came back: the ticket is already committed.
+        assert [t["subject"] for t in tickets(settings)] == ["Por LMTP"]
+        client.quit()
+        smtp_sink.wait_for(1, 20)
+
+
+def _lmtp(port):
+    try:
+        c = smtplib.LMTP("127.0.0.1", port, timeout=10)
+        return c
+    except OSError:
+        return None
+
+
+def test_ingest_exits_75_when_the_database_is_unavailable(make_settings, tmp_path):
+    dead = free_port()
+    settings = make_settings(db_url=f"postgresql://postgres@127.0.0.1:{dead}/test")
+    proc = cli("ingest", "-", config=settings.source, input=make_mail(), check=False)
+    assert proc.returncode == 75, proc.stderr
+
+
+def test_ingest_applies_and_exits_0(make_settings, db_url):
+    settings = make_settings(db_url=db_url)
+    proc = cli("ingest", "-", config=settings.source, input=make_mail(message_id="<ing@cliente.com.mx>"))
+    assert proc.returncode == 0 and proc.stdout.decode().startswith("created IMG-000001")
+    # No [smtp]: the acknowledgement becomes a file once the outbox runs.
+    cli("run", "--once", config=settings.source)
+    files = sorted((settings.data_dir / "outbox").glob("*.eml"))
+    to_client = [f.read_bytes() for f in files if b"X-Envelope-To: juan.perez@cliente.com.mx\r\n" in f.read_bytes()]
+    assert len(files) == 2 and len(to_client) == 1  # acknowledgement + engineers' notice
+    assert b"IMG-000001" in to_client[0]
