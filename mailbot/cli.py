@@ -256,5 +256,47 @@ def quarantine_retry(obj: Ctx, qids, retry_all, as_json):
         sys.exit(1)
 
 
+@cli.group()
+def sla():
+    """Service-level deadlines."""
+
+
+@sla.command("deadline")
+@click.option("--severity", type=click.Choice(["critica", "grave", "leve"]), required=True)
+@click.option("--from", "start", required=True, help="ISO time, e.g. 2026-11-27T17:30 (local zone if no offset).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def sla_deadline(obj: Ctx, severity, start, as_json):
+    """Print the attention deadline for a mail received at --from, and how it was reached."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mailbot.calendar import BusinessCalendar
+
+    settings = obj.settings
+    try:
+        when = datetime.fromisoformat(start)
+    except ValueError:
+        click.echo(f"error: --from: not an ISO time: {start!r}", err=True)
+        sys.exit(2)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(settings.mailbot.timezone))
+    target = getattr(settings.sla.attention, severity)
+    cal = BusinessCalendar(settings.calendar, settings.mailbot.timezone)
+    if settings.sla.attention.business_time:
+        report = cal.deadline_report(when, target)
+    else:
+        report = BusinessCalendar(settings.calendar.model_copy(update={"always_open": True}),
+                                  settings.mailbot.timezone).deadline_report(when, target)
+    report["severity"] = severity
+    if as_json:
+        _dump(report)
+        return
+    click.echo(f"severity {severity}, target {target}, from {report['start']['local']}")
+    for step in report["steps"]:
+        click.echo(f"  {step}")
+    click.echo(f"deadline: {report['deadline']['local']} ({report['deadline']['utc']})")
+
+
 def main():
     cli(prog_name="mailbot")
