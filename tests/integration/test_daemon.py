@@ -82,3 +82,29 @@ def test_ingest_applies_and_exits_0(make_settings, db_url):
     to_client = [f.read_bytes() for f in files if b"X-Envelope-To: juan.perez@cliente.com.mx\r\n" in f.read_bytes()]
     assert len(files) == 2 and len(to_client) == 1  # acknowledgement + engineers' notice
     assert b"IMG-000001" in to_client[0]
+
+
+def test_mailbot_run_process_stops_cleanly_on_sigterm(make_settings, smtp_sink):
+    import signal
+    import subprocess
+    import sys
+
+    port = free_port()
+    settings = make_settings(smtp=smtp_section(smtp_sink), lmtp={"enabled": True, "port": port})
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        client = wait_until(lambda: proc.poll() is None and _lmtp(port), 30, what="LMTP listener of mailbot run")
+        client.sendmail(CLIENT, ["soporte@imagenti.mx"], make_mail(message_id="<term@cliente.com.mx>"))
+        client.quit()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+    # What was queued before the stop went out before the process exited.
+    assert [m["to"] for m in smtp_sink.messages if m["to"] == [CLIENT]] == [[CLIENT]]
+    assert [t["subject"] for t in tickets(settings)] == ["Problema con el antivirus"]
