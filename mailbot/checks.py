@@ -45,8 +45,12 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
 def check_all(settings: Settings) -> tuple[list, list]:
     """Return (problems, warnings), each a list of (file, line, message)."""
     problems, warnings = [], []
-    templates = Templates(settings.templates_dir)
-    problems += templates.check(sample_contexts(settings))
+    try:
+        templates = Templates(settings.templates_dir)
+    except OpsInputError as exc:
+        problems += exc.problems
+    else:
+        problems += templates.check(sample_contexts(settings))
     try:
         from mailbot.app import load_rules
 

@@ -125,6 +125,33 @@ def check(obj: Ctx):
 
 
 @cli.group()
+def rules():
+    """Classification rules."""
+
+
+@rules.command("test")
+@click.argument("source", type=click.File("rb"))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def rules_test(obj: Ctx, source, as_json):
+    """Run one mail (FILE.eml or -) through screen, thread, classify and apply; save and send nothing."""
+    from mailbot.checks import check_all
+    from mailbot.dryrun import dry_run
+
+    problems, _warnings = check_all(obj.settings)
+    if problems:
+        for file, line, msg in problems:
+            click.echo(f"error: {file}{':' + str(line) if line else ''}: {msg}", err=True)
+        sys.exit(2)
+    report = dry_run(obj.settings, source.read())
+    if as_json:
+        _dump(report.to_json())
+    else:
+        for line in report.lines():
+            click.echo(line)
+
+
+@cli.group()
 def db():
     """Database schema."""
 

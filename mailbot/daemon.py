@@ -20,6 +20,7 @@ from mailbot.intake.imap import ImapSource
 from mailbot.intake.lmtp import start_listener
 from mailbot.outbox import OutboxSender
 from mailbot.pipeline import Pipeline
+from mailbot.reload import ReloadResult, log_result, reload_app
 
 log = logging.getLogger("mailbot.daemon")
 
@@ -32,8 +33,7 @@ class Daemon:
     def __init__(self, settings: Settings, *, app: App | None = None, imap_client_factory=None,
                  transport_factory=None):
         self.settings = settings
-        self.app = app or build_app(settings)
-        self.pipeline = Pipeline(self.app)
+        self.pipeline = Pipeline(app or build_app(settings))
         self.stop_event = threading.Event()
         self.imap = None
         if settings.imap is not None:
@@ -43,7 +43,13 @@ class Daemon:
         self.outbox_wake = threading.Event()
         self.pipeline.after_commit.append(lambda _outcome: self.outbox_wake.set())
         self._lock_file = None
+        self._reload_lock = threading.Lock()
         self._stopping: asyncio.Event | None = None
+
+    @property
+    def app(self) -> App:
+        """The rules, templates and settings in force (swapped whole by a reload)."""
+        return self.pipeline.app
 
     # -- single-process guard for SQLite ----------------------------------
     def _take_sqlite_lock(self):
@@ -127,8 +133,14 @@ class Daemon:
             # Thread-safe: may be called from outside the daemon's loop.
             self._loop.call_soon_threadsafe(self._stopping.set)
 
-    def reload(self):
-        log.info("SIGHUP: reload is handled by the rules/templates reloader")
+    def reload(self) -> ReloadResult:
+        """Re-read config, rules and templates; keep the running set if anything is wrong."""
+        with self._reload_lock:
+            result = reload_app(self.pipeline.app)
+            log_result(result)
+            if result.ok:
+                self.pipeline.app = result.app
+            return result
 
     async def _outbox_loop(self):
         interval = self.settings.outbox.interval.total_seconds()

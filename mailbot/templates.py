@@ -30,10 +30,18 @@ class Rendered:
 
 
 class Templates:
+    """The template files of one folder, read once.
+
+    The files are read into memory when loaded: an edit on disk takes effect
+    at the next reload (SIGHUP), after ``check`` has passed on it, never
+    half-way through a running daemon's day.
+    """
+
     def __init__(self, directory: Path):
         self.directory = Path(directory)
+        self.sources = _read_folder(self.directory)
         self.env = SandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(str(self.directory)),
+            loader=_SnapshotLoader(self.directory, self.sources),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,
@@ -66,6 +74,33 @@ class Templates:
             except TemplateError as exc:
                 problems.extend(exc.problems)
         return problems
+
+
+class _SnapshotLoader(jinja2.BaseLoader):
+    """Serves the files as read at load time, under their real paths (for error lines)."""
+
+    def __init__(self, directory: Path, sources: dict[str, str]):
+        self.directory, self.sources = directory, sources
+
+    def get_source(self, environment, template):
+        if template not in self.sources:
+            raise jinja2.TemplateNotFound(template)
+        return self.sources[template], str(self.directory / template), lambda: True
+
+    def list_templates(self):
+        return sorted(self.sources)
+
+
+def _read_folder(directory: Path) -> dict[str, str]:
+    sources = {}
+    if directory.is_dir():
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                try:
+                    sources[path.relative_to(directory).as_posix()] = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise TemplateError([(str(path), None, f"cannot read: {exc}")]) from None
+    return sources
 
 
 def _error_line(exc: Exception, name: str) -> int | None:

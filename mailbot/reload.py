@@ -1,0 +1,67 @@
+"""Reloading what ops edit (rules, templates, most of the config) in a running daemon.
+
+A reload builds a complete new ``App`` beside the running one and swaps it in
+with one assignment, so a message in flight finishes with the set it started
+with and the next one sees the new set whole. When anything in the new set
+is wrong, nothing is swapped: the last good set stays in force.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from mailbot.app import App, load_rules, make_calendar
+from mailbot.config import load_settings
+from mailbot.errors import OpsInputError
+from mailbot.templates import Templates
+
+log = logging.getLogger("mailbot.reload")
+
+# Sections whose change needs a restart: connections and listeners already open.
+RESTART_ONLY = ("database", "imap", "smtp", "lmtp", "outbox")
+
+
+@dataclass
+class ReloadResult:
+    app: App | None  # the new App, or None when the reload was refused
+    problems: list  # (file, line, message) that refused it
+    restart_needed: list[str]  # sections changed on disk that keep their running values
+
+    @property
+    def ok(self) -> bool:
+        return self.app is not None
+
+
+def reload_app(app: App) -> ReloadResult:
+    from mailbot.checks import check_all
+
+    old = app.settings
+    try:
+        new = load_settings(old.source) if old.source is not None else old
+    except OpsInputError as exc:
+        return ReloadResult(None, list(exc.problems), [])
+    changed = [name for name in RESTART_ONLY if getattr(new, name) != getattr(old, name)]
+    new = new.model_copy(update={name: getattr(old, name) for name in RESTART_ONLY})
+    problems, _warnings = check_all(new)
+    if problems:
+        return ReloadResult(None, problems, changed)
+    try:
+        fresh = replace(app, settings=new, templates=Templates(new.templates_dir), rules=load_rules(new),
+                        calendar=make_calendar(new))
+    except OpsInputError as exc:  # a file changed again between the check and the load
+        return ReloadResult(None, list(exc.problems), changed)
+    return ReloadResult(fresh, [], changed)
+
+
+def log_result(result: ReloadResult) -> None:
+    for file, line, msg in result.problems:
+        log.error("reload refused: %s%s: %s", file, f":{line}" if line else "", msg)
+    if not result.ok:
+        log.error("reload refused: the rules, templates and config loaded before stay in force")
+        return
+    for name in result.restart_needed:
+        log.warning("reload: [%s] changed on disk; it takes effect at the next restart", name)
+    rules = result.app.rules
+    log.info("reloaded: %s rules, %s templates", len(rules.rules) if rules is not None else 0,
+             len(result.app.templates.sources))
