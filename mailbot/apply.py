@@ -85,7 +85,8 @@ def _add_participants(ctx: Inbound, ticket: Ticket, *, is_new: bool) -> None:
             ctx.session.add(Participant(ticket=ticket, address=addr, role=role))
 
 
-def open_ticket(ctx: Inbound, linked: Ticket | None = None):
+def open_ticket(ctx: Inbound, linked: Ticket | None = None,
+                link_reason: str = "subject named another ticket, sender is not part of it"):
     from mailbot.pipeline import Outcome
 
     app, mail, screening = ctx.app, ctx.mail, ctx.screening
@@ -119,8 +120,7 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None):
     if cls is not None and cls.hits:
         event(ctx, ticket, "classified", rules=cls.to_json())
     if linked is not None:
-        event(ctx, ticket, "linked", linked_to=linked.number,
-              reason="subject named another ticket, sender is not part of it")
+        event(ctx, ticket, "linked", linked_to=linked.number, reason=link_reason)
         event(ctx, linked, "linked_from", ticket=number, sender=mail.from_addr)
     ack_reason = autoreply_refusal(ctx, cls)
     if ack_reason is None:
@@ -196,15 +196,48 @@ def queue_notice(ctx: Inbound, ticket: Ticket, cls) -> None:
 
 
 def append(ctx: Inbound, ticket: Ticket, how: str | None):
+    from mailbot import replies
     from mailbot.pipeline import Outcome
 
     mail, screening = ctx.mail, ctx.screening
-    record_message(ctx, ticket)
+    human = screening.kind == "normal"
+    if human and screening.role == "client":
+        closed_reason = _closed_for_replies(ctx, ticket)
+        if closed_reason:
+            return open_ticket(ctx, linked=ticket, link_reason=closed_reason)
+    spoofed = screening.team and not screening.trusted
+    record_message(ctx, ticket, kind="unverified" if spoofed else None)
     _add_participants(ctx, ticket, is_new=False)
     ticket.updated_at = ctx.now
     event(ctx, ticket, "message", actor=mail.from_addr, message_id=mail.message_id, role=screening.role,
           kind=screening.kind, threaded_by=how)
-    return Outcome("appended", ticket.number, mail.message_id, f"{screening.role} by {how}")
+    if not human:
+        detail = f"{screening.kind} mail recorded"
+    elif spoofed:
+        # A team address whose mail our own MTA did not authenticate: an
+        # outsider as far as commands, relay and the SLA clock go.
+        event(ctx, ticket, "security", actor=mail.from_addr, what="unauthenticated team sender",
+              message_id=mail.message_id, authentication=mail.header_all("Authentication-Results"))
+        log.warning("%s: mail claiming team sender %s is not authenticated; commands not run",
+                    ticket.number, mail.from_addr)
+        detail = "unauthenticated team sender: recorded only"
+    elif screening.team:
+        detail = replies.team_reply(ctx, ticket)
+    elif screening.role == "vendor":
+        detail = replies.vendor_reply(ctx, ticket, screening.vendor)
+    else:
+        detail = replies.client_reply(ctx, ticket)
+    return Outcome("appended", ticket.number, mail.message_id, f"{screening.role} by {how}: {detail}")
+
+
+def _closed_for_replies(ctx: Inbound, ticket: Ticket) -> str | None:
+    """Why a client's mail opens a new ticket instead of going into ``ticket``, if it does."""
+    if ticket.status == "closed":
+        return f"reply to closed ticket {ticket.number}"
+    window = ctx.settings.tickets.reopen_window
+    if ticket.status == "resolved" and ticket.resolved_at and ctx.now - ticket.resolved_at > window:
+        return f"reply to ticket {ticket.number} resolved more than {window.days} days ago"
+    return None
 
 
 def record_bounce(ctx: Inbound):

@@ -36,10 +36,31 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
         "business_hours": sla.business_hours_text(settings), "targets": sla.target_texts(settings),
         "out_of_scope": "Desarrollo de código (ejemplo).",
     }
-    return {
+    local = base["received_local"]
+    thread = [{"at": local, "who": ticket.requester, "text": "El servidor no responde."}]
+    samples = {
         "acknowledgement.txt": dict(base),
         "new_ticket_notice.txt": dict(base, body="Texto del cliente", rule_hits=["regla-ejemplo"]),
+        "relay.txt": dict(base, text="Ya revisamos la consola.", signature="Ana López\nIMAGEN TI"),
+        "command_error.txt": dict(base, errors=["Línea 1: comando desconocido «#estatus»."], help="(ayuda)"),
+        "update_notice.txt": dict(base, who_label="El cliente", sender=ticket.requester, body="Sigue igual.",
+                                  reopened=True, escalated=True),
+        "closure.txt": dict(base, summary="Se aplicó el parche.", closed_local=local),
+        "escalation.txt": dict(base, reason="sla_breach", actor="mailbot", late="15 minutos", due_local=local,
+                               client_text="El servidor no responde.", thread=thread),
+        "manager_reminder.txt": dict(base, escalated_local=local, due_local=local, window="30 minutos"),
     }
+    if settings.vendors:
+        samples["vendor_overdue_notice.txt"] = dict(base, vendor=next(iter(settings.vendors.values())),
+                                                    opened_local=local, window="24 horas")
+    for vendor in settings.vendors.values():
+        extra = dict(base, vendor=vendor, product=vendor.name, severity_en="critical", client_domain="example.com",
+                     client_text="El servidor no responde.", diagnosis="(diagnóstico)", attachments=["log.txt"],
+                     received_utc="2026-11-27 17:30 UTC", window="24 hours", opened_utc="2026-11-27 17:30 UTC",
+                     opened_local=local)
+        samples[f"{vendor.template}.{vendor.language}.txt"] = extra
+        samples[f"vendor_reminder.{vendor.language}.txt"] = extra
+    return samples
 
 
 def check_all(settings: Settings) -> tuple[list, list]:

@@ -220,7 +220,17 @@ class SlaSection(_Section):
     check_interval: Duration = timedelta(minutes=1)
     acknowledge: Duration = timedelta(minutes=30)
     manager_response: Duration = timedelta(minutes=30)
+    # Words in a client's reply that escalate the ticket to the manager at once.
+    escalate_words: list[str] = Field(default_factory=lambda: [
+        "escalar", "escalen", "escalarlo", "escalamiento", "gerente", "supervisor", "jefe de soporte"])
     attention: AttentionSection = Field(default_factory=AttentionSection)
+
+
+class TicketsSection(_Section):
+    # A client reply this soon after "resuelto" reopens the ticket; later, or
+    # after "cerrado", it opens a new ticket linked to the old one. A resolved
+    # ticket is closed (and the closure mail sent) when the window has passed.
+    reopen_window: Duration = timedelta(days=7)
 
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -279,6 +289,7 @@ class Settings(_Section):
     team: TeamSection = Field(default_factory=TeamSection)
     security: SecuritySection = Field(default_factory=SecuritySection)
     sla: SlaSection = Field(default_factory=SlaSection)
+    tickets: TicketsSection = Field(default_factory=TicketsSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)
     vendors: dict[str, VendorSection] = Field(default_factory=lambda: dict(DEFAULT_VENDORS))
 

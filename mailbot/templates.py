@@ -19,9 +19,6 @@ STATUS_LABELS = {
     "resolved": "resuelto", "closed": "cerrado",
 }
 
-# Every template mailbot sends, with a context that exercises it for `check`.
-REQUIRED = ("acknowledgement.txt", "new_ticket_notice.txt")
-
 
 @dataclass(frozen=True)
 class Rendered:

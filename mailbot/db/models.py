@@ -88,6 +88,34 @@ class Ticket(Base):
     messages: Mapped[list[MessageRow]] = relationship(back_populates="ticket", order_by="MessageRow.id")
     events: Mapped[list[Event]] = relationship(back_populates="ticket", order_by="Event.id")
     participants: Mapped[list[Participant]] = relationship(back_populates="ticket")
+    escalations: Mapped[list[Escalation]] = relationship(back_populates="ticket", order_by="Escalation.id")
+
+
+class Escalation(Base):
+    """A ticket handed up: to the manager (level 2) or a vendor (level 3), once per target.
+
+    The unique (ticket, target) pair is what makes "once per ticket and
+    level" hold across processes: a second insert fails instead of mailing twice.
+    """
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "target", name="uq_escalations_ticket_target"),
+        Index("ix_escalations_open", "responded_at", "reminded_at", "due"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    target: Mapped[str] = mapped_column(String(64))  # "manager" or a vendor name
+    level: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(64))  # sla_breach, client_request, command, cli
+    actor: Mapped[str] = mapped_column(String(320), default="mailbot")
+    at: Mapped[datetime]
+    due: Mapped[datetime | None]  # the target's own response deadline
+    message_id: Mapped[str | None] = mapped_column(String(998))  # the escalation mail we sent
+    responded_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="escalations")
 
 
 class MessageRow(Base):

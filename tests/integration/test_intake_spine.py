@@ -8,7 +8,7 @@ from sqlalchemy import select
 from mailbot.app import build_app
 from mailbot.db.models import MailboxCursor
 from tests.conftest import ENGINEERS, imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli, cli_json, run_once, ticket, tickets
+from tests.integration.helpers import cli, cli_json, run_once, team_headers, ticket, tickets
 
 pytestmark = pytest.mark.servers
 
@@ -75,7 +75,7 @@ def test_replies_thread_by_in_reply_to_and_by_subject_tag(settings, dovecot, smt
     # An engineer answering the new-ticket notice.
     dovecot.append(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to="soporte@imagenti.mx",
                              subject="Re: " + str(notice["Subject"]).strip(), message_id="<e1@imagenti.mx>",
-                             in_reply_to=notice["Message-ID"]))
+                             in_reply_to=notice["Message-ID"], headers=team_headers()))
     run_once(settings)
 
     assert len(tickets(settings)) == 1
@@ -86,8 +86,10 @@ def test_replies_thread_by_in_reply_to_and_by_subject_tag(settings, dovecot, smt
     assert inbound[3]["kind"] == "engineer"
     threaded = [e["data"]["threaded_by"] for e in shown["events"] if e["kind"] == "message"]
     assert threaded == ["reference", "tag", "reference"]
-    # Replies get no second acknowledgement.
-    assert len(smtp_sink.to(CLIENT)) == 1
+    # Replies get no second acknowledgement; the engineer's answer is relayed.
+    assert [m["msg"]["X-Mailbot-Ticket"] for m in smtp_sink.to(CLIENT)] == ["IMG-000001"] * 2
+    assert [m["kind"] for m in shown["messages"] if m["direction"] == "out" and m["to"] == [CLIENT]] == \
+        ["ack", "relay"]
 
 
 def test_same_message_twice_makes_one_ticket(settings, make_settings, dovecot, smtp_sink, db_url):

@@ -1,0 +1,177 @@
+"""Handing a ticket up: to the support manager (level 2) or a vendor (level 3).
+
+Once per ticket and target: the ``escalations`` row is looked up first and
+its unique (ticket, target) constraint stops a second process that raced
+past the lookup. The escalation mail is queued in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from mailbot import sla
+from mailbot.db.models import Escalation, MessageRow, Ticket
+from mailbot.ticket_ops import event, send_internal, team_recipients
+from mailbot.outbox import queue_mail
+
+SEVERITY_EN = {"critica": "critical", "grave": "high", "leve": "low"}
+
+
+def existing(ops, ticket: Ticket, target: str) -> Escalation | None:
+    return ops.session.scalar(select(Escalation).where(Escalation.ticket_id == ticket.id,
+                                                       Escalation.target == target))
+
+
+def _thread(ops, ticket: Ticket) -> list[dict]:
+    rows = ops.session.scalars(select(MessageRow).where(MessageRow.ticket_id == ticket.id)
+                               .order_by(MessageRow.id)).all()
+    out = []
+    for m in rows:
+        if m.direction == "out" and m.kind in ("notice", "escalation", "manager_reminder", "command_error",
+                                               "update_notice", "vendor_overdue"):
+            continue  # internal mail: the conversation is what the client and vendors saw
+        who = m.from_addr if m.direction == "in" else f"{ops.settings.mailbot.name} → {', '.join(m.to_addrs)}"
+        text = (m.body_text or "").strip()
+        out.append({"at": sla.local_text(ops.app, m.at), "who": who,
+                    "text": text[:2000] + (" […]" if len(text) > 2000 else "")})
+    return out
+
+
+def _client_text(ops, ticket: Ticket) -> str:
+    first = ops.session.scalar(select(MessageRow).where(
+        MessageRow.ticket_id == ticket.id, MessageRow.direction == "in").order_by(MessageRow.id).limit(1))
+    return (first.body_text or "").strip() if first is not None else ""
+
+
+def _late(ops, ticket: Ticket) -> str | None:
+    if ticket.attention_due is None or ops.now <= ticket.attention_due:
+        return None
+    return sla.duration_text(timedelta(seconds=int((ops.now - ticket.attention_due).total_seconds()) // 60 * 60
+                                       or 60))
+
+
+def escalate_to_manager(ops, ticket: Ticket, *, reason: str, actor: str = "mailbot") -> Escalation | None:
+    """Send the escalation mail to the manager. None when already escalated or no manager is set."""
+    settings = ops.settings
+    manager = settings.team.manager
+    if manager is None:
+        event(ops, ticket, "escalation_skipped", actor=actor, target="manager", reason="no [team] manager")
+        return None
+    if existing(ops, ticket, "manager") is not None:
+        return None
+    due = sla.add_time(ops.app, ops.now, settings.sla.manager_response, settings.sla.attention.business_time)
+    row = send_internal(
+        ops, ticket, "escalation", "escalation.txt", [manager], reason=reason, actor=actor,
+        late=_late(ops, ticket), due_local=sla.local_text(ops.app, due), client_text=_client_text(ops, ticket),
+        thread=_thread(ops, ticket),
+    )
+    esc = Escalation(ticket=ticket, target="manager", level=2, reason=reason, actor=actor, at=ops.now, due=due,
+                     message_id=row.message_id)
+    ops.session.add(esc)
+    ticket.escalation_level = max(ticket.escalation_level or 1, 2)
+    ticket.updated_at = ops.now
+    event(ops, ticket, "escalated", actor=actor, target="manager", level=2, reason=reason,
+          due=due.isoformat(), late=_late(ops, ticket))
+    return esc
+
+
+def open_vendor_case(ops, ticket: Ticket, vendor_name: str, *, actor: str, reason: str = "command",
+                     diagnosis: str | None = None) -> tuple[Escalation | None, str | None]:
+    """Send the case mail to the vendor. Returns (escalation, None) or (None, why not, in Spanish)."""
+    settings = ops.settings
+    vendor = settings.vendors.get(vendor_name)
+    if vendor is None:
+        return None, f"fabricante desconocido «{vendor_name}» (configurados: {', '.join(settings.vendors)})"
+    before = existing(ops, ticket, vendor_name)
+    if before is not None:
+        return None, (f"el caso con {vendor.name or vendor_name} ya se abrió el "
+                      f"{sla.local_text(ops.app, before.at)}; responda en ese hilo")
+    due = sla.add_time(ops.app, ops.now, vendor.response, vendor.business_time)
+    first = ops.session.scalar(select(MessageRow).where(
+        MessageRow.ticket_id == ticket.id, MessageRow.direction == "in").order_by(MessageRow.id).limit(1))
+    attachments = _attachment_names(first.raw) if first is not None and first.raw else []
+    template = f"{vendor.template}.{vendor.language}.txt"
+    extra = dict(
+        vendor=vendor, product=ticket.product or vendor.name or vendor_name,
+        severity_en=SEVERITY_EN.get(ticket.severity, ticket.severity),
+        client_domain=ticket.requester.rpartition("@")[2], client_text=_client_text(ops, ticket),
+        diagnosis=diagnosis or _diagnosis(ops, ticket), attachments=attachments,
+        received_utc=ticket.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    from mailbot.ticket_ops import context
+
+    rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
+    row = queue_mail(ops.session, settings, kind="vendor_case", ticket=ticket, to=[vendor.address],
+                     subject=rendered.subject, body=rendered.body, now=ops.now)
+    esc = Escalation(ticket=ticket, target=vendor_name, level=3, reason=reason, actor=actor, at=ops.now, due=due,
+                     message_id=row.message_id)
+    ops.session.add(esc)
+    ticket.escalation_level = max(ticket.escalation_level or 1, 3)
+    ticket.updated_at = ops.now
+    event(ops, ticket, "escalated", actor=actor, target=vendor_name, level=3, reason=reason, due=due.isoformat(),
+          to=vendor.address, message_id=row.message_id)
+    return esc, None
+
+
+def _diagnosis(ops, ticket: Ticket) -> str:
+    from mailbot.db.models import Event
+
+    rows = ops.session.scalars(select(Event).where(
+        Event.ticket_id == ticket.id, Event.kind.in_(("response", "note", "summary"))).order_by(Event.id)).all()
+    parts = [e.data.get("text", "").strip() for e in rows if e.data.get("text")]
+    return "\n\n".join(parts) if parts else "(no diagnosis recorded yet)"
+
+
+def _attachment_names(raw: bytes) -> list[str]:
+    from mailbot.parse import parse
+
+    try:
+        return [a.filename for a in parse(raw).attachments if a.filename]
+    except Exception:  # the mail was stored; its attachments list is a courtesy
+        return []
+
+
+def remind_manager(ops, esc: Escalation) -> None:
+    ticket = esc.ticket
+    window = ops.settings.sla.manager_response
+    send_internal(ops, ticket, "manager_reminder", "manager_reminder.txt", [ops.settings.team.manager],
+                  in_reply_to=esc.message_id, escalated_local=sla.local_text(ops.app, esc.at),
+                  due_local=sla.local_text(ops.app, esc.due), window=sla.duration_text(window))
+    esc.reminded_at = ops.now
+    event(ops, ticket, "reminder", target="manager", escalated_at=esc.at.isoformat())
+
+
+def remind_vendor(ops, esc: Escalation) -> None:
+    ticket = esc.ticket
+    vendor = ops.settings.vendors.get(esc.target)
+    esc.reminded_at = ops.now
+    if vendor is None:  # removed from config since: nobody to remind
+        event(ops, ticket, "reminder_skipped", target=esc.target, reason="vendor no longer configured")
+        return
+    from mailbot.ticket_ops import context
+
+    window = sla.duration_text(vendor.response) if vendor.language == "es" else _hours_en(vendor.response)
+    extra = dict(vendor=vendor, product=ticket.product or vendor.name, window=window,
+                 opened_utc=esc.at.strftime("%Y-%m-%d %H:%M UTC"), opened_local=sla.local_text(ops.app, esc.at))
+    rendered = ops.app.templates.render(f"vendor_reminder.{vendor.language}.txt", **context(ops, ticket, **extra))
+    queue_mail(ops.session, ops.settings, kind="vendor_reminder", ticket=ticket, to=[vendor.address],
+               subject=rendered.subject, body=rendered.body, in_reply_to=esc.message_id, now=ops.now)
+    send_internal(ops, ticket, "vendor_overdue", "vendor_overdue_notice.txt", team_recipients(ops, ticket),
+                  **extra)
+    event(ops, ticket, "reminder", target=esc.target, escalated_at=esc.at.isoformat())
+
+
+def _hours_en(td: timedelta) -> str:
+    hours = td.total_seconds() / 3600
+    return f"{hours:g} hours" if hours >= 1 else f"{td.total_seconds() / 60:g} minutes"
+
+
+def due_escalations(session, now: datetime, target_kind: str):
+    """Open escalations whose own window passed with no answer and no reminder yet."""
+    query = select(Escalation).where(Escalation.responded_at.is_(None), Escalation.reminded_at.is_(None),
+                                     Escalation.due <= now)
+    query = query.where(Escalation.target == "manager") if target_kind == "manager" else \
+        query.where(Escalation.target != "manager")
+    return query

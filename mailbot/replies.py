@@ -1,0 +1,120 @@
+"""Mail that threads into an existing ticket: team, client and vendor replies.
+
+Called by ``apply.append`` after the message is recorded. A trusted team
+reply is read for ``#commands``: all of them apply, or none and the sender
+gets the errors. Its public part reaches the client (relayed when the client
+was not among its recipients) and the first one stops the attention clock.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from mailbot import ticket_ops
+from mailbot.commands import help_text, parse_commands
+from mailbot.db.models import Ticket
+from mailbot.escalation import escalate_to_manager, open_vendor_case
+from mailbot.quotes import split_reply
+from mailbot.ticket_ops import event
+
+WHO_LABEL = {"client": "El cliente", "vendor": "El fabricante", "watcher": "Un colaborador del cliente"}
+
+
+def team_reply(ctx, ticket: Ticket) -> str:
+    """Returns a short detail for the log line."""
+    mail, settings = ctx.mail, ctx.settings
+    sender = mail.from_addr
+    reply = split_reply(mail.text)
+    block = parse_commands(reply.new, vendors=settings.vendors.keys())
+    errors = list(block.errors)
+    # Vendor cases are checked before anything applies, so "all or nothing" holds.
+    for cmd in block.commands:
+        if cmd.name == "escalate" and cmd.arg != "manager":
+            from mailbot.escalation import existing
+
+            if existing(ctx, ticket, cmd.arg) is not None:
+                errors.append(f"Línea {cmd.line}: «{cmd.raw}»: ya existe un caso abierto con {cmd.arg}.")
+    if errors:
+        event(ctx, ticket, "command_error", actor=sender, errors=errors, message_id=mail.message_id)
+        ticket_ops.send_internal(ctx, ticket, "command_error", "command_error.txt", [sender],
+                                 in_reply_to=mail.message_id, errors=errors,
+                                 help=help_text(vendors=settings.vendors.keys()))
+        return f"command errors: {len(errors)}"
+    public = block.public.strip()
+    if public:
+        relayed = ticket.requester not in mail.recipients
+        if relayed:
+            ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", text=public,
+                                   signature=reply.signature.strip())
+        ticket_ops.record_response(ctx, ticket, sender, text=public, relayed=relayed)
+    elif sender == settings.team.manager:
+        ticket_ops.answered(ctx, ticket, "manager")
+    if block.note:
+        event(ctx, ticket, "note", actor=sender, text=block.note)
+    if block.summary:  # before a "#estado cerrado" written above it reads the summary
+        ticket_ops.add_summary(ctx, ticket, block.summary, sender)
+    for cmd in block.commands:
+        event(ctx, ticket, "command", actor=sender, name=cmd.name, arg=cmd.arg, line=cmd.line)
+        if cmd.name == "status":
+            ticket_ops.set_status(ctx, ticket, cmd.arg, sender)
+        elif cmd.name == "severity":
+            ticket_ops.set_severity(ctx, ticket, cmd.arg, sender)
+        elif cmd.name == "assign":
+            ticket_ops.assign(ctx, ticket, cmd.arg, sender)
+        elif cmd.name == "escalate" and cmd.arg == "manager":
+            escalate_to_manager(ctx, ticket, reason="command", actor=sender)
+        elif cmd.name == "escalate":
+            open_vendor_case(ctx, ticket, cmd.arg, actor=sender, diagnosis=block.note)
+    done = [c.name for c in block.commands]
+    return ("relayed" if public and ticket.requester not in mail.recipients else "recorded") + \
+        (f", commands: {', '.join(done)}" if done else "")
+
+
+def client_reply(ctx, ticket: Ticket) -> str:
+    mail = ctx.mail
+    sender = mail.from_addr
+    reopened = False
+    if ticket.status == "resolved":
+        ticket_ops.set_status(ctx, ticket, "in_progress", sender)
+        event(ctx, ticket, "reopened", actor=sender, message_id=mail.message_id)
+        reopened = True
+    elif ticket.status == "waiting_client":
+        ticket_ops.set_status(ctx, ticket, "in_progress", sender)
+    new_text = split_reply(mail.text).new
+    escalated = False
+    words = wants_escalation(new_text, ctx.settings.sla.escalate_words)
+    if words:
+        escalated = escalate_to_manager(ctx, ticket, reason="client_request", actor=sender) is not None
+        if escalated:
+            event(ctx, ticket, "client_asked_escalation", actor=sender, words=words)
+    role = "client" if sender == ticket.requester else "watcher"
+    _notify_team(ctx, ticket, role, new_text, reopened=reopened, escalated=escalated)
+    return ("reopened" if reopened else "client reply") + (", escalated to manager" if escalated else "")
+
+
+def vendor_reply(ctx, ticket: Ticket, vendor: str | None) -> str:
+    if vendor:
+        ticket_ops.answered(ctx, ticket, vendor)
+    _notify_team(ctx, ticket, "vendor", split_reply(ctx.mail.text).new)
+    return f"vendor reply ({vendor})"
+
+
+def _notify_team(ctx, ticket, role, text, *, reopened=False, escalated=False) -> None:
+    # Engineers do not see what comes to the support address: tell them,
+    # unless they were already among the mail's recipients.
+    to = [a for a in ticket_ops.team_recipients(ctx, ticket) if a not in ctx.mail.recipients]
+    ticket_ops.send_internal(ctx, ticket, "update_notice", "update_notice.txt", to, in_reply_to=ctx.mail.message_id,
+                             who_label=WHO_LABEL[role], sender=ctx.mail.from_addr, body=text,
+                             reopened=reopened, escalated=escalated)
+
+
+def wants_escalation(text: str, words: list[str]) -> list[str]:
+    """The configured escalation words found in ``text`` (case, accents and word boundaries ignored)."""
+    folded = _fold(text)
+    return [w for w in words if re.search(rf"(?<!\w){re.escape(_fold(w))}(?!\w)", folded)]
+
+
+def _fold(s: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -1,0 +1,200 @@
+"""What can happen to a ticket, whoever asks: a #command, the CLI or a scheduler job.
+
+Each function runs inside the caller's transaction, writes an event for what
+it changed and queues the mails that go with it. ``ops`` is anything with
+``app``, ``session`` and ``now`` (the pipeline's ``Inbound`` is one).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot import sla
+from mailbot.app import App
+from mailbot.db.models import Escalation, Event, MessageRow, Participant, Ticket
+from mailbot.outbox import queue_mail
+
+log = logging.getLogger("mailbot.tickets")
+
+OPEN = ("new", "in_progress", "waiting_client")
+
+
+@dataclass
+class Ops:
+    """The context of a change that does not come from an inbound mail."""
+
+    app: App
+    session: Session
+    now: datetime
+
+    @property
+    def settings(self):
+        return self.app.settings
+
+
+def event(ops, ticket: Ticket | None, what: str, /, actor: str = "mailbot", **data) -> None:
+    ops.session.add(Event(ticket=ticket, at=ops.now, kind=what, actor=actor, data=data))
+
+
+def context(ops, ticket: Ticket, **extra) -> dict:
+    from mailbot.apply import template_context
+
+    return template_context(ops.app, ticket, **extra)
+
+
+def watchers(ops, ticket: Ticket) -> list[str]:
+    """Client-side colleagues copied on the ticket's public mails."""
+    rows = ops.session.scalars(select(Participant.address).where(
+        Participant.ticket_id == ticket.id, Participant.role == "watcher"))
+    team = ops.settings.team.members
+    return sorted({a for a in rows if a != ticket.requester and a not in team})
+
+
+def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
+    """(In-Reply-To, References) for a public mail: answer the client's latest mail."""
+    rows = ops.session.execute(
+        select(MessageRow.message_id, MessageRow.direction, MessageRow.from_addr)
+        .where(MessageRow.ticket_id == ticket.id).order_by(MessageRow.id)
+    ).all()
+    if not rows:
+        return None, []
+    from_client = [mid for mid, direction, sender in rows if direction == "in" and sender == ticket.requester]
+    parent = from_client[-1] if from_client else rows[-1][0]
+    first = rows[0][0]
+    return parent, [first] if first != parent else []
+
+
+def send_public(ops, ticket: Ticket, kind: str, template: str, **extra) -> MessageRow:
+    """A mail to the client (and watchers), in the ticket's thread."""
+    rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
+    parent, refs = thread_ids(ops, ticket)
+    return queue_mail(ops.session, ops.settings, kind=kind, ticket=ticket, to=[ticket.requester],
+                      cc=watchers(ops, ticket), subject=rendered.subject, body=rendered.body,
+                      in_reply_to=parent, references=refs, now=ops.now)
+
+
+def send_internal(ops, ticket: Ticket, kind: str, template: str, to: list[str], *, in_reply_to=None,
+                  **extra) -> MessageRow | None:
+    to = [a for a in dict.fromkeys(to) if a]
+    if not to:
+        return None
+    rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
+    return queue_mail(ops.session, ops.settings, kind=kind, ticket=ticket, to=to, subject=rendered.subject,
+                      body=rendered.body, in_reply_to=in_reply_to, now=ops.now)
+
+
+def team_recipients(ops, ticket: Ticket) -> list[str]:
+    """Who hears about news on a ticket: its assignee when a team address, else the notify list."""
+    if ticket.assignee and ticket.assignee in ops.settings.team.members:
+        return [ticket.assignee]
+    return list(ops.settings.team.notify_addresses)
+
+
+# -- changes -----------------------------------------------------------------------
+
+def set_status(ops, ticket: Ticket, status: str, actor: str, *, summary: str | None = None) -> None:
+    old = ticket.status
+    if status == "closed":
+        close(ops, ticket, actor, summary=summary)
+        return
+    ticket.status = status
+    ticket.updated_at = ops.now
+    if status == "resolved":
+        ticket.resolved_at = ops.now
+    elif status in OPEN:
+        ticket.resolved_at = None
+    event(ops, ticket, "status", actor=actor, old=old, new=status)
+
+
+def set_severity(ops, ticket: Ticket, severity: str, actor: str) -> None:
+    old, old_due = ticket.severity, ticket.attention_due
+    ticket.severity = severity
+    ticket.updated_at = ops.now
+    # From the original reception, never from now: the clock does not restart.
+    sla.set_deadlines(ops.app, ticket)
+    event(ops, ticket, "severity", actor=actor, old=old, new=severity,
+          attention_due_old=old_due.isoformat() if old_due else None,
+          attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None)
+
+
+def resolve_assignee(settings, who: str) -> str:
+    """``ana`` or ``ana.lopez`` → the one engineer address it names; anything else as written."""
+    who = who.strip()
+    if "@" in who:
+        return who.lower()
+    key = who.lower().replace(" ", ".")
+    team = sorted(settings.team.members)
+    exact = [a for a in team if a.partition("@")[0] == key]
+    if exact:
+        return exact[0]
+    starts = [a for a in team if a.partition("@")[0].startswith(key)]
+    return starts[0] if len(starts) == 1 else who
+
+
+def assign(ops, ticket: Ticket, who: str, actor: str) -> None:
+    old = ticket.assignee
+    ticket.assignee = resolve_assignee(ops.settings, who)
+    ticket.updated_at = ops.now
+    event(ops, ticket, "assigned", actor=actor, old=old, new=ticket.assignee)
+
+
+def add_summary(ops, ticket: Ticket, text: str, actor: str) -> None:
+    event(ops, ticket, "summary", actor=actor, text=text)
+
+
+def record_response(ops, ticket: Ticket, actor: str, *, text: str, relayed: bool) -> None:
+    """A team member answered in the thread; the first answer stops the attention clock."""
+    event(ops, ticket, "response", actor=actor, text=text, relayed=relayed)
+    if ticket.first_response_at is None:
+        ticket.first_response_at = ops.now
+        late = ticket.attention_due is not None and ops.now > ticket.attention_due
+        event(ops, ticket, "first_response", actor=actor, late=late,
+              attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None)
+    if ticket.status == "new":
+        set_status(ops, ticket, "in_progress", actor)
+    if actor == ops.settings.team.manager:
+        answered(ops, ticket, "manager")
+
+
+def answered(ops, ticket: Ticket, target: str) -> None:
+    """The manager or a vendor wrote in the thread: their clock stops."""
+    esc = ops.session.scalar(select(Escalation).where(Escalation.ticket_id == ticket.id,
+                                                      Escalation.target == target))
+    if esc is not None and esc.responded_at is None:
+        esc.responded_at = ops.now
+        event(ops, ticket, "escalation_answered", actor=target, target=target,
+              late=esc.due is not None and ops.now > esc.due)
+
+
+def closure_summary(ops, ticket: Ticket) -> str:
+    """The last #resumen, else the team's public replies in order."""
+    events = ops.session.scalars(select(Event).where(
+        Event.ticket_id == ticket.id, Event.kind.in_(("summary", "response"))).order_by(Event.id)).all()
+    summaries = [e.data["text"] for e in events if e.kind == "summary"]
+    if summaries:
+        return summaries[-1]
+    replies = [f"- {sla.local_text(ops.app, e.at)}: {e.data['text']}" for e in events
+               if e.kind == "response" and e.data.get("text")]
+    return "\n".join(replies) if replies else "(sin resumen registrado)"
+
+
+def close(ops, ticket: Ticket, actor: str, *, summary: str | None = None) -> None:
+    if ticket.status == "closed":
+        event(ops, ticket, "close_repeated", actor=actor)
+        return
+    if summary:
+        add_summary(ops, ticket, summary, actor)
+    old = ticket.status
+    ticket.status = "closed"
+    ticket.closed_at = ops.now
+    ticket.resolved_at = ticket.resolved_at or ops.now
+    ticket.updated_at = ops.now
+    event(ops, ticket, "status", actor=actor, old=old, new="closed")
+    send_public(ops, ticket, "closure", "closure.txt", summary=closure_summary(ops, ticket),
+                closed_local=sla.local_text(ops.app, ops.now))
+    event(ops, ticket, "closed", actor=actor)
