@@ -45,10 +45,16 @@ def queue_mail(
     cc: list[str] = (),
     in_reply_to: str | None = None,
     references: list[str] = (),
-    auto: bool = False,
+    auto: bool | None = False,
     now: datetime | None = None,
+    html: str | None = None,
 ) -> MessageRow:
-    """Build the mail, store it as an outbound message and queue it."""
+    """Build the mail, store it as an outbound message and queue it.
+
+    ``auto``: True for an automatic reply (RFC 3834 ``auto-replied``), False
+    for other machine-made mail (``auto-generated``), None for a person's
+    words relayed as they wrote them (no ``Auto-Submitted``).
+    """
     now = now or utcnow()
     msg = EmailMessage()
     msg["From"] = formataddr((settings.mailbot.name, settings.mailbot.address))
@@ -72,12 +78,14 @@ def queue_mail(
     if auto:
         msg["Auto-Submitted"] = "auto-replied"
         msg["X-Auto-Response-Suppress"] = "All"
-    else:
+    elif auto is not None:
         msg["Auto-Submitted"] = "auto-generated"
     if ticket is not None:
         msg["X-Mailbot-Ticket"] = ticket.number
     # Quoted-printable and CRLF: safe through any relay, 8BITMIME or not.
     msg.set_content(body, charset="utf-8", cte="quoted-printable")
+    if html is not None:
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     data = msg.as_bytes(policy=email.policy.SMTP)
     row = MessageRow(
         ticket=ticket, direction="out", message_id=message_id, kind=kind,
@@ -141,6 +149,7 @@ class SmtpTransport(Transport):
     def _connect(self):
         cfg = self.cfg
         timeout = cfg.timeout.total_seconds()
+        conn = None
         try:
             if cfg.security == "tls":
                 conn = smtplib.SMTP_SSL(cfg.host, cfg.effective_port, timeout=timeout, context=self._context())
@@ -153,6 +162,8 @@ class SmtpTransport(Transport):
             if cfg.username and password is not None:
                 conn.login(cfg.username, password)
         except (OSError, smtplib.SMTPException) as exc:
+            if conn is not None:
+                conn.close()  # connected, then STARTTLS or AUTH failed: don't leak the socket
             raise SendError(f"cannot connect to {cfg.host}:{cfg.effective_port}: {exc}") from exc
         return conn
 
