@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.servers import PG_URL, Dovecot, SmtpSink, postgres_available, unavailable
+from tests.servers import PG_URL, Dovecot, SmtpSink, make_certs, postgres_available, unavailable
 
 
 def pytest_configure(config):
@@ -26,6 +26,44 @@ def dovecot(dovecot_server):
         dovecot_server.start()
     dovecot_server.reset()
     return dovecot_server
+
+
+@pytest.fixture(scope="session")
+def tls_certs(tmp_path_factory):
+    """A throwaway CA and a server certificate for 127.0.0.1/localhost (``CertFiles``)."""
+    return make_certs(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls_server(tls_certs):
+    server = Dovecot(tls=tls_certs).start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def dovecot_tls(dovecot_tls_server):
+    """Dovecot with STARTTLS on ``port`` and implicit TLS on ``tls_port``."""
+    if dovecot_tls_server.proc is None:  # a test stopped it
+        dovecot_tls_server.start()
+    dovecot_tls_server.reset()
+    return dovecot_tls_server
+
+
+@pytest.fixture
+def smtp_sink_factory(tls_certs):
+    """Start SmtpSink(tls=..., auth=...) instances for one test; all stop afterwards."""
+    sinks = []
+
+    def make(**kw):
+        kw.setdefault("certs", tls_certs)
+        sink = SmtpSink(**kw).start()
+        sinks.append(sink)
+        return sink
+
+    yield make
+    for sink in sinks:
+        sink.stop()
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -56,19 +59,79 @@ def _port_open(port: int) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class CertFiles:
+    """A private CA and a server certificate for 127.0.0.1 / localhost signed by it."""
+
+    ca: Path  # the CA certificate: what a client's ca_file points at
+    cert: Path  # the server certificate (leaf)
+    key: Path  # the server's private key
+
+
+_SERVER_EXT = """\
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+"""
+
+
+def make_certs(directory: Path) -> CertFiles:
+    """Create a throwaway CA and a server certificate with the ``openssl`` CLI.
+
+    The extensions are the ones a strict verifier wants (CA basic constraints
+    and key usage, SAN for the IP address and the name, key identifiers).
+    """
+    openssl = shutil.which("openssl")
+    if not openssl:
+        unavailable("the openssl command is not installed")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def run(*args):
+        proc = subprocess.run([openssl, *args], cwd=directory, capture_output=True, timeout=60)
+        if proc.returncode != 0:
+            raise RuntimeError(f"openssl {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
+
+    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/O=mailbot tests/CN=mailbot test CA",
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "-addext", "subjectKeyIdentifier=hash")
+    run("req", "-new", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/O=mailbot tests/CN=localhost")
+    (directory / "server.ext").write_text(_SERVER_EXT)
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial",
+        str(int.from_bytes(os.urandom(8), "big")), "-days", "2", "-extfile", "server.ext", "-out", "server.pem")
+    os.chmod(directory / "server.key", 0o600)
+    return CertFiles(ca=directory / "ca.pem", cert=directory / "server.pem", key=directory / "server.key")
+
+
+def server_ssl_context(certs: CertFiles) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(certs.cert, certs.key)
+    return ctx
+
+
 class Dovecot:
     """A private Dovecot on 127.0.0.1 with one user, mailbox in a temp dir."""
 
     USER = "soporte@imagenti.mx"
     PASSWORD = "s3cret-imap"
 
-    def __init__(self):
+    def __init__(self, tls: CertFiles | None = None):
+        """``tls``: serve STARTTLS on ``port`` and implicit TLS (imaps) on ``tls_port``."""
         self.binary = shutil.which("dovecot") or (os.path.exists("/usr/sbin/dovecot") and "/usr/sbin/dovecot")
         if not self.binary:
             unavailable("dovecot is not installed (apt-get install dovecot-imapd)")
         self.dir = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
         os.chmod(self.dir, 0o755)
+        self.tls = tls
         self.port = free_port()
+        self.tls_port = free_port() if tls else None
         self.proc = None
         if os.geteuid() == 0:
             # Dovecot refuses to run mail processes as root.
@@ -86,6 +149,12 @@ class Dovecot:
 
     def write_config(self):
         d = self.dir
+        if self.tls:
+            ssl_conf = (f"ssl = yes\nssl_cert = <{self.tls.cert}\nssl_key = <{self.tls.key}\n"
+                        "ssl_min_protocol = TLSv1.2")
+            imaps = f"address = 127.0.0.1\n    port = {self.tls_port}\n    ssl = yes"
+        else:
+            ssl_conf, imaps = "ssl = no", "port = 0"
         self.conf.write_text(f"""
 base_dir = {d}/run
 state_dir = {d}/state
@@ -93,7 +162,7 @@ log_path = {d}/dovecot.log
 info_log_path = {d}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl_conf}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{d}/mail/%n
@@ -117,7 +186,7 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    {imaps}
   }}
 }}
 service anvil {{
@@ -137,10 +206,14 @@ protocol imap {{
 """)
 
     def start(self):
-        self.proc = subprocess.Popen([self.binary, "-F", "-c", str(self.conf)],
+        """Start (or start again, after ``stop()``) on the same port(s)."""
+        # A session of its own, so stop() can end the master and its session processes together.
+        self.proc = subprocess.Popen([self.binary, "-F", "-c", str(self.conf)], start_new_session=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        ports = [p for p in (self.port, self.tls_port) if p]
         try:
-            wait_until(lambda: _port_open(self.port) or self.proc.poll() is not None, 15, what="dovecot to listen")
+            wait_until(lambda: all(_port_open(p) for p in ports) or self.proc.poll() is not None, 15,
+                       what="dovecot to listen")
         except AssertionError:
             self.stop()
             raise
@@ -151,16 +224,34 @@ protocol imap {{
         return self
 
     def stop(self):
+        """Stop Dovecot the way ``systemctl stop`` does: every process of it, at once.
+
+        SIGTERM to the master alone leaves the imap processes of connected
+        clients running for about 30 s more (they then say BYE), so a client
+        would not notice the stop right away.
+        """
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
+            _signal_group(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                _signal_group(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
+            try:
+                wait_until(lambda: not _group_alive(self.proc.pid), 10, what="dovecot's processes to exit")
+            except AssertionError:
+                _signal_group(self.proc.pid, signal.SIGKILL)
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
         self.proc = None
+
+    def kill(self):
+        """Die like a crash or a cut cable would look to a client: SIGKILL, no BYE to anyone."""
+        if self.proc and self.proc.poll() is None:
+            _signal_group(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+            wait_until(lambda: not _group_alive(self.proc.pid), 10, what="dovecot's processes to die")
+        self.stop()
 
     def cleanup(self):
         self.stop()
@@ -188,6 +279,17 @@ protocol imap {{
             uids = c.search("ALL")
             return {uid: data[b"FLAGS"] for uid, data in c.fetch(uids, ["FLAGS"]).items()} if uids else {}
 
+    def logins(self) -> list[str]:
+        """Dovecot's record of every successful IMAP login so far (one log line each)."""
+        log = self.dir / "dovecot.log"
+        if not log.exists():
+            return []
+        return [line for line in log.read_text(errors="replace").splitlines() if "imap-login: Info: Login:" in line]
+
+    def tls_logins(self) -> int:
+        """How many logins came over TLS (implicit or after STARTTLS): Dovecot marks them ``TLS``."""
+        return sum(1 for line in self.logins() if ", TLS" in line)
+
     def reset(self):
         """Delete every folder but INBOX and empty INBOX."""
         with self.client() as c:
@@ -201,6 +303,25 @@ protocol imap {{
                 c.expunge()
 
 
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    """Is any process of the group still running (zombies, which nobody may reap here, do not count)?"""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 def _has_user(name: str) -> bool:
     try:
         pwd.getpwnam(name)
@@ -210,15 +331,24 @@ def _has_user(name: str) -> bool:
 
 
 class SmtpSink:
-    """An aiosmtpd server that keeps every message it receives."""
+    """An aiosmtpd server that keeps every message it receives.
 
-    def __init__(self):
+    ``tls="starttls"`` offers STARTTLS and refuses mail before it
+    (``require_starttls``); ``tls="tls"`` is implicit TLS from the first
+    byte. ``auth=(user, password)`` requires SMTP AUTH, offered over TLS only.
+    """
+
+    def __init__(self, *, tls: str | None = None, certs: CertFiles | None = None,
+                 auth: tuple[str, str] | None = None):
         from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
 
+        assert tls in (None, "starttls", "tls") and (tls is None or certs is not None)
         self.messages: list = []
         self.cond = threading.Condition()
         self.port = free_port()
         self.refuse: str | None = None  # e.g. "451 4.3.0 try later" to simulate an outage
+        self.auth_attempts: list = []  # (mechanism, user, accepted)
 
         sink = self
 
@@ -226,14 +356,38 @@ class SmtpSink:
             async def handle_DATA(self, server, session, envelope):
                 if sink.refuse:
                     return sink.refuse
+                if auth and not session.authenticated:
+                    return "530 5.7.0 Authentication required"
                 msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+                ssl_object = server.transport.get_extra_info("ssl_object")
                 with sink.cond:
                     sink.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "msg": msg,
-                                          "raw": envelope.original_content or envelope.content})
+                                          "raw": envelope.original_content or envelope.content,
+                                          "tls": ssl_object.version() if ssl_object is not None else None,
+                                          "auth": session.auth_data if session.authenticated else None})
                     sink.cond.notify_all()
                 return "250 2.0.0 OK"
 
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            user = auth_data.login.decode() if isinstance(auth_data, LoginPassword) else None
+            ok = user is not None and (user, auth_data.password.decode()) == auth
+            sink.auth_attempts.append((mechanism, user, ok))
+            return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
+
+        kwargs = {}
+        if tls == "starttls":
+            kwargs.update(tls_context=server_ssl_context(certs), require_starttls=True)
+        elif tls == "tls":
+            kwargs.update(ssl_context=server_ssl_context(certs))
+        if auth and tls == "tls":
+            # aiosmtpd only counts STARTTLS as TLS for AUTH (aio-libs/aiosmtpd#281): on an implicit
+            # TLS listener it would never offer AUTH. The transport is TLS from the first byte, so
+            # lift its check; handle_DATA refuses unauthenticated mail instead of auth_required
+            # (which, without auth_require_tls, warns).
+            kwargs.update(authenticator=authenticator, auth_require_tls=False)
+        elif auth:
+            kwargs.update(authenticator=authenticator, auth_required=True)
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
 
     def start(self):
         self.controller.start()

@@ -10,6 +10,7 @@ duplicate check, never a lost mail.
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import ssl
 import threading
@@ -65,8 +66,13 @@ class ImapSource:
             timeout=cfg.timeout.total_seconds(),
         )
         if cfg.security == "starttls":
-            # A failed STARTTLS raises: never continue in plaintext.
-            client.starttls(self._ssl_context())
+            # A failed STARTTLS raises: never continue in plaintext. The
+            # connection is closed before that: nobody else holds it.
+            try:
+                client.starttls(self._ssl_context())
+            except BaseException:
+                _close_quietly(client)
+                raise
         return client
 
     def connect(self):
@@ -198,7 +204,11 @@ class ImapSource:
                 # IDLE itself is re-issued before the server's 30-minute limit.
                 while not self.stop.is_set() and time.monotonic() - started < renew:
                     responses = client.idle_check(timeout=1)
-                    if responses or self.wake.is_set():
+                    # idle_check() swallows EOF and connection errors and returns [].
+                    # A socket still readable right after it has been closed or has
+                    # failed: leave IDLE, so idle_done() raises and we reconnect,
+                    # instead of spinning on it until the next renewal.
+                    if responses or self.wake.is_set() or _readable_now(client.socket()):
                         break
             finally:
                 self.stats.idle = False
@@ -207,6 +217,26 @@ class ImapSource:
             if self.stop.is_set():
                 return
             self.drain(client, uidvalidity)
+
+
+def _readable_now(sock) -> bool:
+    """Does the socket have data, EOF or an error waiting (without blocking)?"""
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN | select.POLLPRI)
+            return bool(poller.poll(0))
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True  # closed under us: let idle_done() report it
+
+
+def _close_quietly(client) -> None:
+    """Drop the connection without a word to the server (it may be mid-handshake)."""
+    try:
+        client.shutdown()
+    except Exception:
+        pass
 
 
 def _safe_logout(client) -> None:
