@@ -216,6 +216,89 @@ def tickets_show(obj: Ctx, number, as_json):
         click.echo(f"  {m['at']} {m['direction']:<3} {m['kind']:<9} {m['from']} {m['subject'][:50]}")
 
 
+def _ticket_change(obj: Ctx, number: str, change, as_json: bool):
+    """Run ``change(ops, ticket)`` in one transaction on the locked ticket row; print the outcome."""
+    from sqlalchemy import select
+
+    from mailbot.db.models import MessageRow, Ticket
+    from mailbot.ticket_ops import Ops
+    from mailbot.tickets import show_ticket
+
+    app = obj.app()
+    try:
+        with app.sessions.begin() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number.upper()).with_for_update())
+            if ticket is None:
+                click.echo(f"error: no ticket {number}", err=True)
+                sys.exit(1)
+            ops = Ops(app, session, app.clock())
+            error = change(ops, ticket)
+            if error:
+                session.rollback()
+                click.echo(f"error: {error}", err=True)
+                sys.exit(1)
+            session.flush()
+            queued = list(session.scalars(
+                select(MessageRow).where(MessageRow.ticket_id == ticket.id, MessageRow.direction == "out",
+                                         MessageRow.at == ops.now)))
+        with app.sessions() as session:
+            data = show_ticket(session, number.upper())
+    finally:
+        app.close()
+    if as_json:
+        _dump(data)
+        return
+    click.echo(f"{data['number']}: {data['status']}, escalation level {data['escalation_level']}")
+    for m in queued:
+        click.echo(f"  queued {m.kind} to {', '.join(m.to_addrs)}: {m.subject}")
+
+
+@tickets.command("close")
+@click.argument("number")
+@click.option("--summary", required=True, help="What was done; sent to the client in the closure mail.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who closes it (recorded on the ticket).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def tickets_close(obj: Ctx, number, summary, actor, as_json):
+    """Close a ticket and send the client the closure mail with SUMMARY."""
+    from mailbot import ticket_ops
+
+    def change(ops, ticket):
+        if ticket.status == "closed":
+            return f"{ticket.number} is already closed"
+        ticket_ops.close(ops, ticket, actor, summary=summary)
+
+    _ticket_change(obj, number, change, as_json)
+
+
+@tickets.command("escalate")
+@click.argument("number")
+@click.option("--vendor", default=None, help="Open a case with this configured vendor.")
+@click.option("--manager", is_flag=True, help="Escalate to the support manager.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who escalates (recorded on the ticket).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def tickets_escalate(obj: Ctx, number, vendor, manager, actor, as_json):
+    """Escalate a ticket to the manager or to a vendor's support (the case mail is queued)."""
+    from mailbot.escalation import escalate_to_manager, existing, open_vendor_case
+
+    if bool(vendor) == bool(manager):
+        click.echo("error: give exactly one of --vendor NAME or --manager", err=True)
+        sys.exit(2)
+
+    def change(ops, ticket):
+        if manager:
+            if existing(ops, ticket, "manager") is not None:
+                return f"{ticket.number} is already escalated to the manager"
+            if escalate_to_manager(ops, ticket, reason="cli", actor=actor) is None:
+                return "no [team] manager is configured"
+            return None
+        _esc, error = open_vendor_case(ops, ticket, vendor, actor=actor, reason="cli")
+        return error
+
+    _ticket_change(obj, number, change, as_json)
+
+
 @cli.group()
 def quarantine():
     """Mail that could not be taken in."""
@@ -281,6 +364,45 @@ def quarantine_retry(obj: Ctx, qids, retry_all, as_json):
             click.echo(f"{r['id']}: {r['action']} {r.get('ticket') or ''} {r.get('detail') or ''}".rstrip())
     if any(r["action"] == "quarantined" for r in results):
         sys.exit(1)
+
+
+@cli.group()
+def report():
+    """Service reports."""
+
+
+@report.command("quarterly")
+@click.option("--quarter", default=None, help="e.g. 2026Q3 (default: the last finished quarter).")
+@click.option("--client", default=None, help="Only this client domain.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--send", is_flag=True, help="Also queue the report mail to [report] recipients.")
+@click.pass_obj
+def report_quarterly(obj: Ctx, quarter, client, as_json, send):
+    """Tickets, acknowledgement and attention rates, attention times and escalations of a quarter."""
+    from zoneinfo import ZoneInfo
+
+    from mailbot import report as rep
+
+    app = obj.app()
+    try:
+        if quarter:
+            try:
+                year, q = rep.parse_quarter(quarter)
+            except ValueError as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(2)
+        else:
+            year, q = rep.previous_quarter(app.clock().astimezone(ZoneInfo(app.settings.mailbot.timezone)).date())
+        with app.sessions() as session:
+            data = rep.quarterly(app, session, year, q, client=client)
+        if send:
+            rep.send_quarterly(app, year, q, force=True)
+    finally:
+        app.close()
+    if as_json:
+        _dump(data)
+    else:
+        click.echo(rep.render_text(data, obj.settings.mailbot.company))
 
 
 @cli.group()

@@ -226,6 +226,11 @@ class SlaSection(_Section):
     attention: AttentionSection = Field(default_factory=AttentionSection)
 
 
+class ReportSection(_Section):
+    # Who gets the quarterly report; empty: the manager.
+    recipients: list[Address] = Field(default_factory=list)
+
+
 class TicketsSection(_Section):
     # A client reply this soon after "resuelto" reopens the ticket; later, or
     # after "cerrado", it opens a new ticket linked to the old one. A resolved
@@ -290,6 +295,7 @@ class Settings(_Section):
     security: SecuritySection = Field(default_factory=SecuritySection)
     sla: SlaSection = Field(default_factory=SlaSection)
     tickets: TicketsSection = Field(default_factory=TicketsSection)
+    report: ReportSection = Field(default_factory=ReportSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)
     vendors: dict[str, VendorSection] = Field(default_factory=lambda: dict(DEFAULT_VENDORS))
 

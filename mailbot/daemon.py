@@ -44,6 +44,7 @@ class Daemon:
         self.pipeline.after_commit.append(lambda _outcome: self.outbox_wake.set())
         self._lock_file = None
         self._reload_lock = threading.Lock()
+        self.scheduler = None
         self._stopping: asyncio.Event | None = None
 
     @property
@@ -82,8 +83,11 @@ class Daemon:
             self.close()
 
     async def _run_once(self):
+        from mailbot.scheduler import sla_tick
+
         if self.imap is not None:
             await asyncio.to_thread(self.imap.run_once)
+        await asyncio.to_thread(sla_tick, self.app)
         await asyncio.to_thread(self.send_all_due)
 
     def send_all_due(self):
@@ -111,10 +115,15 @@ class Daemon:
         if self.imap is not None:
             tasks.append(asyncio.create_task(asyncio.to_thread(self.imap.run_forever), name="imap"))
         tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+        from mailbot.scheduler import Scheduler
+
+        self.scheduler = Scheduler(lambda: self.pipeline.app, on_mail=self.outbox_wake.set)
+        self.scheduler.start()
         log.info("mailbot running (database %s)", self.settings.database_url.split("@")[-1])
         await self._stopping.wait()
         log.info("stopping")
         self.stop_event.set()
+        await asyncio.to_thread(self.scheduler.shutdown)
         if server is not None:
             server.close()
             await server.wait_closed()

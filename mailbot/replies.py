@@ -38,14 +38,14 @@ def team_reply(ctx, ticket: Ticket) -> str:
     if errors:
         event(ctx, ticket, "command_error", actor=sender, errors=errors, message_id=mail.message_id)
         ticket_ops.send_internal(ctx, ticket, "command_error", "command_error.txt", [sender],
-                                 in_reply_to=mail.message_id, errors=errors,
+                                 in_reply_to=mail.message_id, auto=True, errors=errors,
                                  help=help_text(vendors=settings.vendors.keys()))
         return f"command errors: {len(errors)}"
     public = block.public.strip()
     if public:
         relayed = ticket.requester not in mail.recipients
         if relayed:
-            ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", text=public,
+            ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", auto=None, text=public,
                                    signature=reply.signature.strip())
         ticket_ops.record_response(ctx, ticket, sender, text=public, relayed=relayed)
     elif sender == settings.team.manager:

@@ -69,23 +69,24 @@ def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
     return parent, [first] if first != parent else []
 
 
-def send_public(ops, ticket: Ticket, kind: str, template: str, **extra) -> MessageRow:
+def send_public(ops, ticket: Ticket, kind: str, template: str, *, auto: bool | None = False,
+                **extra) -> MessageRow:
     """A mail to the client (and watchers), in the ticket's thread."""
     rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
     parent, refs = thread_ids(ops, ticket)
     return queue_mail(ops.session, ops.settings, kind=kind, ticket=ticket, to=[ticket.requester],
                       cc=watchers(ops, ticket), subject=rendered.subject, body=rendered.body,
-                      in_reply_to=parent, references=refs, now=ops.now)
+                      in_reply_to=parent, references=refs, auto=auto, now=ops.now)
 
 
 def send_internal(ops, ticket: Ticket, kind: str, template: str, to: list[str], *, in_reply_to=None,
-                  **extra) -> MessageRow | None:
+                  auto: bool | None = False, **extra) -> MessageRow | None:
     to = [a for a in dict.fromkeys(to) if a]
     if not to:
         return None
     rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
     return queue_mail(ops.session, ops.settings, kind=kind, ticket=ticket, to=to, subject=rendered.subject,
-                      body=rendered.body, in_reply_to=in_reply_to, now=ops.now)
+                      body=rendered.body, in_reply_to=in_reply_to, auto=auto, now=ops.now)
 
 
 def team_recipients(ops, ticket: Ticket) -> list[str]:

@@ -79,6 +79,11 @@ def show_ticket(session: Session, number: str) -> dict | None:
         }
         for m in msgs
     ]
+    out["escalations"] = [
+        {"target": e.target, "level": e.level, "reason": e.reason, "actor": e.actor, "at": _iso(e.at),
+         "due": _iso(e.due), "responded_at": _iso(e.responded_at), "reminded_at": _iso(e.reminded_at)}
+        for e in t.escalations
+    ]
     out["events"] = [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "data": e.data} for e in events]
     return out
 

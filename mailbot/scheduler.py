@@ -1,0 +1,127 @@
+"""The timed work: SLA escalations, reminders, closing resolved tickets, the quarterly report.
+
+APScheduler only says *when*; each job here is a plain function of
+``(app, now)`` that claims its rows in the database (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL; SQLite serves one process) and handles each row in a
+savepoint, so one bad ticket is logged and retried at the next tick while
+the others go on, and a second process never sends the same mail twice
+(the ``escalations`` unique key is the last guard).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, exists, select
+
+from mailbot import ticket_ops
+from mailbot.db.models import Escalation, Ticket
+from mailbot.escalation import escalate_to_manager, remind_manager, remind_vendor
+from mailbot.ticket_ops import OPEN, Ops
+
+log = logging.getLogger("mailbot.scheduler")
+
+BATCH = 100
+
+
+@dataclass
+class TickReport:
+    escalated: list[str] = field(default_factory=list)
+    manager_reminders: list[str] = field(default_factory=list)
+    vendor_reminders: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def mails(self) -> int:
+        return len(self.escalated) + len(self.manager_reminders) + len(self.vendor_reminders) + len(self.closed)
+
+
+def _claim(session, query):
+    return session.scalars(query.limit(BATCH).with_for_update(skip_locked=True)).all()
+
+
+def _each(app, now, query, action, into: list[str], report: TickReport, what: str) -> None:
+    with app.sessions.begin() as session:
+        ops = Ops(app, session, now)
+        for row in _claim(session, query):
+            ticket = row if isinstance(row, Ticket) else row.ticket
+            try:
+                with session.begin_nested():
+                    if action(ops, row) is not False:
+                        into.append(ticket.number)
+            except Exception as exc:
+                report.failed.append(ticket.number)
+                log.error("%s %s failed (retried at the next tick): %s: %s", what, ticket.number,
+                          type(exc).__name__, exc)
+
+
+def sla_tick(app, now: datetime | None = None) -> TickReport:
+    """One pass of every SLA duty that is due at ``now``."""
+    now = now or app.clock()
+    report = TickReport()
+    manager_escalated = exists().where(and_(Escalation.ticket_id == Ticket.id, Escalation.target == "manager"))
+    breached = (select(Ticket).where(Ticket.status.in_(OPEN), Ticket.first_response_at.is_(None),
+                                     Ticket.attention_due <= now, ~manager_escalated)
+                .order_by(Ticket.attention_due))
+    _each(app, now, breached,
+          lambda ops, t: escalate_to_manager(ops, t, reason="sla_breach") is not None,
+          report.escalated, report, "escalation of")
+
+    def reminder(kind):
+        query = (select(Escalation).join(Ticket).where(
+            Escalation.responded_at.is_(None), Escalation.reminded_at.is_(None), Escalation.due <= now,
+            Ticket.status.in_(OPEN)).order_by(Escalation.due))
+        return query.where(Escalation.target == "manager") if kind == "manager" else \
+            query.where(Escalation.target != "manager")
+
+    if app.settings.team.manager:
+        _each(app, now, reminder("manager"), remind_manager, report.manager_reminders, report, "manager reminder for")
+    _each(app, now, reminder("vendor"), remind_vendor, report.vendor_reminders, report, "vendor reminder for")
+
+    # "resuelto" for longer than the reopen window: closed, with the closure mail.
+    stale = (select(Ticket).where(Ticket.status == "resolved",
+                                  Ticket.resolved_at <= now - app.settings.tickets.reopen_window)
+             .order_by(Ticket.resolved_at))
+    _each(app, now, stale, lambda ops, t: ticket_ops.close(ops, t, "mailbot"), report.closed, report, "closing")
+    for name in ("escalated", "manager_reminders", "vendor_reminders", "closed"):
+        if getattr(report, name):
+            log.info("sla tick: %s %s", name.replace("_", " "), ", ".join(getattr(report, name)))
+    return report
+
+
+class Scheduler:
+    """APScheduler in a background thread, running the jobs above on the daemon's current App."""
+
+    def __init__(self, current_app, *, on_mail=None):
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self.current_app = current_app  # a callable: the App in force after reloads
+        self.on_mail = on_mail or (lambda: None)
+        settings = current_app().settings
+        self.scheduler = BackgroundScheduler(timezone=settings.mailbot.timezone)
+        self.scheduler.add_job(self.run_sla, "interval", id="sla",
+                               seconds=max(settings.sla.check_interval.total_seconds(), 1),
+                               max_instances=1, coalesce=True, next_run_time=datetime.now().astimezone())
+        from mailbot.report import add_report_job
+
+        add_report_job(self)
+
+    def run_sla(self) -> TickReport | None:
+        try:
+            report = sla_tick(self.current_app())
+        except Exception:
+            # The scheduler keeps its schedule: the next tick tries again.
+            log.exception("SLA tick failed; retrying at the next tick")
+            return None
+        if report.mails:
+            self.on_mail()
+        return report
+
+    def start(self):
+        self.scheduler.start()
+
+    def shutdown(self):
+        self.scheduler.shutdown(wait=True)

@@ -1,0 +1,233 @@
+"""Engineers, the manager and clients in a ticket's thread, through Dovecot and the SMTP sink."""
+
+from datetime import timedelta
+
+import pytest
+
+from mailbot.app import build_app
+from mailbot.db.models import utcnow
+from tests.conftest import ENGINEERS, MANAGER, imap_section, make_mail, smtp_section
+from tests.integration.helpers import cli, cli_json, run_once, team_headers, ticket, tickets
+
+pytestmark = pytest.mark.servers
+CLIENT = "juan.perez@cliente.com.mx"
+ANA = ENGINEERS[0]
+
+
+@pytest.fixture
+def settings(make_settings, db_url, dovecot, smtp_sink):
+    return make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink))
+
+
+def _open_ticket(dovecot, settings, smtp_sink, **kw):
+    kw.setdefault("subject", "El antivirus no actualiza")
+    kw.setdefault("message_id", "<c1@cliente.com.mx>")
+    dovecot.append(make_mail(**kw))
+    run_once(settings)
+    [notice] = smtp_sink.to(ANA)
+    smtp_sink.clear()
+    return notice["msg"]
+
+
+def _engineer_reply(notice, body, *, sender=ANA, to="soporte@imagenti.mx", cc=None, headers="ok",
+                    message_id=None):
+    return make_mail(sender=sender, to=to, cc=cc, subject="RE: " + str(notice["Subject"]).strip(), body=body,
+                     in_reply_to=notice["Message-ID"], message_id=message_id,
+                     headers=team_headers() if headers == "ok" else headers)
+
+
+def _text(sink_message) -> str:
+    return sink_message["msg"].get_body(("plain",)).get_content()
+
+
+def _events(settings, kind):
+    return [e for e in ticket(settings, "IMG-000001")["events"] if e["kind"] == kind]
+
+
+def test_engineer_commands_change_the_ticket_and_the_public_part_is_relayed(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink, cc="maria.diaz@cliente.com.mx")
+    before = ticket(settings, "IMG-000001")
+    dovecot.append(_engineer_reply(notice, (
+        "#estado esperando-cliente\n"
+        "#severidad grave\n"
+        "#asignar ana\n"
+        "\n"
+        "Hola Juan, ya revisamos la consola: el agente tiene la versión 23.\n"
+        "¿Nos confirma si el equipo reinició?\n"
+        "\n"
+        "#nota el cliente tiene licencia vencida, no decirle todavía\n"
+        "Esto tampoco debe salir.\n"
+        "\n"
+        "El mar., 24 nov. 2026 a las 10:00, Soporte IMAGEN TI escribió:\n"
+        "> Nuevo ticket IMG-000001.\n")))
+    run_once(settings)
+
+    shown = ticket(settings, "IMG-000001")
+    assert shown["status"] == "waiting_client" and shown["severity"] == "grave"
+    assert shown["assignee"] == ANA
+    # The new severity's deadline counts from the original reception.
+    assert shown["sla"]["attention_due"] != before["sla"]["attention_due"]
+    assert shown["received_at"] == before["received_at"]
+    assert shown["first_response_at"] is not None
+
+    [relay] = smtp_sink.to(CLIENT)
+    text = _text(relay)
+    assert "ya revisamos la consola" in text and "reinició" in text
+    assert "#" not in text and "licencia vencida" not in text and "tampoco debe salir" not in text
+    assert "Nuevo ticket" not in text  # the quoted notice is not relayed
+    msg = relay["msg"]
+    assert "[IMAGEN TI #IMG-000001]" in str(msg["Subject"])
+    assert msg["From"].addresses[0].addr_spec == "soporte@imagenti.mx"
+    assert msg["In-Reply-To"] == "<c1@cliente.com.mx>" and msg["Auto-Submitted"] is None
+    assert relay["to"] == [CLIENT, "maria.diaz@cliente.com.mx"]  # the client's colleague is a watcher
+    kinds = [e["kind"] for e in shown["events"]]
+    assert {"status", "severity", "assigned", "note", "first_response", "response"} <= set(kinds)
+    [note] = [e for e in shown["events"] if e["kind"] == "note"]
+    assert "licencia vencida" in note["data"]["text"] and note["actor"] == ANA
+    assert [e["data"]["name"] for e in shown["events"] if e["kind"] == "command"] == [
+        "status", "severity", "assign", "note"]
+
+
+def test_reply_all_to_the_client_is_recorded_not_relayed(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "Juan, le llamo en 5 minutos.", to=CLIENT, cc="soporte@imagenti.mx"))
+    run_once(settings)
+    assert smtp_sink.to(CLIENT) == []  # the client already has it from the engineer
+    [response] = _events(settings, "response")
+    assert response["data"]["relayed"] is False
+    assert ticket(settings, "IMG-000001")["first_response_at"] is not None
+
+
+@pytest.mark.parametrize("headers", [
+    None,
+    {"Authentication-Results": "mx.imagenti.mx; dkim=fail header.d=imagenti.mx; spf=fail smtp.mailfrom=imagenti.mx"},
+    # A pass stamped by someone else's server (or written by the sender) is not ours.
+    {"Authentication-Results": "evil.example; dkim=pass header.d=imagenti.mx"},
+], ids=["none", "failing", "foreign"])
+def test_spoofed_engineer_runs_no_command(settings, dovecot, smtp_sink, headers):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "#estado cerrado\n#resumen nada\n\nYa quedó.", headers=headers))
+    run_once(settings)
+    shown = ticket(settings, "IMG-000001")
+    assert shown["status"] == "new" and shown["first_response_at"] is None
+    assert smtp_sink.to(CLIENT) == []
+    [security] = [e for e in shown["events"] if e["kind"] == "security"]
+    assert security["actor"] == ANA
+    assert [m["kind"] for m in shown["messages"] if m["direction"] == "in"] == ["client", "unverified"]
+
+
+def test_unknown_command_changes_nothing_and_answers_the_engineer(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "#estatus resuelto\n#severidad altisima\n\nListo, ya quedó."))
+    run_once(settings)
+    shown = ticket(settings, "IMG-000001")
+    assert shown["status"] == "new" and shown["severity"] == "leve" and shown["first_response_at"] is None
+    assert smtp_sink.to(CLIENT) == []
+    [error] = smtp_sink.to(ANA)
+    text = _text(error)
+    assert "#estatus" in text and "altisima" in text
+    assert "#estado en-progreso|esperando-cliente|resuelto|cerrado" in text  # what is valid
+    assert error["msg"]["Auto-Submitted"] == "auto-replied"
+    assert error["msg"]["In-Reply-To"] is not None
+    assert [e["kind"] for e in shown["events"]].count("command_error") == 1
+
+
+def test_client_reply_reopens_a_resolved_ticket_and_notifies_the_engineer(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "#estado resuelto\n#asignar ana.lopez\n\nQuedó actualizado."))
+    run_once(settings)
+    assert ticket(settings, "IMG-000001")["status"] == "resolved"
+    [relay] = smtp_sink.to(CLIENT)
+    smtp_sink.clear()
+
+    dovecot.append(make_mail(subject="RE: " + str(relay["msg"]["Subject"]), body="Volvió a fallar hoy.",
+                             in_reply_to=relay["msg"]["Message-ID"], message_id="<c2@cliente.com.mx>"))
+    run_once(settings)
+    shown = ticket(settings, "IMG-000001")
+    assert shown["status"] == "in_progress" and len(tickets(settings)) == 1
+    assert [e["kind"] for e in shown["events"]].count("reopened") == 1
+    # Only the assignee hears about it, with the client's words.
+    [update] = smtp_sink.messages
+    assert update["to"] == [ANA] and "Volvió a fallar hoy." in _text(update) and "reabrió" in _text(update)
+
+
+def test_late_client_reply_and_reply_to_closed_ticket_open_linked_tickets(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "#estado resuelto\n\nQuedó actualizado."))
+    run_once(settings)
+    [relay] = smtp_sink.to(CLIENT)
+
+    # Eight days later (the window is seven), the client answers the old thread.
+    later = utcnow() + timedelta(days=8)
+    dovecot.append(make_mail(subject="RE: " + str(relay["msg"]["Subject"]), body="Otra vez no actualiza.",
+                             in_reply_to=relay["msg"]["Message-ID"], message_id="<late@cliente.com.mx>"))
+    app = build_app(settings, clock=lambda: later)
+    run_once(settings, app=app)
+    numbers = {t["number"]: t for t in tickets(settings)}
+    assert set(numbers) == {"IMG-000001", "IMG-000002"}
+    new = ticket(settings, "IMG-000002")
+    assert [e["data"]["linked_to"] for e in new["events"] if e["kind"] == "linked"] == ["IMG-000001"]
+    # The stale resolved ticket was closed by the scheduler's pass, with its closure mail.
+    old = ticket(settings, "IMG-000001")
+    assert old["status"] == "closed"
+
+    # A reply to a closed ticket, even a minute later, opens another linked ticket.
+    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+                             body="¿Siguen ahí?", message_id="<closed@cliente.com.mx>"))
+    run_once(settings, app=build_app(settings, clock=lambda: later + timedelta(minutes=1)))
+    assert len(tickets(settings)) == 3
+    third = ticket(settings, "IMG-000003")
+    assert [e["data"]["linked_to"] for e in third["events"] if e["kind"] == "linked"] == ["IMG-000001"]
+
+
+def test_closure_by_command_sends_the_summary(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink, cc="maria.diaz@cliente.com.mx")
+    dovecot.append(_engineer_reply(notice, "Actualizamos la firma del agente.", message_id="<r1@imagenti.mx>"))
+    run_once(settings)
+    smtp_sink.clear()
+    dovecot.append(_engineer_reply(notice, (
+        "#estado cerrado\n"
+        "#resumen Se reinstaló el agente de WithSecure y se forzó la actualización de firmas.\n"
+        "Se verificó en la consola que el equipo reporta.\n")))
+    run_once(settings)
+    shown = ticket(settings, "IMG-000001")
+    assert shown["status"] == "closed" and shown["closed_at"] is not None
+    [closure] = smtp_sink.to(CLIENT)
+    text = _text(closure)
+    assert "Se reinstaló el agente de WithSecure" in text and "equipo reporta" in text
+    assert "IMG-000001" in text and "LEVE" in text and "abriremos un nuevo ticket" in text
+    assert "Ticket cerrado" in str(closure["msg"]["Subject"])
+    assert closure["to"] == [CLIENT, "maria.diaz@cliente.com.mx"]
+
+
+def test_closure_without_summary_uses_the_public_replies(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "Aplicamos el parche 23.4 en el servidor.", message_id="<r1@imagenti.mx>"))
+    run_once(settings)
+    dovecot.append(_engineer_reply(notice, "#estado cerrado", message_id="<r2@imagenti.mx>"))
+    run_once(settings)
+    closure = [m for m in smtp_sink.to(CLIENT) if "Ticket cerrado" in str(m["msg"]["Subject"])]
+    assert len(closure) == 1 and "Aplicamos el parche 23.4" in _text(closure[0])
+
+
+def test_tickets_close_cli_sends_the_closure_mail(settings, dovecot, smtp_sink):
+    _open_ticket(dovecot, settings, smtp_sink)
+    out = cli("tickets", "close", "IMG-000001", "--summary", "Se restableció la VPN.", config=settings.source)
+    assert "queued closure to juan.perez@cliente.com.mx" in out.stdout.decode()
+    again = cli("tickets", "close", "IMG-000001", "--summary", "otra vez", config=settings.source, check=False)
+    assert again.returncode == 1 and "already closed" in again.stderr.decode()
+    run_once(settings)
+    [closure] = smtp_sink.to(CLIENT)
+    assert "Se restableció la VPN." in _text(closure)
+    shown = cli_json("tickets", "show", "IMG-000001", config=settings.source)
+    assert shown["status"] == "closed"
+    assert [e["data"]["text"] for e in shown["events"] if e["kind"] == "summary"] == ["Se restableció la VPN."]
+
+
+def test_manager_reply_is_a_first_response_too(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "Lo reviso yo.", sender=MANAGER))
+    run_once(settings)
+    shown = ticket(settings, "IMG-000001")
+    assert shown["first_response_at"] is not None
+    assert [m["to"] for m in smtp_sink.to(CLIENT)] == [[CLIENT]]
