@@ -231,3 +231,30 @@ def test_manager_reply_is_a_first_response_too(settings, dovecot, smtp_sink):
     shown = ticket(settings, "IMG-000001")
     assert shown["first_response_at"] is not None
     assert [m["to"] for m in smtp_sink.to(CLIENT)] == [[CLIENT]]
+
+
+def test_relaxed_trust_is_warned_by_check_and_lets_unauthenticated_team_mail_run(make_settings, dovecot, smtp_sink):
+    settings = make_settings(imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
+                             security={"trust_unauthenticated": True})
+    checked = cli("check", config=settings.source)
+    assert "warning:" in checked.stderr.decode() and "trust_unauthenticated" in checked.stderr.decode()
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "#estado en-progreso\n\nLo estoy revisando.", headers=None))
+    run_once(settings)
+    assert ticket(settings, "IMG-000001")["status"] == "in_progress"
+    assert len(smtp_sink.to(CLIENT)) == 1
+
+
+def test_colleagues_copied_by_the_client_later_become_watchers(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+                             cc="pedro.ruiz@cliente.com.mx", body="Copio a Pedro, de sistemas.",
+                             message_id="<c2@cliente.com.mx>"))
+    run_once(settings)
+    participants = {p["address"]: p["role"] for p in ticket(settings, "IMG-000001")["participants"]}
+    assert participants["pedro.ruiz@cliente.com.mx"] == "watcher"
+    dovecot.append(_engineer_reply(notice, "Pedro, Juan: ya quedó."))
+    run_once(settings)
+    [relay] = [m for m in smtp_sink.to(CLIENT) if m["msg"]["Auto-Submitted"] is None]
+    assert relay["to"] == [CLIENT, "pedro.ruiz@cliente.com.mx"]
+    assert "Copio a Pedro" in _text(smtp_sink.to(ANA)[0])  # the engineers heard of the client's reply
