@@ -129,7 +129,7 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
         event(ctx, ticket, "ack_suppressed", reason=ack_reason)
     queue_notice(ctx, ticket, cls)
     detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {ack_reason}" if ack_reason else "")
-    return Outcome("created", number, mail.message_id, detail)
+    return Outcome("created", number, mail.message_id, detail, severity=ticket.severity)
 
 
 def autoreply_refusal(ctx: Inbound, cls) -> str | None:

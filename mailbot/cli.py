@@ -151,6 +151,58 @@ def rules_test(obj: Ctx, source, as_json):
             click.echo(line)
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def status(obj: Ctx, as_json):
+    """Is mailbot alive and keeping up? (the running daemon's /healthz when [health] is on)."""
+    import urllib.error
+    import urllib.request
+
+    settings = obj.settings
+    data, source = None, "database"
+    if settings.health.enabled:
+        url = f"http://{settings.health.host}:{settings.health.port}/healthz"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                data = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            data = json.loads(exc.read() or b"{}") or None
+        except OSError as exc:
+            click.echo(f"warning: the daemon does not answer at {url} ({exc}); reading the database", err=True)
+        source = url if data else source
+    if data is None:
+        from mailbot.health import facts
+
+        app = obj.app(upgrade=False)
+        try:
+            data = facts(app)
+        finally:
+            app.close()
+    if as_json:
+        _dump(data)
+    else:
+        click.echo(f"status:     {data['status']} (from {source})")
+        db_line = "reachable" if data["database"]["reachable"] else f"UNREACHABLE {data['database'].get('error', '')}"
+        click.echo(f"database:   {db_line}")
+        if "imap" in data:
+            i = data["imap"]
+            click.echo(f"imap:       {i['state']} {i['mailbox']}, {i['reconnects']} reconnects"
+                       + (f", last error: {i['last_error']}" if i.get("last_error") else ""))
+        elif not settings.health.enabled:
+            click.echo("imap:       unknown (turn on [health] to see the running daemon's session)")
+        o = data["outbox"]
+        click.echo(f"outbox:     {o['queued']} queued, {o['failed']} failed"
+                   + (f", oldest queued {o['oldest_queued_seconds']:.0f}s ago" if o["oldest_queued_seconds"] else ""))
+        oldest = data["oldest_unacknowledged_seconds"]
+        click.echo("unacknowledged: " + (f"oldest waiting {oldest:.0f}s" if oldest is not None else "none"))
+        if data.get("escalations"):
+            e = data["escalations"]
+            click.echo(f"escalations: {e['manager']} to the manager ({e['sla_breaches']} for SLA breaches), "
+                       f"{e['vendor']} to vendors")
+    sys.exit(0 if data["status"] == "ok" else 1)
+
+
 @cli.group()
 def db():
     """Database schema."""

@@ -179,12 +179,22 @@ class LmtpSection(_Section):
     protocol: Literal["lmtp", "smtp"] = "lmtp"
 
 
+class HealthSection(_Section):
+    # /healthz and /metrics over HTTP; keep it on loopback (or behind a proxy).
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8025
+
+
 class OutboxSection(_Section):
     dir: Path | None = None
     max_attempts: int = 12
     retry_base: Duration = timedelta(seconds=30)
     retry_max: Duration = timedelta(hours=1)
     interval: Duration = timedelta(seconds=5)
+    # A claimed mail is another process's to send again only after this (a
+    # process that died while sending): longer than any one send takes.
+    lease: Duration = timedelta(minutes=5)
 
 
 class TeamSection(_Section):
@@ -290,6 +300,7 @@ class Settings(_Section):
     imap: ImapSection | None = None
     smtp: SmtpSection | None = None
     lmtp: LmtpSection = Field(default_factory=LmtpSection)
+    health: HealthSection = Field(default_factory=HealthSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     team: TeamSection = Field(default_factory=TeamSection)
     security: SecuritySection = Field(default_factory=SecuritySection)

@@ -36,12 +36,24 @@ class Daemon:
         self.pipeline = Pipeline(app or build_app(settings))
         self.stop_event = threading.Event()
         self.imap = None
+        self.lease = None
         if settings.imap is not None:
+            from mailbot.lease import MailboxLease
+
             self.imap = ImapSource(settings, self.pipeline, client_factory=imap_client_factory,
                                    stop=self.stop_event)
+            self.lease = MailboxLease(settings.database_url, self.imap.mailbox_key)
+            self.imap.lease = self.lease if self.lease.enabled else None
         self.sender = OutboxSender(settings, self.app.sessions, transport_factory=transport_factory)
         self.outbox_wake = threading.Event()
         self.pipeline.after_commit.append(lambda _outcome: self.outbox_wake.set())
+        from mailbot.metrics import Metrics
+
+        self.metrics = Metrics()
+        self.metrics.add_live(self.health_facts)
+        self.pipeline.after_commit.append(self.metrics.outcome)
+        self.sender.observer = self.metrics
+        self.health_server = None
         self._lock_file = None
         self._reload_lock = threading.Lock()
         self.scheduler = None
@@ -109,6 +121,12 @@ class Daemon:
             pass  # not the main thread (embedded in tests): stop with request_stop()
         tasks = []
         server = None
+        if self.settings.health.enabled:
+            from mailbot.health import HealthServer
+
+            h = self.settings.health
+            self.health_server = HealthServer(h.host, h.port, self.health_facts, self.metrics.registry).start()
+            log.info("health on http://%s:%s/healthz and /metrics", h.host, self.health_server.port)
         if self.settings.lmtp.enabled:
             lm = self.settings.lmtp
             server = await start_listener(self.pipeline, lm.host, lm.port, lm.protocol)
@@ -131,9 +149,16 @@ class Daemon:
             if t.get_name() == "outbox":
                 t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.health_server is not None:
+            await asyncio.to_thread(self.health_server.stop)
         # Whatever was queued by the last messages goes out before exit.
         await asyncio.to_thread(self.send_all_due)
         log.info("stopped")
+
+    def health_facts(self) -> dict:
+        from mailbot.health import facts
+
+        return facts(self.pipeline.app, self.imap)
 
     def request_stop(self):
         self.stop_event.set()
@@ -165,6 +190,8 @@ class Daemon:
                 self.outbox_wake.clear()
 
     def close(self):
+        if self.lease is not None:
+            self.lease.close()
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None

@@ -30,8 +30,6 @@ from mailbot.parse import clean_line
 
 log = logging.getLogger("mailbot.outbox")
 
-LEASE = timedelta(minutes=5)
-
 
 def queue_mail(
     session: Session,
@@ -204,6 +202,7 @@ class OutboxSender:
         self.settings = settings
         self.sessions = sessions
         self.transport_factory = transport_factory or (lambda: make_transport(settings))
+        self.observer = None  # mailbot.metrics.Metrics, when the daemon keeps metrics
 
     def _backoff(self, attempts: int) -> timedelta:
         cfg = self.settings.outbox
@@ -221,7 +220,7 @@ class OutboxSender:
             rows = list(s.scalars(q))
             for row in rows:
                 row.attempts += 1
-                row.next_attempt_at = now + LEASE
+                row.next_attempt_at = now + self.settings.outbox.lease
             return [(r.id, r.mail_from, list(r.rcpt_to), r.data, r.attempts) for r in rows]
 
     def send_due(self, now: datetime | None = None, limit: int = 200) -> SendReport:
@@ -254,14 +253,21 @@ class OutboxSender:
             msg = s.get(MessageRow, row.message_row_id)
             log.info("sent %s to %s (ticket %s, %s)", row.message_id, ", ".join(row.rcpt_to),
                      msg.ticket.number if msg.ticket else "-", msg.kind)
+            latency = None
             if msg.kind == "ack" and msg.ticket is not None and msg.ticket.acknowledged_at is None:
                 msg.ticket.acknowledged_at = now
+                latency = (now - msg.ticket.received_at).total_seconds()
+            if self.observer is not None:
+                self.observer.mail_sent(msg.kind, latency)
 
     def _failed(self, outbox_id: int, attempts: int, exc: SendError, report: SendReport):
         with self.sessions.begin() as s:
             row = s.get(Outbox, outbox_id)
             row.last_error = str(exc)
-            if exc.permanent or attempts >= self.settings.outbox.max_attempts:
+            permanent = exc.permanent or attempts >= self.settings.outbox.max_attempts
+            if self.observer is not None:
+                self.observer.send_failed(permanent)
+            if permanent:
                 row.status = "failed"
                 s.execute(update(MessageRow).where(MessageRow.id == row.message_row_id).values(status="failed"))
                 if row.ticket_id is not None:

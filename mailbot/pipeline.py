@@ -45,6 +45,7 @@ class Outcome:
     ticket: str | None = None
     message_id: str | None = None
     detail: str = ""
+    severity: str | None = None  # of a ticket just created
 
     @property
     def final(self) -> bool:
@@ -61,6 +62,13 @@ class Pipeline:
     def process(self, raw: bytes, *, source: str | None = None, cursor: Cursor | None = None,
                 quarantine_id: int | None = None) -> Outcome:
         """Take in one message. Raises only ``TemporaryFailure`` (nothing stored: retry later)."""
+        outcome = self._process(raw, source=source, cursor=cursor, quarantine_id=quarantine_id)
+        for callback in self.after_commit:
+            callback(outcome)
+        return outcome
+
+    def _process(self, raw: bytes, *, source: str | None, cursor: Cursor | None,
+                 quarantine_id: int | None) -> Outcome:
         source = source or (cursor.source if cursor else None)
         try:
             mail = parse(raw)
@@ -92,8 +100,6 @@ class Pipeline:
         except Exception as exc:
             log.exception("message %s could not be applied", mail.message_id)
             return self._quarantine(raw, source, mail, f"apply failed: {type(exc).__name__}: {exc}", cursor, quarantine_id)
-        for callback in self.after_commit:
-            callback(outcome)
         log.info("%s %s: %s from %s%s", outcome.action, outcome.ticket or "-", mail.message_id,
                  mail.from_addr or "<>", f" ({outcome.detail})" if outcome.detail else "")
         return outcome

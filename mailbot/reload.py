@@ -19,7 +19,7 @@ from mailbot.templates import Templates
 log = logging.getLogger("mailbot.reload")
 
 # Sections whose change needs a restart: connections and listeners already open.
-RESTART_ONLY = ("database", "imap", "smtp", "lmtp", "outbox")
+RESTART_ONLY = ("database", "imap", "smtp", "lmtp", "outbox", "health")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from imapclient.exceptions import IMAPClientError
 from mailbot.config import Settings
 from mailbot.db.models import MailboxCursor
 from mailbot.errors import TemporaryFailure
+from mailbot.lease import LeaseLost, MailboxLease
 from mailbot.pipeline import Cursor, Pipeline
 
 log = logging.getLogger("mailbot.imap")
@@ -37,13 +38,23 @@ class ImapStats:
     fetched: int = 0
     last_error: str | None = None
     idle: bool = False
+    standby: bool = False  # another process holds the mailbox lease
     last_poll: float | None = None
     counts: dict = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        if self.standby:
+            return "standby"
+        if self.idle:
+            return "idle"
+        return "connected" if self.connected else "disconnected"
 
 
 class ImapSource:
     def __init__(self, settings: Settings, pipeline: Pipeline, *, client_factory=None,
-                 stop: threading.Event | None = None):
+                 stop: threading.Event | None = None, lease: MailboxLease | None = None,
+                 lease_retry: float = 2.0):
         self.settings = settings
         self.cfg = settings.imap
         self.pipeline = pipeline
@@ -52,6 +63,9 @@ class ImapSource:
         self.stats = ImapStats()
         self.mailbox_key = f"{self.cfg.username}@{self.cfg.host}:{self.cfg.effective_port}/{self.cfg.folder}"
         self.wake = threading.Event()
+        # Several processes on one PostgreSQL: only the lease holder reads the mailbox.
+        self.lease = lease
+        self.lease_retry = lease_retry
 
     # -- connection -------------------------------------------------------
     def _ssl_context(self):
@@ -115,6 +129,8 @@ class ImapSource:
             for uid in batch:
                 if self.stop.is_set():
                     break
+                if self.lease is not None:
+                    self.lease.check()
                 fetched = client.fetch([uid], ["BODY.PEEK[]"])
                 data = fetched.get(uid, {}).get(b"BODY[]")
                 if data is None:  # expunged meanwhile
@@ -142,16 +158,40 @@ class ImapSource:
 
     # -- loops ------------------------------------------------------------
     def run_once(self) -> int:
+        if self.lease is not None and not self.lease.try_acquire():
+            log.info("%s: another process holds the IMAP session; not reading it", self.mailbox_key)
+            return 0
         client, uidvalidity = self.connect()
         try:
             return self.drain(client, uidvalidity)
         finally:
             _safe_logout(client)
             self.stats.connected = False
+            if self.lease is not None:
+                self.lease.release()
+
+    def _wait_for_lease(self) -> bool:
+        """Hold the mailbox lease, waiting while another process has it. False when stopping."""
+        if self.lease is None or self.lease.held:
+            return not self.stop.is_set()
+        self.stats.standby = True
+        while not self.stop.is_set():
+            if self.lease.try_acquire():
+                self.stats.standby = False
+                return True
+            self.stop.wait(self.lease_retry)
+        return False
 
     def run_forever(self) -> None:
+        try:
+            self._run_forever()
+        finally:
+            if self.lease is not None:
+                self.lease.release()
+
+    def _run_forever(self) -> None:
         backoff = 1.0
-        while not self.stop.is_set():
+        while self._wait_for_lease():
             client = None
             try:
                 client, uidvalidity = self.connect()
@@ -161,6 +201,11 @@ class ImapSource:
                     self._idle_loop(client, uidvalidity)
                 else:
                     self._poll_loop(client, uidvalidity)
+            except LeaseLost as exc:
+                # Another process may be reading the mailbox now: stop at once, wait for the lease.
+                self.stats.last_error = str(exc)
+                log.warning("%s: %s; leaving the IMAP session", self.mailbox_key, exc)
+                continue
             except TemporaryFailure as exc:
                 self.stats.last_error = str(exc)
                 log.warning("%s: %s; retrying in %.0fs", self.mailbox_key, exc, backoff)
@@ -189,6 +234,8 @@ class ImapSource:
             self.wake.clear()
             if self.stop.is_set():
                 return
+            if self.lease is not None:
+                self.lease.check(force=True)
             client.noop()
             self.drain(client, uidvalidity)
 
@@ -203,6 +250,8 @@ class ImapSource:
                 # Short checks so a stop request is seen within a second; the
                 # IDLE itself is re-issued before the server's 30-minute limit.
                 while not self.stop.is_set() and time.monotonic() - started < renew:
+                    if self.lease is not None:
+                        self.lease.check()
                     responses = client.idle_check(timeout=1)
                     # idle_check() swallows EOF and connection errors and returns [].
                     # A socket still readable right after it has been closed or has
