@@ -89,15 +89,13 @@ def open_vendor_case(ops, ticket: Ticket, vendor_name: str, *, actor: str, reaso
         return None, (f"el caso con {vendor.name or vendor_name} ya se abrió el "
                       f"{sla.local_text(ops.app, before.at)}; responda en ese hilo")
     due = sla.add_time(ops.app, ops.now, vendor.response, vendor.business_time)
-    first = ops.session.scalar(select(MessageRow).where(
-        MessageRow.ticket_id == ticket.id, MessageRow.direction == "in").order_by(MessageRow.id).limit(1))
-    attachments = _attachment_names(first.raw) if first is not None and first.raw else []
+    attachments = _client_attachments(ops, ticket)
     template = f"{vendor.template}.{vendor.language}.txt"
     extra = dict(
         vendor=vendor, product=ticket.product or vendor.name or vendor_name,
         severity_en=SEVERITY_EN.get(ticket.severity, ticket.severity),
         client_domain=ticket.requester.rpartition("@")[2], client_text=_client_text(ops, ticket),
-        diagnosis=diagnosis or _diagnosis(ops, ticket), attachments=attachments,
+        diagnosis=_diagnosis(ops, ticket, diagnosis), attachments=attachments,
         received_utc=ticket.received_at.strftime("%Y-%m-%d %H:%M UTC"),
     )
     from mailbot.ticket_ops import context
@@ -115,13 +113,29 @@ def open_vendor_case(ops, ticket: Ticket, vendor_name: str, *, actor: str, reaso
     return esc, None
 
 
-def _diagnosis(ops, ticket: Ticket) -> str:
+def _diagnosis(ops, ticket: Ticket, extra: str | None = None) -> str:
+    """The team's answers, notes and summaries so far, and ``extra`` (the note sent with #escalar)."""
     from mailbot.db.models import Event
 
     rows = ops.session.scalars(select(Event).where(
         Event.ticket_id == ticket.id, Event.kind.in_(("response", "note", "summary"))).order_by(Event.id)).all()
-    parts = [e.data.get("text", "").strip() for e in rows if e.data.get("text")]
+    parts = [e.data["text"].strip() for e in rows if (e.data.get("text") or "").strip()]
+    if extra and extra.strip() and extra.strip() not in parts:
+        parts.append(extra.strip())
     return "\n\n".join(parts) if parts else "(no diagnosis recorded yet)"
+
+
+def _client_attachments(ops, ticket: Ticket) -> list[str]:
+    """Names of the files the client side sent in the thread (not the team's nor a vendor's)."""
+    rows = ops.session.scalars(select(MessageRow).where(
+        MessageRow.ticket_id == ticket.id, MessageRow.direction == "in",
+        MessageRow.kind.not_in(("engineer", "manager", "vendor", "unverified", "bounce", "autoreply")))
+        .order_by(MessageRow.id)).all()
+    names: list[str] = []
+    for m in rows:
+        if m.raw:
+            names += [n for n in _attachment_names(m.raw) if n not in names]
+    return names
 
 
 def _attachment_names(raw: bytes) -> list[str]:
@@ -158,14 +172,21 @@ def remind_vendor(ops, esc: Escalation) -> None:
     rendered = ops.app.templates.render(f"vendor_reminder.{vendor.language}.txt", **context(ops, ticket, **extra))
     queue_mail(ops.session, ops.settings, kind="vendor_reminder", ticket=ticket, to=[vendor.address],
                subject=rendered.subject, body=rendered.body, in_reply_to=esc.message_id, now=ops.now)
+    # The engineers' notice is Spanish whatever the vendor's language.
     send_internal(ops, ticket, "vendor_overdue", "vendor_overdue_notice.txt", team_recipients(ops, ticket),
-                  **extra)
+                  **{**extra, "window": sla.duration_text(vendor.response)})
     event(ops, ticket, "reminder", target=esc.target, escalated_at=esc.at.isoformat())
 
 
 def _hours_en(td: timedelta) -> str:
     hours = td.total_seconds() / 3600
-    return f"{hours:g} hours" if hours >= 1 else f"{td.total_seconds() / 60:g} minutes"
+    if hours >= 1:
+        return "1 hour" if hours == 1 else f"{hours:g} hours"
+    minutes = td.total_seconds() / 60
+    if minutes >= 1:
+        return "1 minute" if minutes == 1 else f"{minutes:g} minutes"
+    seconds = td.total_seconds()
+    return "1 second" if seconds == 1 else f"{seconds:g} seconds"
 
 
 def due_escalations(session, now: datetime, target_kind: str):

@@ -66,9 +66,12 @@ def sla_tick(app, now: datetime | None = None) -> TickReport:
     breached = (select(Ticket).where(Ticket.status.in_(OPEN), Ticket.first_response_at.is_(None),
                                      Ticket.attention_due <= now, ~manager_escalated)
                 .order_by(Ticket.attention_due))
-    _each(app, now, breached,
-          lambda ops, t: escalate_to_manager(ops, t, reason="sla_breach") is not None,
-          report.escalated, report, "escalation of")
+    if app.settings.team.manager:
+        # Without a manager there is nobody to escalate to; the breach shows in the report and
+        # the tickets escalate once one is configured (no event per ticket and tick meanwhile).
+        _each(app, now, breached,
+              lambda ops, t: escalate_to_manager(ops, t, reason="sla_breach") is not None,
+              report.escalated, report, "escalation of")
 
     def reminder(kind):
         query = (select(Escalation).join(Ticket).where(

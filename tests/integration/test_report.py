@@ -1,0 +1,224 @@
+"""The quarterly service report on a seeded quarter (2026Q3), on SQLite and PostgreSQL.
+
+The seed goes through the real pipeline on a hand-moved clock: clients write,
+engineers answer in the thread, the SLA tick escalates, a vendor case is opened.
+The acknowledgement times are set by hand (the outbox stamps them when it sends).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from email import message_from_bytes, policy
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from mailbot import report as rep
+from mailbot.db.models import Counter, Outbox, Ticket
+from mailbot.escalation import open_vendor_case
+from mailbot.ticket_ops import Ops
+from tests.conftest import MANAGER, make_mail
+from tests.integration.test_sla_jobs import CRITICAL_BODY, CRITICAL_SUBJECT, MX, Desk, engineer_reply
+
+pytestmark = pytest.mark.servers
+
+A = "juan.perez@cliente.com.mx"
+B = "laura.gomez@otra.com.mx"
+BOSS = "direccion@imagenti.mx"
+
+
+def at(y, m, d, hh, mm=0):
+    return datetime(y, m, d, hh, mm, tzinfo=MX)
+
+
+class Seed:
+    def __init__(self, desk: Desk):
+        self.d = desk
+        self.n = 0
+
+    def ticket(self, when, sender, subject, body, severity) -> str:
+        self.n += 1
+        out = self.d.at(when).mail(make_mail(sender=sender, subject=subject, body=body,
+                                             message_id=f"<seed{self.n}@{sender.partition('@')[2]}>"))
+        assert self.d.ticket(out.ticket)["severity"] == severity, subject
+        return out.ticket
+
+    def ack(self, number, when):
+        with self.d.app.sessions.begin() as s:
+            s.scalar(select(Ticket).where(Ticket.number == number)).acknowledged_at = when
+
+    def answer(self, number, when):
+        self.n += 1
+        self.d.at(when).mail(engineer_reply(self.d, number, "Lo revisamos.", n=self.n))
+
+    def vendor_case(self, number, vendor, when):
+        with self.d.app.sessions.begin() as s:
+            ticket = s.scalar(select(Ticket).where(Ticket.number == number))
+            esc, error = open_vendor_case(Ops(self.d.app, s, when), ticket, vendor, actor="ana.lopez@imagenti.mx")
+            assert esc is not None, error
+
+
+@pytest.fixture
+def seeded(make_settings, db_url):
+    """2026Q3: three tickets of cliente.com.mx, two of otra.com.mx, and one on each side of the quarter."""
+    d = Desk(make_settings(db_url=db_url, report={"recipients": [BOSS]}), at(2026, 6, 30, 23, 59))
+    s = Seed(d)
+    # Local time decides the quarter: 23:59 on 30 June in Mexico City is 1 July in UTC.
+    q2 = s.ticket(at(2026, 6, 30, 23, 59), A, "Una consulta sobre licencias", "Quisiera saber cuándo vence.", "leve")
+    s.answer(q2, at(2026, 7, 1, 10))
+    # 1: CRÍTICA, acknowledged in a minute, answered in 1 business hour.
+    t1 = s.ticket(at(2026, 7, 6, 10), A, CRITICAL_SUBJECT, CRITICAL_BODY, "critica")
+    s.ack(t1, at(2026, 7, 6, 10, 1))
+    s.answer(t1, at(2026, 7, 6, 11))
+    # 2: LEVE on a Friday at 17:00, acknowledged late (45 min), answered Monday 10:00: 2 business hours.
+    t2 = s.ticket(at(2026, 7, 10, 17), A, "Computadora lenta", "La computadora de recepción está muy lenta, "
+                  "no es urgente.", "leve")
+    s.ack(t2, at(2026, 7, 10, 17, 45))
+    s.answer(t2, at(2026, 7, 13, 10))
+    # 3: GRAVE, never acknowledged, escalated to the manager at the breach, answered late: 5.5 business hours.
+    t3 = s.ticket(at(2026, 7, 14, 9, 30), A, "Varios usuarios sin correo", "Varios usuarios no pueden trabajar.",
+                  "grave")
+    assert d.tick(at(2026, 7, 14, 13, 31)).escalated == [t3]
+    s.answer(t3, at(2026, 7, 14, 15))
+    # 4 (otra.com.mx): CRÍTICA, acknowledged in 5 min, never answered; to the manager and to SonicWall.
+    t4 = s.ticket(at(2026, 8, 5, 12), B, CRITICAL_SUBJECT, CRITICAL_BODY, "critica")
+    s.ack(t4, at(2026, 8, 5, 12, 5))
+    assert d.tick(at(2026, 8, 5, 14, 1)).escalated == [t4]
+    s.vendor_case(t4, "sonicwall", at(2026, 8, 5, 14, 30))
+    # 5 (otra.com.mx): LEVE at 23:30 on the quarter's last day, answered at 09:30 the next (business) day.
+    t5 = s.ticket(at(2026, 9, 30, 23, 30), B, "Una consulta", "Quisiera saber cuándo vence la licencia.", "leve")
+    s.ack(t5, at(2026, 9, 30, 23, 35))
+    s.answer(t5, at(2026, 10, 1, 9, 30))
+    # Q4 already.
+    s.ticket(at(2026, 10, 1, 0, 30), A, "Otra consulta", "Quisiera saber algo más.", "leve")
+    d.numbers = (t1, t2, t3, t4, t5)
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def mailbot(monkeypatch):
+    monkeypatch.setattr("mailbot.cli._setup_logging", lambda *a, **k: None)
+    from mailbot.cli import cli
+
+    def run(settings, *args):
+        result = CliRunner().invoke(cli, ["--config", str(settings.source), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    return run
+
+
+def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
+    d = seeded
+    assert [d.ticket(n)["category"] for n in d.numbers] == [
+        "general", "computadora-lenta", "general", "general", "llaves-licencia"]
+    data = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3", "--json"))
+    assert data["quarter"] == "2026Q3" and data["client"] is None
+    assert datetime.fromisoformat(data["from"]) == at(2026, 7, 1, 0)
+    assert datetime.fromisoformat(data["to"]) == at(2026, 10, 1, 0)
+    assert sorted(data["clients"]) == ["cliente.com.mx", "otra.com.mx"]
+
+    assert data["overall"] == {
+        "tickets": 5,
+        "by_severity": {"critica": 2, "grave": 1, "leve": 2},
+        "by_category": {"computadora-lenta": 1, "general": 3, "llaves-licencia": 1},
+        "acknowledged_in_time": 3,  # 1, 4 and 5; 2 was late and 3 never acknowledged
+        "acknowledged_in_time_pct": 60.0,
+        "attention_measured": 5,
+        "attention_in_time": 3,  # 1, 2 and 5; 3 answered late, 4 never
+        "attention_in_time_pct": 60.0,
+        "attention_hours_median": 1.5,  # of 0.5, 1, 2, 5.5
+        "attention_hours_p90": 5.5,
+        "escalations_manager": 2,
+        "escalations_vendor": {"sonicwall": 1},
+    }
+    assert data["clients"]["cliente.com.mx"] == {
+        "tickets": 3,
+        "by_severity": {"critica": 1, "grave": 1, "leve": 1},
+        "by_category": {"computadora-lenta": 1, "general": 2},
+        "acknowledged_in_time": 1,
+        "acknowledged_in_time_pct": 33.3,
+        "attention_measured": 3,
+        "attention_in_time": 2,
+        "attention_in_time_pct": 66.7,
+        "attention_hours_median": 2.0,
+        "attention_hours_p90": 5.5,
+        "escalations_manager": 1,
+        "escalations_vendor": {},
+    }
+    assert data["clients"]["otra.com.mx"] == {
+        "tickets": 2,
+        "by_severity": {"critica": 1, "grave": 0, "leve": 1},
+        "by_category": {"general": 1, "llaves-licencia": 1},
+        "acknowledged_in_time": 2,
+        "acknowledged_in_time_pct": 100.0,
+        "attention_measured": 2,
+        "attention_in_time": 1,
+        "attention_in_time_pct": 50.0,
+        "attention_hours_median": 0.5,
+        "attention_hours_p90": 0.5,
+        "escalations_manager": 1,
+        "escalations_vendor": {"sonicwall": 1},
+    }
+
+    only = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3", "--client", "OTRA.com.mx",
+                              "--json"))
+    assert only["client"] == "OTRA.com.mx"
+    assert list(only["clients"]) == ["otra.com.mx"]
+    assert only["overall"] == data["clients"]["otra.com.mx"] == only["clients"]["otra.com.mx"]
+
+    text = mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3")
+    assert text.startswith("Reporte trimestral de soporte IMAGEN TI: 2026Q3")
+    assert "Cliente cliente.com.mx" in text and "Cliente otra.com.mx" in text
+    assert "Atención dentro del tiempo comprometido (%): 60.0" in text
+    assert "Escalamientos a fabricantes: sonicwall: 1" in text
+
+    # Neighbouring quarters hold only the tickets on the other side of the bounds.
+    q2 = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q2", "--json"))
+    q4 = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026q4", "--json"))
+    assert q2["overall"]["tickets"] == 1 and q4["overall"]["tickets"] == 1
+
+
+def test_quarterly_report_mail_is_sent_once_as_text_and_html(seeded):
+    d = seeded
+    assert rep.send_quarterly(d.app, 2026, 3) is True
+    assert rep.send_quarterly(d.app, 2026, 3) is False
+    with d.app.sessions() as s:
+        [row] = s.scalars(select(Outbox).where(Outbox.ticket_id.is_(None))).all()
+    assert row.rcpt_to == [BOSS]
+    msg = message_from_bytes(row.data, policy=policy.default)
+    assert str(msg["Subject"]).strip() == "Reporte trimestral de soporte IMAGEN TI 2026Q3"
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "Acuse en 30 minutos o menos (%): 60.0" in text and "Cliente otra.com.mx" in text
+    assert "<h2>Cliente otra.com.mx</h2>" in html and "<td>60.0</td>" in html
+
+
+def test_report_job_sends_on_the_first_business_day_of_a_quarter_only(seeded):
+    d = seeded
+
+    def job_on(day):
+        d.at(day)
+        rep.report_job(lambda: d.app)
+        with d.app.sessions() as s:
+            return sorted(s.scalars(select(Counter.name).where(Counter.name.like("quarterly_report:%"))))
+
+    assert job_on(at(2026, 9, 30, 9, 5)) == []
+    # 1 October 2026 is a Thursday: the report of 2026Q3 goes out.
+    assert job_on(at(2026, 10, 1, 9, 5)) == ["quarterly_report:2026Q3"]
+    assert job_on(at(2026, 10, 2, 9, 5)) == ["quarterly_report:2026Q3"]
+    # 1 January 2027 is a rest day (and then a weekend): the first business day is Monday the 4th.
+    assert job_on(at(2027, 1, 1, 9, 5)) == ["quarterly_report:2026Q3"]
+    assert job_on(at(2027, 1, 4, 9, 5)) == ["quarterly_report:2026Q3", "quarterly_report:2026Q4"]
+    assert job_on(at(2027, 1, 5, 9, 5)) == ["quarterly_report:2026Q3", "quarterly_report:2026Q4"]
+    with d.app.sessions() as s:
+        mails = [message_from_bytes(data, policy=policy.default)
+                 for data in s.scalars(select(Outbox.data).where(Outbox.ticket_id.is_(None)).order_by(Outbox.id))]
+    assert [str(m["Subject"]).strip()[-6:] for m in mails] == ["2026Q3", "2026Q4"]
+    assert [m["To"] for m in mails] == [BOSS, BOSS]
+    assert rep.first_business_day(d.app, 2027, 1) == date(2027, 1, 4)
+    assert rep.first_business_day(d.app, 2026, 10) == date(2026, 10, 1)
