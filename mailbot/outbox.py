@@ -252,7 +252,9 @@ class OutboxSender:
             s.execute(update(MessageRow).where(MessageRow.id == row.message_row_id).values(status="sent"))
             msg = s.get(MessageRow, row.message_row_id)
             log.info("sent %s to %s (ticket %s, %s)", row.message_id, ", ".join(row.rcpt_to),
-                     msg.ticket.number if msg.ticket else "-", msg.kind)
+                     msg.ticket.number if msg.ticket else "-", msg.kind,
+                     extra={"fields": {"event": "sent", "message_id": row.message_id, "to": row.rcpt_to,
+                                       "ticket": msg.ticket.number if msg.ticket else None, "kind": msg.kind}})
             latency = None
             if msg.kind == "ack" and msg.ticket is not None and msg.ticket.acknowledged_at is None:
                 msg.ticket.acknowledged_at = now

@@ -101,7 +101,10 @@ class Pipeline:
             log.exception("message %s could not be applied", mail.message_id)
             return self._quarantine(raw, source, mail, f"apply failed: {type(exc).__name__}: {exc}", cursor, quarantine_id)
         log.info("%s %s: %s from %s%s", outcome.action, outcome.ticket or "-", mail.message_id,
-                 mail.from_addr or "<>", f" ({outcome.detail})" if outcome.detail else "")
+                 mail.from_addr or "<>", f" ({outcome.detail})" if outcome.detail else "",
+                 extra={"fields": {"event": "mail", "action": outcome.action, "ticket": outcome.ticket,
+                                   "message_id": mail.message_id, "from": mail.from_addr, "source": source,
+                                   "detail": outcome.detail}})
         return outcome
 
     def _apply(self, session, mail: InboundMail, source: str | None) -> Outcome:
@@ -151,7 +154,9 @@ class Pipeline:
         except (OperationalError, DBAPIError) as exc:
             raise TemporaryFailure(f"cannot quarantine, database unavailable: {exc}") from exc
         log.error("quarantined %s from %s: %s", message_id or "(no Message-ID)", source or "-",
-                  reason.splitlines()[0] if reason else "")
+                  reason.splitlines()[0] if reason else "",
+                  extra={"fields": {"event": "mail", "action": "quarantined", "message_id": message_id,
+                                    "source": source, "reason": reason.splitlines()[0] if reason else ""}})
         return Outcome("quarantined", None, message_id, reason.splitlines()[0] if reason else "")
 
 

@@ -58,11 +58,26 @@ def alembic_config(engine: Engine):
     return cfg
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
-    from alembic import command
+_UPGRADE_LOCK = 0x6D61696C626F7401  # "mailbot" + 1: one migrator at a time per database
 
-    command.upgrade(alembic_config(engine), "head")
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent, safe when processes start together)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")  # SQLite: BEGIN IMMEDIATE serialises writers
+        return
+    # Several processes starting at once would race to create the same tables:
+    # the first migrates, the others wait here and then find nothing to do.
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _UPGRADE_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _UPGRADE_LOCK})
+            lock.commit()
 
 
 def is_current(engine: Engine) -> bool:
