@@ -38,9 +38,9 @@ class Seed:
         self.d = desk
         self.n = 0
 
-    def ticket(self, when, sender, subject, body, severity) -> str:
+    def ticket(self, when, sender, subject, body, severity, headers=None) -> str:
         self.n += 1
-        out = self.d.at(when).mail(make_mail(sender=sender, subject=subject, body=body,
+        out = self.d.at(when).mail(make_mail(sender=sender, subject=subject, body=body, headers=headers,
                                              message_id=f"<seed{self.n}@{sender.partition('@')[2]}>"))
         assert self.d.ticket(out.ticket)["severity"] == severity, subject
         return out.ticket
@@ -62,7 +62,7 @@ class Seed:
 
 @pytest.fixture
 def seeded(make_settings, db_url):
-    """2026Q3: three tickets of cliente.com.mx, two of otra.com.mx, and one on each side of the quarter."""
+    """2026Q3: three tickets of cliente.com.mx, three of otra.com.mx, and one on each side of the quarter."""
     d = Desk(make_settings(db_url=db_url, report={"recipients": [BOSS]}), at(2026, 6, 30, 23, 59))
     s = Seed(d)
     # Local time decides the quarter: 23:59 on 30 June in Mexico City is 1 July in UTC.
@@ -87,13 +87,17 @@ def seeded(make_settings, db_url):
     s.ack(t4, at(2026, 8, 5, 12, 5))
     assert d.tick(at(2026, 8, 5, 14, 1)).escalated == [t4]
     s.vendor_case(t4, "sonicwall", at(2026, 8, 5, 14, 30))
+    # 6 (otra.com.mx): a firewall's own alert: no acknowledgement owed; answered in half an hour.
+    t6 = s.ticket(at(2026, 8, 10, 10), "alertas@otra.com.mx", "Alerta: VPN caida en sucursal Norte",
+                  "El tunel VPN de la sucursal Norte esta caido.", "leve", headers={"Auto-Submitted": "auto-generated"})
+    s.answer(t6, at(2026, 8, 10, 10, 30))
     # 5 (otra.com.mx): LEVE at 23:30 on the quarter's last day, answered at 09:30 the next (business) day.
     t5 = s.ticket(at(2026, 9, 30, 23, 30), B, "Una consulta", "Quisiera saber cuándo vence la licencia.", "leve")
     s.ack(t5, at(2026, 9, 30, 23, 35))
     s.answer(t5, at(2026, 10, 1, 9, 30))
     # Q4 already.
     s.ticket(at(2026, 10, 1, 0, 30), A, "Otra consulta", "Quisiera saber algo más.", "leve")
-    d.numbers = (t1, t2, t3, t4, t5)
+    d.numbers = (t1, t2, t3, t4, t6, t5)
     yield d
     d.close()
 
@@ -114,7 +118,9 @@ def mailbot(monkeypatch):
 def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
     d = seeded
     assert [d.ticket(n)["category"] for n in d.numbers] == [
-        "general", "computadora-lenta", "general", "general", "llaves-licencia"]
+        "general", "computadora-lenta", "general", "general", "general", "llaves-licencia"]
+    alert = d.ticket(d.numbers[4])
+    assert "ack_suppressed" in [e["kind"] for e in alert["events"]] and alert["acknowledged_at"] is None
     data = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3", "--json"))
     assert data["quarter"] == "2026Q3" and data["client"] is None
     assert datetime.fromisoformat(data["from"]) == at(2026, 7, 1, 0)
@@ -122,15 +128,16 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
     assert sorted(data["clients"]) == ["cliente.com.mx", "otra.com.mx"]
 
     assert data["overall"] == {
-        "tickets": 5,
-        "by_severity": {"critica": 2, "grave": 1, "leve": 2},
-        "by_category": {"computadora-lenta": 1, "general": 3, "llaves-licencia": 1},
+        "tickets": 6,
+        "by_severity": {"critica": 2, "grave": 1, "leve": 3},
+        "by_category": {"computadora-lenta": 1, "general": 4, "llaves-licencia": 1},
+        "acknowledgement_owed": 5,  # not the alert
         "acknowledged_in_time": 3,  # 1, 4 and 5; 2 was late and 3 never acknowledged
         "acknowledged_in_time_pct": 60.0,
-        "attention_measured": 5,
-        "attention_in_time": 3,  # 1, 2 and 5; 3 answered late, 4 never
-        "attention_in_time_pct": 60.0,
-        "attention_hours_median": 1.5,  # of 0.5, 1, 2, 5.5
+        "attention_measured": 6,
+        "attention_in_time": 4,  # 1, 2, 5 and 6; 3 answered late, 4 never
+        "attention_in_time_pct": 66.7,
+        "attention_hours_median": 1.0,  # of 0.5, 0.5, 1, 2, 5.5
         "attention_hours_p90": 5.5,
         "escalations_manager": 2,
         "escalations_vendor": {"sonicwall": 1},
@@ -139,6 +146,7 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
         "tickets": 3,
         "by_severity": {"critica": 1, "grave": 1, "leve": 1},
         "by_category": {"computadora-lenta": 1, "general": 2},
+        "acknowledgement_owed": 3,
         "acknowledged_in_time": 1,
         "acknowledged_in_time_pct": 33.3,
         "attention_measured": 3,
@@ -150,14 +158,15 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
         "escalations_vendor": {},
     }
     assert data["clients"]["otra.com.mx"] == {
-        "tickets": 2,
-        "by_severity": {"critica": 1, "grave": 0, "leve": 1},
-        "by_category": {"general": 1, "llaves-licencia": 1},
+        "tickets": 3,
+        "by_severity": {"critica": 1, "grave": 0, "leve": 2},
+        "by_category": {"general": 2, "llaves-licencia": 1},
+        "acknowledgement_owed": 2,
         "acknowledged_in_time": 2,
         "acknowledged_in_time_pct": 100.0,
-        "attention_measured": 2,
-        "attention_in_time": 1,
-        "attention_in_time_pct": 50.0,
+        "attention_measured": 3,
+        "attention_in_time": 2,
+        "attention_in_time_pct": 66.7,
         "attention_hours_median": 0.5,
         "attention_hours_p90": 0.5,
         "escalations_manager": 1,
@@ -173,7 +182,7 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
     text = mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3")
     assert text.startswith("Reporte trimestral de soporte IMAGEN TI: 2026Q3")
     assert "Cliente cliente.com.mx" in text and "Cliente otra.com.mx" in text
-    assert "Atención dentro del tiempo comprometido (%): 60.0" in text
+    assert "Atención dentro del tiempo comprometido (%): 66.7" in text
     assert "Escalamientos a fabricantes: sonicwall: 1" in text
 
     # Neighbouring quarters hold only the tickets on the other side of the bounds.

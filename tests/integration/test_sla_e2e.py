@@ -6,8 +6,10 @@ No sleeps: every wait is for a mail in the sink or a row in the database, with a
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from mailbot.app import build_app
+from mailbot.db.models import Ticket
 from mailbot.scheduler import Scheduler
 from tests.conftest import ENGINEERS, MANAGER, imap_section, make_mail, smtp_section
 from tests.integration.helpers import cli, team_headers, ticket
@@ -27,6 +29,11 @@ def short_targets(target="2s"):
         calendar={"always_open": True},
         outbox={"interval": "1s"},
     )
+
+
+def answered(app, number):
+    with app.sessions() as s:
+        return s.scalar(select(Ticket.first_response_at).where(Ticket.number == number))
 
 
 def subjects(sink, address, word):
@@ -66,8 +73,7 @@ def test_ticket_answered_in_time_never_escalates(make_settings, dovecot, smtp_si
                              body="Con gusto, le envío la información.", message_id="<e2e-a1@imagenti.mx>",
                              headers=team_headers()))
     with Running(settings) as daemon:
-        wait_until(lambda: ticket(settings, "IMG-000001") and ticket(settings, "IMG-000001")["first_response_at"],
-                   30, what="the engineer's answer")
+        wait_until(lambda: answered(daemon.app, "IMG-000001"), 30, what="the engineer's answer")
         # A second ticket, received later and never answered: when its escalation arrives, the first
         # ticket's (earlier) deadline has passed too, and the ticks that escalated it saw both.
         dovecot.append(make_mail(subject="Otra consulta", message_id="<e2e-b@cliente.com.mx>"))
