@@ -91,9 +91,9 @@ def queue_mail(
         subject=str(msg["Subject"]), in_reply_to=in_reply_to, body_text=body, at=now, status="queued",
     )
     session.add(row)
-    session.flush()
+    # By relationship, not id: no flush (a round trip) per queued mail.
     session.add(Outbox(
-        message_row_id=row.id, ticket_id=ticket.id if ticket is not None else None,
+        message_row=row, ticket=ticket,
         message_id=message_id, mail_from=settings.mailbot.address, rcpt_to=list(to) + list(cc),
         data=data, status="queued", next_attempt_at=now, created_at=now,
     ))

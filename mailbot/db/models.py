@@ -191,6 +191,9 @@ class Outbox(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
+    message_row: Mapped[MessageRow] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
+
 
 class MailboxCursor(Base):
     """How far a mailbox has been read: UIDs above ``last_uid`` are new."""
