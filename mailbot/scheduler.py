@@ -95,6 +95,10 @@ def sla_tick(app, now: datetime | None = None) -> TickReport:
     return report
 
 
+def _interval(settings) -> float:
+    return max(settings.sla.check_interval.total_seconds(), 1)
+
+
 class Scheduler:
     """APScheduler in a background thread, running the jobs above on the daemon's current App."""
 
@@ -105,16 +109,22 @@ class Scheduler:
         self.on_mail = on_mail or (lambda: None)
         settings = current_app().settings
         self.scheduler = BackgroundScheduler(timezone=settings.mailbot.timezone)
-        self.scheduler.add_job(self.run_sla, "interval", id="sla",
-                               seconds=max(settings.sla.check_interval.total_seconds(), 1),
+        self.interval = _interval(settings)
+        self.scheduler.add_job(self.run_sla, "interval", id="sla", seconds=self.interval,
                                max_instances=1, coalesce=True, next_run_time=datetime.now().astimezone())
         from mailbot.report import add_report_job
 
         add_report_job(self)
 
     def run_sla(self) -> TickReport | None:
+        app = self.current_app()
+        interval = _interval(app.settings)
+        if interval != self.interval:  # [sla] check_interval changed by a reload
+            log.info("SLA check interval is now %ss", interval)
+            self.interval = interval
+            self.scheduler.reschedule_job("sla", trigger="interval", seconds=interval)
         try:
-            report = sla_tick(self.current_app())
+            report = sla_tick(app)
         except Exception:
             # The scheduler keeps its schedule: the next tick tries again.
             log.exception("SLA tick failed; retrying at the next tick")

@@ -5,12 +5,14 @@ No sleeps: every wait is for a mail in the sink or a row in the database, with a
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from mailbot.app import build_app
 from mailbot.db.models import Ticket
-from mailbot.scheduler import Scheduler
+from mailbot.scheduler import Scheduler, TickReport
 from tests.conftest import ENGINEERS, MANAGER, imap_section, make_mail, smtp_section
 from tests.integration.helpers import cli, team_headers, ticket
 from tests.integration.test_daemon import Running
@@ -120,7 +122,7 @@ def test_vendor_case_reaches_the_vendor_and_its_reply_threads_back(make_settings
     assert answered["data"]["target"] == "withsecure"
 
 
-def test_the_scheduler_keeps_ticking_after_a_failed_tick(make_settings, monkeypatch):
+def test_the_scheduler_keeps_ticking_after_a_failed_tick(make_settings, monkeypatch, caplog):
     settings = make_settings(**short_targets())
     app = build_app(settings)
     calls = []
@@ -129,8 +131,6 @@ def test_the_scheduler_keeps_ticking_after_a_failed_tick(make_settings, monkeypa
         calls.append(now)
         if len(calls) == 1:
             raise RuntimeError("database went away")
-        from mailbot.scheduler import TickReport
-
         return TickReport()
 
     monkeypatch.setattr("mailbot.scheduler.sla_tick", flaky)
@@ -141,3 +141,25 @@ def test_the_scheduler_keeps_ticking_after_a_failed_tick(make_settings, monkeypa
     finally:
         sched.shutdown()
         app.close()
+    [failure] = [r for r in caplog.records if r.name == "mailbot.scheduler" and r.levelname == "ERROR"]
+    assert "retrying at the next tick" in failure.getMessage() and "database went away" in failure.exc_text
+
+
+def test_a_reload_changing_the_check_interval_reschedules_the_tick(make_settings, monkeypatch):
+    from types import SimpleNamespace
+
+    calls = []
+    monkeypatch.setattr("mailbot.scheduler.sla_tick", lambda app, now=None: calls.append(app) or TickReport())
+    fast = SimpleNamespace(settings=make_settings(sla={"check_interval": "1s"}))
+    slow = SimpleNamespace(settings=fast.settings.model_copy(update={
+        "sla": fast.settings.sla.model_copy(update={"check_interval": timedelta(hours=1)})}))
+    current = [fast]
+    sched = Scheduler(lambda: current[0])
+    sched.start()
+    try:
+        wait_until(lambda: calls, 15, what="the first tick")
+        current[0] = slow  # what Daemon.reload does
+        wait_until(lambda: slow in calls, 15, what="a tick with the reloaded settings")
+        assert sched.scheduler.get_job("sla").trigger.interval == timedelta(hours=1)
+    finally:
+        sched.shutdown()

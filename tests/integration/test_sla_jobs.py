@@ -196,6 +196,18 @@ def test_breached_ticket_escalates_exactly_once_then_one_manager_reminder(desk, 
     assert [m["kind"] for m in shown["messages"]] == ["client", "ack", "notice", "escalation", "manager_reminder"]
 
 
+def test_the_manager_window_counts_business_time_over_a_weekend(desk):
+    friday = MONDAY - timedelta(days=3)
+    d = desk(mx(friday, 15, 45))
+    d.mail(critical_mail())
+    assert d.tick(mx(friday, 17, 45)).escalated == ["IMG-000001"]
+    [esc] = d.out("escalation")
+    assert "lunes 6 de julio de 2026, 09:15" in esc.body_text  # the manager's 30 minutes: Monday 09:15
+    for when in (mx(friday, 18, 30), mx(friday + timedelta(days=1), 12), mx(MONDAY, 9, 14)):
+        assert d.tick(when).mails == 0
+    assert d.tick(mx(MONDAY, 9, 15)).manager_reminders == ["IMG-000001"]
+
+
 def test_manager_reply_in_the_thread_stops_the_reminder(desk):
     d = desk()
     d.mail(critical_mail())
@@ -535,6 +547,18 @@ def test_vendor_reply_threads_back_and_stops_the_vendor_clock(vendor_desk, mailb
     for hours in (25, 48, 200):
         assert d.tick(utcnow() + timedelta(hours=hours)).mails == 0
     assert d.out("vendor_reminder") == [] and d.out("vendor_overdue") == []
+
+
+def test_vendor_automatic_acknowledgement_does_not_stop_the_vendor_clock(vendor_desk, mailbot):
+    d = vendor_desk()
+    assert mailbot(d.settings, "tickets", "escalate", "IMG-000001", "--vendor", "withsecure").exit_code == 0
+    [case] = d.out("vendor_case")
+    auto = make_mail(sender=f"WithSecure Support <{WITHSECURE}>", subject="Case 4711 created: " + case.subject,
+                     body="Thank you, your case has been created.", message_id="<auto-4711@withsecure.com>",
+                     in_reply_to=case.message_id, headers={"Auto-Submitted": "auto-replied"})
+    assert d.at(utcnow() + timedelta(minutes=1)).mail(auto).ticket == "IMG-000001"
+    assert d.escalations() == [("IMG-000001", "withsecure", 3, "cli", False, False)]
+    assert d.tick(utcnow() + timedelta(hours=24, minutes=1)).vendor_reminders == ["IMG-000001"]
 
 
 def test_vendor_without_reply_gets_one_reminder_and_engineers_one_notice(vendor_desk, mailbot):
