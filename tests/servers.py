@@ -339,14 +339,14 @@ class SmtpSink:
     """
 
     def __init__(self, *, tls: str | None = None, certs: CertFiles | None = None,
-                 auth: tuple[str, str] | None = None):
+                 auth: tuple[str, str] | None = None, port: int | None = None):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
         assert tls in (None, "starttls", "tls") and (tls is None or certs is not None)
         self.messages: list = []
         self.cond = threading.Condition()
-        self.port = free_port()
+        self.port = port or free_port()  # a given port: a relay coming back where it was
         self.refuse: str | None = None  # e.g. "451 4.3.0 try later" to simulate an outage
         self.auth_attempts: list = []  # (mechanism, user, accepted)
 

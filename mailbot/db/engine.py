@@ -42,7 +42,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # application_name: ops can tell mailbot's sessions apart in pg_stat_activity.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"application_name": "mailbot"})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

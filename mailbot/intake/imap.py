@@ -117,6 +117,24 @@ class ImapSource:
             return 0
         return row.last_uid
 
+    def mark_leftovers(self, client, uidvalidity: int) -> int:
+        """Mark mail the database already holds but the mailbox does not show as done.
+
+        The connection can die between a commit and the flag (or move) that
+        follows it; the cursor has moved past such a mail, so it is marked here,
+        once per session, instead of staying unread in the folder for ever.
+        """
+        last = self._cursor(uidvalidity)
+        if last == 0:
+            return 0
+        criteria = ["UID", f"1:{last}"] if self.cfg.processed_folder else ["UNSEEN", "UID", f"1:{last}"]
+        uids = [u for u in client.search(criteria) if u <= last]
+        for uid in uids:
+            self._mark(client, uid)
+        if uids:
+            log.info("%s: marked %d message(s) taken in before the connection dropped", self.mailbox_key, len(uids))
+        return len(uids)
+
     def drain(self, client, uidvalidity: int) -> int:
         """Take in every message above the cursor. Returns how many were processed."""
         done = 0
@@ -163,6 +181,7 @@ class ImapSource:
             return 0
         client, uidvalidity = self.connect()
         try:
+            self.mark_leftovers(client, uidvalidity)
             return self.drain(client, uidvalidity)
         finally:
             _safe_logout(client)
@@ -196,6 +215,7 @@ class ImapSource:
             try:
                 client, uidvalidity = self.connect()
                 backoff = 1.0
+                self.mark_leftovers(client, uidvalidity)
                 self.drain(client, uidvalidity)
                 if self.cfg.idle and client.has_capability("IDLE"):
                     self._idle_loop(client, uidvalidity)
