@@ -19,7 +19,7 @@ from mailbot import report as rep
 from mailbot.db.models import Counter, Outbox, Ticket
 from mailbot.escalation import open_vendor_case
 from mailbot.ticket_ops import Ops
-from tests.conftest import MANAGER, make_mail
+from tests.conftest import make_mail
 from tests.integration.test_sla_jobs import CRITICAL_BODY, CRITICAL_SUBJECT, MX, Desk, engineer_reply
 
 pytestmark = pytest.mark.servers

@@ -103,12 +103,13 @@ def test_vendor_case_reaches_the_vendor_and_its_reply_threads_back(make_settings
         assert b"queued vendor_case to support@withsecure.com" in out.stdout
         [case] = wait_until(lambda: smtp_sink.to(WITHSECURE), 30, what="the vendor case mail")
         msg = case["msg"]
-        assert str(msg["Subject"]).strip() == "[IMAGEN TI #IMG-000001] Support case: WithSecure Elements no actualiza firmas"
+        subject = str(msg["Subject"]).strip()
+        assert subject == "[IMAGEN TI #IMG-000001] Support case: WithSecure Elements no actualiza firmas"
         body = msg.get_content()
         assert "Hello WithSecure support team," in body and "Our reference:  IMG-000001" in body
         assert "Product:        withsecure" in body and "Desde ayer los equipos marcan firmas vencidas." in body
 
-        dovecot.append(make_mail(sender=f"WithSecure Support <{WITHSECURE}>", subject="RE: " + str(msg["Subject"]).strip(),
+        dovecot.append(make_mail(sender=f"WithSecure Support <{WITHSECURE}>", subject="RE: " + subject,
                                  body="Please send us the fsdiag file.", message_id="<ws-4711@withsecure.com>",
                                  in_reply_to=msg["Message-ID"]))
         notices = wait_until(lambda: subjects(smtp_sink, ENGINEERS[0], "El fabricante respondió"), 30,
