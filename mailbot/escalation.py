@@ -46,10 +46,14 @@ def _client_text(ops, ticket: Ticket) -> str:
 
 
 def _late(ops, ticket: Ticket) -> str | None:
+    """How late, in whole minutes (at least one), e.g. "1 minuto", "2 horas 5 minutos"."""
     if ticket.attention_due is None or ops.now <= ticket.attention_due:
         return None
-    return sla.duration_text(timedelta(seconds=int((ops.now - ticket.attention_due).total_seconds()) // 60 * 60
-                                       or 60))
+    minutes = max(int((ops.now - ticket.attention_due).total_seconds()) // 60, 1)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "día", "días"), (hours, "hora", "horas"), (minutes, "minuto", "minutos")]
+    return " ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
 
 
 def escalate_to_manager(ops, ticket: Ticket, *, reason: str, actor: str = "mailbot") -> Escalation | None:

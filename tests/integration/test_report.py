@@ -231,3 +231,19 @@ def test_report_job_sends_on_the_first_business_day_of_a_quarter_only(seeded):
     assert [m["To"] for m in mails] == [BOSS, BOSS]
     assert rep.first_business_day(d.app, 2027, 1) == date(2027, 1, 4)
     assert rep.first_business_day(d.app, 2026, 10) == date(2026, 10, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="outbox.py stamps sent_at/acknowledged_at with utcnow(), not the injected "
+                   "clock: OutboxSender(settings, sessions, transport_factory=None, clock=utcnow) should keep "
+                   "self.clock and _sent() use now = self.clock(); daemon.py passes clock=lambda: self.app.clock()")
+def test_the_acknowledgement_time_follows_the_injected_clock(make_settings):
+    from mailbot.outbox import OutboxSender
+
+    d = Desk(make_settings(), at(2026, 7, 6, 10))
+    try:
+        d.mail(make_mail(message_id="<ack-clock@cliente.com.mx>"))
+        d.at(at(2026, 7, 6, 10, 2))
+        OutboxSender(d.settings, d.app.sessions, clock=lambda: d.now).send_due(now=d.now)
+        assert datetime.fromisoformat(d.ticket("IMG-000001")["acknowledged_at"]) == at(2026, 7, 6, 10, 2)
+    finally:
+        d.close()

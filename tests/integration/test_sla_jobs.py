@@ -208,6 +208,19 @@ def test_the_manager_window_counts_business_time_over_a_weekend(desk):
     assert d.tick(mx(MONDAY, 9, 15)).manager_reminders == ["IMG-000001"]
 
 
+def test_the_escalation_says_how_late_in_words(desk):
+    d = desk()
+    d.mail(critical_mail(1))
+    d.at(mx(MONDAY, 10, 5)).mail(critical_mail(2))
+    d.tick(mx(MONDAY, 12, 0).replace(second=30))
+    d.tick(mx(MONDAY + timedelta(days=1), 14, 10))
+    first, second = d.out("escalation")
+    assert "  Retraso:          1 minuto\n" in first.body_text
+    assert "  Retraso:          1 día 2 horas 5 minutos\n" in second.body_text
+    assert [e["data"]["late"] for e in d.ticket("IMG-000002")["events"] if e["kind"] == "escalated"] == \
+        ["1 día 2 horas 5 minutos"]
+
+
 def test_manager_reply_in_the_thread_stops_the_reminder(desk):
     d = desk()
     d.mail(critical_mail())
