@@ -44,7 +44,8 @@ class Daemon:
                                    stop=self.stop_event)
             self.lease = MailboxLease(settings.database_url, self.imap.mailbox_key)
             self.imap.lease = self.lease if self.lease.enabled else None
-        self.sender = OutboxSender(settings, self.app.sessions, transport_factory=transport_factory)
+        self.sender = OutboxSender(settings, self.app.sessions, transport_factory=transport_factory,
+                                   clock=lambda: self.app.clock())
         self.outbox_wake = threading.Event()
         self.pipeline.after_commit.append(lambda _outcome: self.outbox_wake.set())
         from mailbot.metrics import Metrics

@@ -93,7 +93,7 @@ def open_vendor_case(ops, ticket: Ticket, vendor_name: str, *, actor: str, reaso
         return None, (f"el caso con {vendor.name or vendor_name} ya se abrió el "
                       f"{sla.local_text(ops.app, before.at)}; responda en ese hilo")
     due = sla.add_time(ops.app, ops.now, vendor.response, vendor.business_time)
-    attachments = _client_attachments(ops, ticket)
+    files, attachments = _client_files(ops, ticket)
     template = f"{vendor.template}.{vendor.language}.txt"
     extra = dict(
         vendor=vendor, product=ticket.product or vendor.name or vendor_name,
@@ -106,7 +106,7 @@ def open_vendor_case(ops, ticket: Ticket, vendor_name: str, *, actor: str, reaso
 
     rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
     row = queue_mail(ops.session, settings, kind="vendor_case", ticket=ticket, to=[vendor.address],
-                     subject=rendered.subject, body=rendered.body, now=ops.now)
+                     subject=rendered.subject, body=rendered.body, now=ops.now, attachments=files)
     esc = Escalation(ticket=ticket, target=vendor_name, level=3, reason=reason, actor=actor, at=ops.now, due=due,
                      message_id=row.message_id)
     ops.session.add(esc)
@@ -129,25 +129,56 @@ def _diagnosis(ops, ticket: Ticket, extra: str | None = None) -> str:
     return "\n\n".join(parts) if parts else "(no diagnosis recorded yet)"
 
 
-def _client_attachments(ops, ticket: Ticket) -> list[str]:
-    """Names of the files the client side sent in the thread (not the team's nor a vendor's)."""
+# What a case mail carries of the client's files; beyond this they are listed, not attached.
+ATTACH_LIMIT = 10 * 1024 * 1024
+
+
+def _client_files(ops, ticket: Ticket) -> tuple[list[tuple[str, str, bytes]], list[str]]:
+    """The files the client side sent in the thread (not the team's nor a vendor's), to attach.
+
+    Returns (files to attach, a line per file for the template). Files past
+    ATTACH_LIMIT in all are named with their size instead, available on request.
+    """
     rows = ops.session.scalars(select(MessageRow).where(
         MessageRow.ticket_id == ticket.id, MessageRow.direction == "in",
         MessageRow.kind.not_in(("engineer", "manager", "vendor", "unverified", "bounce", "autoreply")))
         .order_by(MessageRow.id)).all()
-    names: list[str] = []
+    files: list[tuple[str, str, bytes]] = []
+    lines: list[str] = []
+    seen: set[tuple[str, int]] = set()
+    total = 0
     for m in rows:
-        if m.raw:
-            names += [n for n in _attachment_names(m.raw) if n not in names]
-    return names
+        for name, ctype, content in _attachments_of(m.raw) if m.raw else ():
+            if (name, len(content)) in seen:
+                continue
+            seen.add((name, len(content)))
+            if total + len(content) > ATTACH_LIMIT:
+                lines.append(f"{name} ({len(content) / 1048576:.1f} MB, not attached: available on request)")
+                continue
+            total += len(content)
+            files.append((name, ctype, content))
+            lines.append(name)
+    return files, lines
 
 
-def _attachment_names(raw: bytes) -> list[str]:
-    from mailbot.parse import parse
+def _attachments_of(raw: bytes) -> list[tuple[str, str, bytes]]:
+    import email
+    from email import policy
+
+    from mailbot.parse import safe_filename
 
     try:
-        return [a.filename for a in parse(raw).attachments if a.filename]
-    except Exception:  # the mail was stored; its attachments list is a courtesy
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        out = []
+        for part in msg.walk():
+            if part.is_multipart() or not part.get_filename():
+                continue
+            content = part.get_payload(decode=True)
+            if content is None:
+                continue
+            out.append((safe_filename(part.get_filename() or ""), part.get_content_type(), content))
+        return out
+    except Exception:  # the mail was stored whole; its attachments on a case mail are a courtesy
         return []
 
 

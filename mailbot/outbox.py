@@ -46,6 +46,7 @@ def queue_mail(
     auto: bool | None = False,
     now: datetime | None = None,
     html: str | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
 ) -> MessageRow:
     """Build the mail, store it as an outbound message and queue it.
 
@@ -84,6 +85,11 @@ def queue_mail(
     msg.set_content(body, charset="utf-8", cte="quoted-printable")
     if html is not None:
         msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for filename, content_type, content in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        if maintype == "multipart" or not subtype:
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     data = msg.as_bytes(policy=email.policy.SMTP)
     row = MessageRow(
         ticket=ticket, direction="out", message_id=message_id, kind=kind,
@@ -198,8 +204,9 @@ def make_transport(settings: Settings) -> Transport:
 
 
 class OutboxSender:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], transport_factory=None):
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], transport_factory=None, clock=utcnow):
         self.settings = settings
+        self.clock = clock  # the app's clock: sent and acknowledged times follow it
         self.sessions = sessions
         self.transport_factory = transport_factory or (lambda: make_transport(settings))
         self.observer = None  # mailbot.metrics.Metrics, when the daemon keeps metrics
@@ -226,7 +233,7 @@ class OutboxSender:
     def send_due(self, now: datetime | None = None, limit: int = 200) -> SendReport:
         """Send what is due. Returns what happened; never raises for a send failure."""
         report = SendReport()
-        now = now or utcnow()
+        now = now or self.clock()
         claimed = self._claim(now, limit)
         if not claimed:
             return report
@@ -247,7 +254,7 @@ class OutboxSender:
     def _sent(self, outbox_id: int):
         with self.sessions.begin() as s:
             row = s.get(Outbox, outbox_id)
-            now = utcnow()
+            now = self.clock()
             row.status, row.sent_at, row.last_error = "sent", now, None
             s.execute(update(MessageRow).where(MessageRow.id == row.message_row_id).values(status="sent"))
             msg = s.get(MessageRow, row.message_row_id)
@@ -273,14 +280,14 @@ class OutboxSender:
                 row.status = "failed"
                 s.execute(update(MessageRow).where(MessageRow.id == row.message_row_id).values(status="failed"))
                 if row.ticket_id is not None:
-                    s.add(Event(ticket_id=row.ticket_id, at=utcnow(), kind="send_failed",
+                    s.add(Event(ticket_id=row.ticket_id, at=self.clock(), kind="send_failed",
                                 data={"message_id": row.message_id, "to": row.rcpt_to, "error": str(exc),
                                       "attempts": attempts}))
                 log.error("outbox %s (%s) failed for good after %d attempts: %s",
                           outbox_id, row.message_id, attempts, exc)
                 report.failed += 1
             else:
-                row.next_attempt_at = utcnow() + self._backoff(attempts)
+                row.next_attempt_at = self.clock() + self._backoff(attempts)
                 log.warning("outbox %s (%s) attempt %d failed, retry at %s: %s",
                             outbox_id, row.message_id, attempts, row.next_attempt_at, exc)
                 report.retried += 1

@@ -114,6 +114,7 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
         "from": start.isoformat(),
         "to": end.isoformat(),
         "client": client,
+        "business_hours": app.settings.sla.attention.business_time and not app.settings.calendar.always_open,
         "overall": _figures(app, tickets, escalations, now, no_ack),
         "clients": {d: _figures(app, [t for t in tickets if _domain(t) == d], escalations, now, no_ack)
                     for d in domains},
@@ -128,10 +129,14 @@ _LABELS = [
     ("tickets", "Tickets recibidos"),
     ("acknowledged_in_time_pct", "Acuse en 30 minutos o menos (%)"),
     ("attention_in_time_pct", "Atención dentro del tiempo comprometido (%)"),
-    ("attention_hours_median", "Tiempo de atención, mediana (horas hábiles)"),
-    ("attention_hours_p90", "Tiempo de atención, percentil 90 (horas hábiles)"),
+    ("attention_hours_median", "Tiempo de atención, mediana (horas{hours})"),
+    ("attention_hours_p90", "Tiempo de atención, percentil 90 (horas{hours})"),
     ("escalations_manager", "Escalamientos al gerente"),
 ]
+
+
+def _hours(report: dict) -> str:
+    return " hábiles" if report.get("business_hours", True) else ""
 
 
 def _fmt(value) -> str:
@@ -153,7 +158,7 @@ def render_text(report: dict, company: str) -> str:
     lines = [f"Reporte trimestral de soporte {company}: {report['quarter']}", ""]
     for title, f in _sections(report):
         lines.append(title)
-        lines += [f"  {label}: {_fmt(f[key])}" for key, label in _LABELS]
+        lines += [f"  {label.format(hours=_hours(report))}: {_fmt(f[key])}" for key, label in _LABELS]
         lines.append(f"  Por criticidad: {_fmt(f['by_severity'])}")
         lines.append(f"  Por categoría: {_fmt(f['by_category'])}")
         lines.append(f"  Escalamientos a fabricantes: {_fmt(f['escalations_vendor'])}")
@@ -165,7 +170,7 @@ def render_html(report: dict, company: str) -> str:
     e = html.escape
     parts = [f"<h1>Reporte trimestral de soporte {e(company)}: {e(report['quarter'])}</h1>"]
     for title, f in _sections(report):
-        rows = [(label, _fmt(f[key])) for key, label in _LABELS] + [
+        rows = [(label.format(hours=_hours(report)), _fmt(f[key])) for key, label in _LABELS] + [
             ("Por criticidad", _fmt(f["by_severity"])), ("Por categoría", _fmt(f["by_category"])),
             ("Escalamientos a fabricantes", _fmt(f["escalations_vendor"]))]
         parts.append(f"<h2>{e(title)}</h2><table>" + "".join(
@@ -210,10 +215,14 @@ def first_business_day(app, year: int, month: int) -> date:
 
 
 def report_job(current_app) -> None:
-    """Daily in a quarter's first week: on its first business day, send last quarter's report."""
+    """Daily in a quarter's first days: from its first business day on, send last quarter's report.
+
+    Once only (the counters key): a daemon that was down on the first
+    business day sends it when it runs again within those days.
+    """
     app = current_app()
     today = app.clock().astimezone(ZoneInfo(app.settings.mailbot.timezone)).date()
-    if today.month not in (1, 4, 7, 10) or today != first_business_day(app, today.year, today.month):
+    if today.month not in (1, 4, 7, 10) or today < first_business_day(app, today.year, today.month):
         return
     send_quarterly(app, *previous_quarter(today))
 

@@ -37,8 +37,8 @@ def duration_text(td: timedelta) -> str:
     if seconds % 3600 == 0:
         return f"{seconds // 3600} horas" if seconds != 3600 else "1 hora"
     if seconds % 60 == 0:
-        return f"{seconds // 60} minutos"
-    return f"{seconds} segundos"
+        return f"{seconds // 60} minutos" if seconds != 60 else "1 minuto"
+    return f"{seconds} segundos" if seconds != 1 else "1 segundo"
 
 
 def target_texts(settings: Settings) -> dict[str, str]:

@@ -17,7 +17,7 @@ from tests.conftest import imap_section, smtp_section
 from tests.integration.test_daemon import Running
 from tests.servers import SmtpSink, free_port, wait_until
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.timeout(300)]  # hundreds of mails through real processes
 
 
 def _append(dovecot, count, prefix):

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import ENGINEERS, MANAGER, imap_section, smtp_section, to_toml
 from tests.servers import free_port, wait_until
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.timeout(300)]  # hundreds of mails through real processes
 
 
 class Fleet:

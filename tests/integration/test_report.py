@@ -233,9 +233,15 @@ def test_report_job_sends_on_the_first_business_day_of_a_quarter_only(seeded):
     assert rep.first_business_day(d.app, 2026, 10) == date(2026, 10, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="outbox.py stamps sent_at/acknowledged_at with utcnow(), not the injected "
-                   "clock: OutboxSender(settings, sessions, transport_factory=None, clock=utcnow) should keep "
-                   "self.clock and _sent() use now = self.clock(); daemon.py passes clock=lambda: self.app.clock()")
+def test_report_job_catches_up_when_the_daemon_was_down_on_the_first_business_day(seeded):
+    d = seeded
+    d.at(at(2026, 10, 5, 9, 5))  # a Monday: the daemon was down on Thursday the 1st
+    rep.report_job(lambda: d.app)
+    with d.app.sessions() as s:
+        assert list(s.scalars(select(Counter.name).where(Counter.name.like("quarterly_report:%")))) == [
+            "quarterly_report:2026Q3"]
+
+
 def test_the_acknowledgement_time_follows_the_injected_clock(make_settings):
     from mailbot.outbox import OutboxSender
 

@@ -494,7 +494,7 @@ def test_cli_vendor_case_for_safetica_uses_the_spanish_template(vendor_desk, mai
     [case] = d.out("vendor_case")
     assert case.to_addrs == [SAFETICA]
     assert case.subject == "[IMAGEN TI #IMG-000001] Caso de soporte: Safetica no bloquea USB"
-    body = d.queued(case).get_content()
+    body = d.queued(case).get_body(("plain",)).get_content()
     assert "Estimado equipo de soporte de Safetica (ESET Latinoamérica):" in body
     assert "Nuestra referencia: IMG-000001" in body and "Producto:           safetica" in body
     assert "La política de USB de Safetica no se aplica." in body
@@ -517,8 +517,12 @@ def test_vendor_case_lists_the_clients_attachments_and_the_escalar_command_note(
                      in_reply_to=notice.message_id, headers=team_headers(),
                      body="#escalar WithSecure\n#nota El fsdiag muestra la base de firmas corrupta."))
     [case] = d.out("vendor_case")
-    body = d.queued(case).get_content()
+    msg = d.queued(case)
+    body = msg.get_body(("plain",)).get_content()
     assert "  - fsdiag.zip" in body
+    # The client's file travels with the case, byte for byte.
+    [attached] = list(msg.iter_attachments())
+    assert attached.get_filename() == "fsdiag.zip" and attached.get_content() == b"PK\x03\x04"
     # The diagnosis so far: the earlier note and the one written with the command.
     assert "Reinstalé el agente en dos equipos, sin cambio." in body
     assert "El fsdiag muestra la base de firmas corrupta." in body
