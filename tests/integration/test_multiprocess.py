@@ -209,3 +209,26 @@ def _metric(fleet, i, name):
         if line.startswith(name + " "):
             return float(line.split(" ")[1])
     return None
+
+
+def test_holder_that_loses_its_lock_connection_stops_reading_and_one_holder_goes_on(tmp_path, pg_url, dovecot,
+                                                                                    smtp_sink):
+    n = 150
+    fleet = Fleet(tmp_path, pg_url, dovecot, smtp_sink, 2)
+    try:
+        [holder] = wait_until(lambda: fleet.holders() if len(fleet.holders()) == 1 else None, 30,
+                              what="one IMAP holder")
+        _append_many(dovecot, n, "Lease")
+        wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] >= 20, 60, what="intake under way")
+        # The lock's own connection dies (a network cut, a DBA's pg_terminate_backend): the lock is gone.
+        dropped = _query(pg_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                 "WHERE application_name LIKE 'mailbot imap lease%'")[0][0]
+        assert dropped >= 1  # the holder's, and maybe a standby's try at that instant
+        wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] == n, 120, what=f"{n} tickets")
+        _check_exactly_once(pg_url, smtp_sink, n)
+        assert len(fleet.holders()) == 1
+        # The lost lease was noticed and logged by the process that held it.
+        logs = (tmp_path / f"mailbot{holder}.log").read_text()
+        assert "lock connection lost" in logs
+    finally:
+        fleet.stop()
