@@ -2,6 +2,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 from mailbot.app import build_app
 from mailbot.daemon import Daemon
@@ -53,3 +56,37 @@ AUTH_OK = "mx.imagenti.mx; dkim=pass header.d=imagenti.mx; spf=pass smtp.mailfro
 def team_headers(extra=None):
     """Headers our own MTA adds to a team member's authenticated mail."""
     return {"Authentication-Results": AUTH_OK, **(extra or {})}
+
+
+class Running:
+    """The daemon in a thread, stopped (and joined) on exit."""
+
+    def __init__(self, settings, **kw):
+        from tests.servers import wait_until
+
+        self._wait_until = wait_until
+        self.daemon = Daemon(settings, **kw)
+        self.thread = threading.Thread(target=self.daemon.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self.daemon
+
+    def __exit__(self, *exc):
+        self._wait_until(lambda: self.daemon._stopping is not None, 10, what="daemon start")
+        self.daemon.request_stop()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+def append_many(dovecot, count: int, prefix: str) -> None:
+    """``count`` client mails, each from its own sender (no rate limit), in one IMAP session."""
+    with dovecot.client() as c:
+        for k in range(1, count + 1):
+            msg = EmailMessage()
+            msg["From"] = f"Cliente {k} <cliente{k}@empresa{k % 7}.com.mx>"
+            msg["To"] = "soporte@imagenti.mx"
+            msg["Subject"] = f"{prefix} {k}: el equipo no enciende"
+            msg["Message-ID"] = make_msgid(idstring=f"{prefix}{k}", domain="empresa.com.mx")
+            msg.set_content("Buen día, el equipo no enciende desde ayer.")
+            c.append("INBOX", msg.as_bytes())

@@ -1,33 +1,15 @@
 """The running daemon: IDLE intake, the LMTP door, the MTA pipe's exit codes."""
 
 import smtplib
-import threading
 
 import pytest
 
-from mailbot.daemon import Daemon
 from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli, tickets
+from tests.integration.helpers import Running, cli, tickets
 from tests.servers import free_port, wait_until
 
 pytestmark = pytest.mark.servers
 CLIENT = "juan.perez@cliente.com.mx"
-
-
-class Running:
-    def __init__(self, settings):
-        self.daemon = Daemon(settings)
-        self.thread = threading.Thread(target=self.daemon.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self.daemon
-
-    def __exit__(self, *exc):
-        wait_until(lambda: self.daemon._stopping is not None, 10, what="daemon start")
-        self.daemon.request_stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
 
 
 @pytest.mark.parametrize("idle", [True, False], ids=["idle", "poll"])

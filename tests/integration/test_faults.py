@@ -5,8 +5,6 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from email.message import EmailMessage
-from email.utils import make_msgid
 
 import pytest
 from sqlalchemy import func, select, text
@@ -14,22 +12,10 @@ from sqlalchemy import func, select, text
 from mailbot.app import build_app
 from mailbot.db.models import Outbox, Ticket
 from tests.conftest import imap_section, smtp_section
-from tests.integration.test_daemon import Running
+from tests.integration.helpers import Running, append_many
 from tests.servers import SmtpSink, free_port, wait_until
 
 pytestmark = [pytest.mark.servers, pytest.mark.timeout(300)]  # hundreds of mails through real processes
-
-
-def _append(dovecot, count, prefix):
-    with dovecot.client() as c:
-        for k in range(1, count + 1):
-            msg = EmailMessage()
-            msg["From"] = f"cliente{k}@empresa{k % 13}.com.mx"
-            msg["To"] = "soporte@imagenti.mx"
-            msg["Subject"] = f"{prefix} {k}: impresora sin conexión"
-            msg["Message-ID"] = make_msgid(idstring=f"{prefix}{k}", domain="empresa.com.mx")
-            msg.set_content("La impresora de contabilidad no imprime desde la red.")
-            c.append("INBOX", msg.as_bytes())
 
 
 class Db:
@@ -62,7 +48,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(make_settings, db
     n, rounds = 300, 5
     settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
                              outbox={"interval": "1s", "lease": "2s", "retry_base": "1s"})
-    _append(dovecot, n, "Kill")
+    append_many(dovecot, n, "Kill")
     db = Db(settings)
     rng = random.Random(20261126)
     cmd = [sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"]
@@ -105,7 +91,7 @@ def test_dovecot_stopped_and_started_during_intake(make_settings, db_url, doveco
     try:
         with Running(settings) as daemon:
             wait_until(lambda: daemon.imap.stats.connected, 20, what="IMAP session")
-            _append(dovecot, n, "Dove")
+            append_many(dovecot, n, "Dove")
             wait_until(lambda: db.tickets() >= 20, 60, what="intake under way")
             dovecot.stop()
             dovecot.start()
@@ -126,7 +112,7 @@ def test_smtp_relay_down_then_up_sends_every_queued_mail(make_settings, dovecot)
     relay = None
     try:
         with Running(settings):
-            _append(dovecot, n, "Relay")
+            append_many(dovecot, n, "Relay")
             wait_until(lambda: db.tickets() == n, 60, what="tickets while the relay is down")
             wait_until(lambda: db.count(select(func.max(Outbox.attempts))) >= 2, 30, what="retries")
             relay = SmtpSink(port=port).start()  # the relay comes back
@@ -148,7 +134,7 @@ def test_postgresql_connections_dropped_during_intake(make_settings, pg_url, dov
     try:
         with Running(settings) as daemon:
             wait_until(lambda: daemon.imap.stats.connected, 20, what="IMAP session")
-            _append(dovecot, n, "Pg")
+            append_many(dovecot, n, "Pg")
             wait_until(lambda: db.tickets() >= 10, 60, what="intake under way")
             with psycopg.connect(pg_url, autocommit=True) as admin:
                 killed = admin.execute(

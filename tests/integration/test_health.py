@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import imap_section, make_mail, smtp_section
 from tests.integration.helpers import cli
-from tests.integration.test_daemon import Running
+from tests.integration.helpers import Running
 from tests.servers import free_port, wait_until
 
 pytestmark = pytest.mark.servers

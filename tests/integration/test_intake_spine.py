@@ -1,6 +1,5 @@
 """The intake spine end to end: Dovecot → pipeline → database → SMTP sink."""
 
-import email.header
 
 import pytest
 from sqlalchemy import select

@@ -7,13 +7,12 @@ import sys
 import urllib.error
 import urllib.request
 from collections import Counter
-from email.message import EmailMessage
-from email.utils import make_msgid
 
 import psycopg
 import pytest
 
 from tests.conftest import ENGINEERS, MANAGER, imap_section, smtp_section, to_toml
+from tests.integration.helpers import append_many
 from tests.servers import free_port, wait_until
 
 pytestmark = [pytest.mark.servers, pytest.mark.timeout(300)]  # hundreds of mails through real processes
@@ -86,18 +85,6 @@ def _query(pg_url, sql):
         return conn.execute(sql).fetchall()
 
 
-def _append_many(dovecot, n, prefix):
-    with dovecot.client() as c:
-        for k in range(1, n + 1):
-            msg = EmailMessage()
-            msg["From"] = f"Cliente {k} <cliente{k}@empresa{k % 7}.com.mx>"
-            msg["To"] = "soporte@imagenti.mx"
-            msg["Subject"] = f"{prefix} {k}: el equipo no enciende"
-            msg["Message-ID"] = make_msgid(idstring=f"{prefix}{k}", domain="empresa.com.mx")
-            msg.set_content("Buen día, el equipo no enciende desde ayer.")
-            c.append("INBOX", msg.as_bytes())
-
-
 def _acks(smtp_sink):
     return [m for m in smtp_sink.messages if m["msg"]["Auto-Submitted"] == "auto-replied"]
 
@@ -128,7 +115,7 @@ def test_three_processes_make_one_ticket_per_mail_and_one_reads_imap(tmp_path, p
     fleet = Fleet(tmp_path, pg_url, dovecot, smtp_sink, 3)
     try:
         wait_until(lambda: len(fleet.holders()) == 1, 30, what="one IMAP holder")
-        _append_many(dovecot, n, "Tres")
+        append_many(dovecot, n, "Tres")
         wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] == n, 120, what=f"{n} tickets")
         _check_exactly_once(pg_url, smtp_sink, n)
         assert len(fleet.holders()) == 1
@@ -163,7 +150,7 @@ def test_imap_holder_killed_mid_run_another_takes_over(tmp_path, pg_url, dovecot
     try:
         [holder] = wait_until(lambda: fleet.holders() if len(fleet.holders()) == 1 else None, 30,
                               what="one IMAP holder")
-        _append_many(dovecot, n, "Dos")
+        append_many(dovecot, n, "Dos")
         wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] >= n // 4, 60,
                    what="intake under way")
         fleet.procs[holder].send_signal(signal.SIGKILL)
@@ -184,7 +171,7 @@ def test_short_sla_targets_escalate_each_ticket_once_across_processes(tmp_path, 
         "check_interval": "1s", "manager_response": "1h",
         "attention": {"critica": "2s", "grave": "2s", "leve": "2s", "business_time": False}})
     try:
-        _append_many(dovecot, n, "SLA")
+        append_many(dovecot, n, "SLA")
         wait_until(lambda: _query(pg_url, "SELECT count(*) FROM escalations")[0][0] == n, 90,
                    what="every ticket escalated")
         wait_until(lambda: all(fleet.health(i)["outbox"]["queued"] == 0 for i in range(2)), 60,
@@ -218,7 +205,7 @@ def test_holder_that_loses_its_lock_connection_stops_reading_and_one_holder_goes
     try:
         [holder] = wait_until(lambda: fleet.holders() if len(fleet.holders()) == 1 else None, 30,
                               what="one IMAP holder")
-        _append_many(dovecot, n, "Lease")
+        append_many(dovecot, n, "Lease")
         wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] >= 20, 60, what="intake under way")
         # The lock's own connection dies (a network cut, a DBA's pg_terminate_backend): the lock is gone.
         dropped = _query(pg_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "

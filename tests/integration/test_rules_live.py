@@ -15,7 +15,7 @@ from mailbot.config import PROJECT_ROOT
 from mailbot.daemon import Daemon
 from tests.conftest import make_mail
 from tests.integration.helpers import cli, run_once, ticket, tickets
-from tests.integration.test_daemon import Running
+from tests.integration.helpers import Running
 from tests.servers import free_port, wait_until
 
 pytestmark = pytest.mark.servers

@@ -15,7 +15,7 @@ from mailbot.db.models import Ticket
 from mailbot.scheduler import Scheduler, TickReport
 from tests.conftest import ENGINEERS, MANAGER, imap_section, make_mail, smtp_section
 from tests.integration.helpers import cli, team_headers, ticket
-from tests.integration.test_daemon import Running
+from tests.integration.helpers import Running
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.servers

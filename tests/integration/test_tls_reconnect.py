@@ -20,13 +20,12 @@ import pytest
 from sqlalchemy import select
 
 from mailbot.app import build_app
-from mailbot.daemon import Daemon
 from mailbot.db.models import Outbox, utcnow
 from mailbot.intake.imap import ImapSource
 from mailbot.outbox import OutboxSender
 from mailbot.pipeline import Pipeline
 from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import run_once, ticket, tickets
+from tests.integration.helpers import Running, run_once, ticket, tickets
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.servers
@@ -58,24 +57,6 @@ def send_due_later(settings, hours=2):
         return OutboxSender(settings, app.sessions).send_due(now=utcnow() + timedelta(hours=hours))
     finally:
         app.close()
-
-
-class Running:
-    """The daemon in a thread, stopped (and joined) on exit."""
-
-    def __init__(self, settings):
-        self.daemon = Daemon(settings)
-        self.thread = threading.Thread(target=self.daemon.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self.daemon
-
-    def __exit__(self, *exc):
-        wait_until(lambda: self.daemon._stopping is not None, 10, what="daemon start")
-        self.daemon.request_stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
 
 
 # -- (a) TLS and STARTTLS, both ways ------------------------------------------
