@@ -14,6 +14,7 @@ import logging
 import os
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -21,6 +22,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Settings
@@ -243,13 +245,28 @@ class OutboxSender:
                 try:
                     transport.send(mail_from, rcpt_to, data, outbox_id=outbox_id)
                 except SendError as exc:
-                    self._failed(outbox_id, attempts, exc, report)
+                    self._record(self._failed, outbox_id, attempts, exc, report)
                     continue
-                self._sent(outbox_id)
+                self._record(self._sent, outbox_id)
                 report.sent += 1
         finally:
             transport.close()
         return report
+
+    def _record(self, write, *args, tries: int = 3):
+        """Record a send's result; a dropped database connection is retried on a fresh one.
+
+        The mail has left already: losing this write means sending it again
+        once the lease runs out (the same Message-ID, but a duplicate all the same).
+        """
+        for attempt in range(1, tries + 1):
+            try:
+                return write(*args)
+            except OperationalError as exc:
+                if attempt == tries:
+                    raise
+                log.warning("recording a send failed (%s); retrying on a new connection", type(exc).__name__)
+                time.sleep(0.2 * attempt)
 
     def _sent(self, outbox_id: int):
         with self.sessions.begin() as s:
