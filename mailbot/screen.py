@@ -13,9 +13,13 @@ from mailbot.config import Settings
 from mailbot.parse import InboundMail
 
 _NOREPLY_LOCAL = re.compile(
-    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|noreply-.*|bounces?(\+.*)?|.*-bounces(\+.*)?|"
+    r"^(mailer-daemon|postmaster|(no|do[-_.]?not)[-_.]?reply([-_+.].*)?|bounces?([-+].*)?|.*-bounces(\+.*)?|"
     r"notifications?|daemon|auto-?reply|autoresponder)$"
 )
+# RFC 3834 §5: the first token of Auto-Submitted; anything but "no" is automatic.
+_AUTO_SUBMITTED = re.compile(r"\s*(?:\([^)]*\)\s*)*([A-Za-z0-9_-]*)")
+# Headers responders set on the replies they send (X-Auto-Response-Suppress is handled apart).
+_RESPONDER_HEADERS = ("X-Autoreply", "X-Autorespond", "X-AutoReply-From", "X-Mail-Autoreply")
 _AUTO_SUBJECT = re.compile(
     r"^(auto(matic)?\s*reply|respuesta\s+autom[aá]tica|out of (the )?office|fuera de la oficina|"
     r"ausencia|undeliverable|undelivered mail|delivery status notification|mail delivery failed|"
@@ -51,25 +55,34 @@ def screen(mail: InboundMail, settings: Settings) -> Screening:
     sender = mail.from_addr
     local = sender.partition("@")[0]
     ctype = mail.content_type
-    if ctype == "multipart/report" and mail.report_type in ("delivery-status", None):
+    if ctype == "multipart/report" and mail.report_type in ("delivery-status", "global-delivery-status", None):
         kind = "bounce"
         reasons.append("multipart/report delivery-status")
-    elif sender == own:
+    elif _is_own(sender, own):
         kind = "self"
         reasons.append("sent from our own address")
     else:
-        auto = (mail.header("Auto-Submitted") or "no").strip().lower()
-        if not auto.startswith("no"):
-            kind = "autoreply" if auto.startswith("auto-replied") else "auto"
-            reasons.append(f"Auto-Submitted: {auto}")
-        for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
+        if ctype == "multipart/report":
+            # Read receipts (disposition-notification), abuse (feedback-report) and
+            # other reports are machine answers: threaded when they belong, never answered.
+            kind = "autoreply"
+            reasons.append(f"multipart/report {mail.report_type}")
+        auto_header = mail.header("Auto-Submitted")
+        if auto_header is not None:
+            auto = _AUTO_SUBMITTED.match(auto_header).group(1).lower()
+            if auto != "no":
+                if kind != "autoreply":
+                    kind = "autoreply" if auto == "auto-replied" else "auto"
+                reasons.append(f"Auto-Submitted: {auto_header}")
+        for h in _RESPONDER_HEADERS:
             v = mail.header(h)
-            if v is not None and v.strip().lower() not in ("", "no", "none"):
-                if h == "X-Auto-Response-Suppress":
-                    kind = kind if kind != "normal" else "auto"
-                else:
-                    kind = "autoreply"
+            if v is not None and v.strip().lower() not in ("no", "none", "false", "0"):
+                kind = "autoreply"
                 reasons.append(f"{h}: {v}")
+        v = mail.header("X-Auto-Response-Suppress")
+        if v is not None and v.strip().lower() not in ("", "none"):
+            kind = kind if kind != "normal" else "auto"
+            reasons.append(f"X-Auto-Response-Suppress: {v}")
         precedence = (mail.header("Precedence") or "").strip().lower()
         if precedence in ("bulk", "junk", "list", "auto_reply"):
             if kind != "autoreply":
@@ -95,6 +108,15 @@ def screen(mail: InboundMail, settings: Settings) -> Screening:
         settings.security.trust_unauthenticated or authenticated(mail, settings)
     )
     return Screening(kind=kind, role=role, trusted=trusted, vendor=vendor, reasons=tuple(reasons))
+
+
+def _is_own(sender: str, own: str) -> bool:
+    """Our address, also with a +detail (soporte+123@…), in any case."""
+    if not sender:
+        return False
+    local, _, domain = sender.lower().rpartition("@")
+    own_local, _, own_domain = own.lower().rpartition("@")
+    return domain == own_domain and (local == own_local or local.startswith(own_local + "+"))
 
 
 def _role(sender: str, settings: Settings) -> tuple[str, str | None]:

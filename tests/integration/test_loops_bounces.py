@@ -1,0 +1,311 @@
+"""No mail loops (RFC 3834) and bounces (RFC 3464), through the real pipeline and database.
+
+Outbound mail goes to the FileTransport outbox (no [smtp] section): each sent
+mail is an .eml file whose first lines are the envelope.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from mailbot.app import build_app
+from mailbot.db.models import AutoReplyLog, Event, MessageRow, Outbox
+from mailbot.outbox import OutboxSender
+from mailbot.pipeline import Pipeline
+from mailbot.tickets import list_tickets, show_ticket
+from tests.conftest import ENGINEERS, make_mail
+from tests.integration.helpers import cli_json
+
+pytestmark = pytest.mark.servers
+
+CLIENT = "juan.perez@cliente.com.mx"
+OWN = "soporte@imagenti.mx"
+# What our own MTA (authserv-id mx.imagenti.mx in the test settings) stamps on a team member's mail.
+AUTHENTICATED = "mx.imagenti.mx; dkim=pass header.d=imagenti.mx; spf=pass smtp.mailfrom=imagenti.mx"
+
+
+class Desk:
+    """One mailbot over a real database: take mail in, send what is queued, look."""
+
+    def __init__(self, settings, clock=None):
+        self.settings = settings
+        self.app = build_app(settings, clock=clock)
+        self.pipeline = Pipeline(self.app)
+        self.sender = OutboxSender(settings, self.app.sessions)
+        self._seen: set[str] = set()
+
+    def take(self, raw: bytes):
+        return self.pipeline.process(raw, source="test")
+
+    def send(self) -> list[email.message.EmailMessage]:
+        """Send what is due; the mails written to the outbox folder since the last call."""
+        self.sender.send_due(now=self.app.clock())
+        new = sorted(p for p in self.settings.outbox_dir.glob("*.eml") if p.name not in self._seen)
+        self._seen.update(p.name for p in new)
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in new]
+
+    def tickets(self):
+        with self.app.sessions() as s:
+            return list_tickets(s)
+
+    def show(self, number):
+        with self.app.sessions() as s:
+            return show_ticket(s, number)
+
+    def count(self, model, *where):
+        with self.app.sessions() as s:
+            return s.scalar(select(func.count()).select_from(model).where(*where))
+
+    def outbox_recipients(self) -> list[str]:
+        with self.app.sessions() as s:
+            return [a for rcpt in s.scalars(select(Outbox.rcpt_to)) for a in rcpt]
+
+    def close(self):
+        self.app.close()
+
+
+@pytest.fixture
+def desk(make_settings, db_url):
+    d = Desk(make_settings(db_url=db_url))
+    yield d
+    d.close()
+
+
+# -- RFC 3834: automatic mail is never answered ----------------------------------
+
+AUTOMATIC = [
+    # (id, sender, extra headers, outcome action)
+    ("auto-submitted-generated", CLIENT, {"Auto-Submitted": "auto-generated"}, "created"),
+    ("auto-submitted-with-parameters", CLIENT, {"Auto-Submitted": 'auto-generated; owner-email="it@cliente.com.mx"'},
+     "created"),
+    ("auto-submitted-notified", CLIENT, {"Auto-Submitted": "auto-notified"}, "created"),
+    ("auto-submitted-unknown-keyword", CLIENT, {"Auto-Submitted": "notification"}, "created"),
+    ("auto-submitted-replied", CLIENT, {"Auto-Submitted": "auto-replied"}, "ignored"),
+    ("precedence-bulk", CLIENT, {"Precedence": "bulk"}, "created"),
+    ("precedence-junk", CLIENT, {"Precedence": "junk"}, "created"),
+    ("precedence-list", CLIENT, {"Precedence": "list"}, "created"),
+    ("list-id", CLIENT, {"List-Id": "Avisos <avisos.cliente.com.mx>"}, "created"),
+    ("list-unsubscribe", CLIENT, {"List-Unsubscribe": "<mailto:baja@cliente.com.mx>"}, "created"),
+    ("x-autoreply", CLIENT, {"X-Autoreply": "yes"}, "ignored"),
+    ("x-autorespond", CLIENT, {"X-Autorespond": "Estoy de vacaciones"}, "ignored"),
+    ("x-auto-response-suppress", CLIENT, {"X-Auto-Response-Suppress": "All"}, "created"),
+    ("null-return-path", CLIENT, {"Return-Path": "<>"}, "created"),
+    ("mailer-daemon", "MAILER-DAEMON@mx.cliente.com.mx", {}, "created"),
+    ("postmaster", "Postmaster <postmaster@cliente.com.mx>", {}, "created"),
+    ("noreply", "Avisos <noreply@cliente.com.mx>", {}, "created"),
+    ("no-reply", "no-reply@cliente.com.mx", {}, "created"),
+    ("no_reply", "no_reply@cliente.com.mx", {}, "created"),
+    ("do-not-reply", "do-not-reply@cliente.com.mx", {}, "created"),
+    ("own-address", f"Soporte IMAGEN TI <{OWN}>", {}, "ignored"),
+    ("own-address-with-detail", "soporte+IMG-000007@imagenti.mx", {}, "ignored"),
+    ("own-address-upper-case", "SOPORTE@IMAGENTI.MX", {}, "ignored"),
+]
+
+
+@pytest.mark.parametrize("sender,headers,action", [a[1:] for a in AUTOMATIC], ids=[a[0] for a in AUTOMATIC])
+def test_automatic_mail_is_never_answered(desk, sender, headers, action):
+    outcome = desk.take(make_mail(sender=sender, headers=headers, message_id="<auto1@cliente.com.mx>"))
+    assert outcome.action == action
+    addr = email.utils.parseaddr(sender)[1].lower()
+    assert addr not in desk.outbox_recipients()
+    assert desk.count(AutoReplyLog) == 0
+    assert desk.count(MessageRow, MessageRow.direction == "out", MessageRow.kind == "ack") == 0
+    # Nothing lost: the mail is stored either way.
+    assert desk.count(MessageRow, MessageRow.direction == "in", MessageRow.message_id == "<auto1@cliente.com.mx>") == 1
+    if action == "created":
+        [t] = desk.tickets()
+        shown = desk.show(t["number"])
+        [suppressed] = [e for e in shown["events"] if e["kind"] == "ack_suppressed"]
+        assert suppressed["data"]["reason"].split(":")[0] in ("auto mail", "bulk mail")
+    else:
+        assert desk.tickets() == []
+    sent = desk.send()
+    assert all(addr not in m["X-Envelope-To"] for m in sent)
+
+
+@pytest.mark.parametrize("value", ["no", "No", "no (a person wrote this)"])
+def test_auto_submitted_no_is_a_person(desk, value):
+    outcome = desk.take(make_mail(headers={"Auto-Submitted": value}))
+    assert outcome.action == "created"
+    [ack] = [m for m in desk.send() if m["X-Envelope-To"] == CLIENT]
+    assert ack["Auto-Submitted"] == "auto-replied" and ack["X-Auto-Response-Suppress"] == "All"
+
+
+def test_out_of_office_reply_threads_into_its_ticket_and_is_never_answered(desk):
+    assert desk.take(make_mail(subject="La VPN no conecta", message_id="<c1@cliente.com.mx>")).action == "created"
+    sent = desk.send()
+    [ack] = [m for m in sent if m["X-Envelope-To"] == CLIENT]
+    tag_subject = str(ack["Subject"])
+
+    # An engineer writes to the client, copying the desk.
+    engineer = desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to=CLIENT, cc=OWN,
+                                   subject="Re: " + tag_subject, message_id="<e1@imagenti.mx>",
+                                   in_reply_to="<c1@cliente.com.mx>", references="<c1@cliente.com.mx>",
+                                   headers={"Authentication-Results": AUTHENTICATED}))
+    assert (engineer.action, engineer.ticket) == ("appended", "IMG-000001")
+    # The client's out-of-office answers the engineer's mail (RFC 3834 headers)...
+    oof = desk.take(make_mail(subject="Respuesta automática: Re: " + tag_subject, to=f"{ENGINEERS[0]}, {OWN}",
+                              message_id="<oof1@cliente.com.mx>", in_reply_to="<e1@imagenti.mx>",
+                              references="<c1@cliente.com.mx> <e1@imagenti.mx>",
+                              headers={"Auto-Submitted": "auto-replied", "X-Autoreply": "yes"},
+                              body="Estoy fuera de la oficina hasta el lunes."))
+    # ...and another one answers our acknowledgement, recognisable only by its subject.
+    oof2 = desk.take(make_mail(subject="Fuera de la oficina: " + tag_subject, message_id="<oof2@cliente.com.mx>",
+                               in_reply_to=str(ack["Message-ID"]), body="Regreso el lunes."))
+    assert (oof.action, oof.ticket) == ("appended", "IMG-000001")
+    assert (oof2.action, oof2.ticket) == ("appended", "IMG-000001")
+    # An out-of-office that belongs to no ticket is recorded, not ticketed.
+    stray = desk.take(make_mail(subject="Respuesta automática: Cotización", message_id="<oof3@cliente.com.mx>",
+                                headers={"Auto-Submitted": "auto-replied"}))
+    assert stray.action == "ignored"
+
+    assert [t["number"] for t in desk.tickets()] == ["IMG-000001"]
+    shown = desk.show("IMG-000001")
+    inbound = [(m["message_id"], m["kind"]) for m in shown["messages"] if m["direction"] == "in"]
+    assert inbound == [("<c1@cliente.com.mx>", "client"), ("<e1@imagenti.mx>", "engineer"),
+                       ("<oof1@cliente.com.mx>", "autoreply"), ("<oof2@cliente.com.mx>", "autoreply")]
+    assert desk.send() == []  # nothing answered any of them
+    assert desk.count(Outbox) == 2  # the acknowledgement and the engineers' notice, from the first mail
+    assert desk.count(Event, Event.kind == "not_ticketed", Event.ticket_id.is_(None)) == 1
+    assert desk.count(MessageRow, MessageRow.message_id == "<oof3@cliente.com.mx>",
+                      MessageRow.ticket_id.is_(None)) == 1
+
+
+def test_read_receipts_and_other_reports_are_never_answered(desk):
+    desk.take(make_mail(subject="Impresora", message_id="<p1@cliente.com.mx>"))
+    [ack] = [m for m in desk.send() if m["X-Envelope-To"] == CLIENT]
+    mdn = report_mail("disposition-notification", subject="Leído: " + str(ack["Subject"]),
+                      references=str(ack["Message-ID"]), message_id="<mdn1@cliente.com.mx>",
+                      status=f"Original-Message-ID: {ack['Message-ID']}\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n")
+    stray = report_mail("disposition-notification", subject="Leído: Cotización", message_id="<mdn2@cliente.com.mx>",
+                        status="Disposition: manual-action/MDN-sent-manually; displayed\r\n")
+    assert (desk.take(mdn).action, desk.take(stray).action) == ("appended", "ignored")
+    assert [t["number"] for t in desk.tickets()] == ["IMG-000001"]
+    assert desk.send() == []
+
+
+def test_per_sender_limit_stops_ping_pong_with_a_misbehaving_responder(make_settings, db_url):
+    """A helpdesk that answers every mail with a new, unthreaded, unmarked mail of its own."""
+    now = [datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)]
+    desk = Desk(make_settings(db_url=db_url, mailbot={"autoreply_limit": 3, "autoreply_window": "1h"}),
+                clock=lambda: now[0])
+    responder = "mesa@proveedor-x.com"
+    counter = iter(range(1, 1000))
+
+    def responder_mail():
+        n = next(counter)
+        return make_mail(sender=f"Mesa de ayuda <{responder}>", subject=f"Solicitud {4700 + n} registrada",
+                         message_id=f"<r{n}@proveedor-x.com>", body="Su solicitud fue registrada.")
+
+    try:
+        inbox = [responder_mail()]
+        rounds = 0
+        while inbox and rounds < 20:
+            rounds += 1
+            for raw in inbox:
+                desk.take(raw)
+            now[0] += timedelta(minutes=1)
+            # The responder answers every mail it receives with a new mail.
+            inbox = [responder_mail() for m in desk.send() if m["X-Envelope-To"] == responder]
+        assert not inbox, "the ping-pong did not stop"
+        assert desk.count(MessageRow, MessageRow.kind == "ack") == 3
+        tickets = desk.tickets()
+        assert len(tickets) == 4  # every mail is still ticketed; only the replies stop
+        last = desk.show(tickets[-1]["number"])
+        [suppressed] = [e for e in last["events"] if e["kind"] == "ack_suppressed"]
+        assert suppressed["data"]["reason"].startswith(f"rate limit: 3 automatic replies to {responder}")
+
+        # The limit is per sender: a client writing now is answered.
+        desk.take(make_mail(message_id="<other@cliente.com.mx>"))
+        assert [m["X-Envelope-To"] for m in desk.send()].count(CLIENT) == 1
+        # Once the window has passed, the responder is answered again.
+        now[0] += timedelta(minutes=61)
+        desk.take(responder_mail())
+        assert [m["X-Envelope-To"] for m in desk.send()].count(responder) == 1
+    finally:
+        desk.close()
+
+
+# -- RFC 3464: bounces ---------------------------------------------------------------
+
+def report_mail(report_type: str, *, subject: str, message_id: str, status: str, original: bytes | None = None,
+                headers_only: bool = False, sender: str = CLIENT, references: str | None = None) -> bytes:
+    lines = [f"From: {sender}", f"To: {OWN}", f"Subject: {subject}", f"Message-ID: {message_id}",
+             "Date: Mon, 02 Mar 2026 10:00:00 -0600", "MIME-Version: 1.0",
+             f'Content-Type: multipart/report; report-type={report_type}; boundary="RPT"']
+    if references:
+        lines += [f"References: {references}", f"In-Reply-To: {references}"]
+    body = ["", "--RPT", "Content-Type: text/plain; charset=utf-8", "", "Informe automático.", "",
+            "--RPT", f"Content-Type: message/{report_type}", "", status]
+    out = ("\r\n".join(lines + body) + "\r\n").encode()
+    if original is not None:
+        if headers_only:
+            head = original.split(b"\r\n\r\n", 1)[0]
+            out += b"--RPT\r\nContent-Type: text/rfc822-headers\r\n\r\n" + head + b"\r\n\r\n"
+        else:
+            out += b"--RPT\r\nContent-Type: message/rfc822\r\n\r\n" + original + b"\r\n"
+    return out + b"--RPT--\r\n"
+
+
+def dsn(original: bytes, rcpt: str, *, headers_only=False, message_id="<dsn1@mx.cliente.com.mx>") -> bytes:
+    status = (f"Reporting-MTA: dns; mx.cliente.com.mx\r\nArrival-Date: Mon, 02 Mar 2026 10:00:00 -0600\r\n\r\n"
+              f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+              f"Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown\r\n")
+    return report_mail("delivery-status", subject="Undelivered Mail Returned to Sender", message_id=message_id,
+                       status=status, original=original, headers_only=headers_only,
+                       sender="MAILER-DAEMON@mx.cliente.com.mx")
+
+
+@pytest.mark.parametrize("headers_only", [False, True], ids=["message-rfc822", "text-rfc822-headers"])
+def test_bounce_attaches_to_its_ticket_and_marks_the_outbound_mail_failed(desk, headers_only):
+    desk.take(make_mail(sender="Juan <juan.perez@cliente.com.mx>", subject="Sin internet",
+                        message_id="<b1@cliente.com.mx>"))
+    sent = desk.send()
+    [ack] = [m for m in sent if m["X-Envelope-To"] == CLIENT]
+    ack_bytes = ack.as_bytes(policy=email.policy.SMTP).split(b"\r\n", 2)[2]  # without the envelope lines
+    outbox_before = desk.count(Outbox)
+
+    bounce = dsn(ack_bytes, CLIENT, headers_only=headers_only)
+    outcome = desk.take(bounce)
+    assert (outcome.action, outcome.ticket) == ("bounce", "IMG-000001")
+    assert desk.take(bounce).action == "duplicate"
+
+    shown = cli_json("tickets", "show", "IMG-000001", config=desk.settings.source)
+    assert len(cli_json("tickets", "list", config=desk.settings.source)) == 1
+    out = {m["kind"]: m for m in shown["messages"] if m["direction"] == "out"}
+    assert out["ack"]["message_id"] == str(ack["Message-ID"]) and out["ack"]["status"] == "failed"
+    assert out["notice"]["status"] == "sent"
+    [report] = [m for m in shown["messages"] if m["direction"] == "in" and m["kind"] == "bounce"]
+    assert report["message_id"] == "<dsn1@mx.cliente.com.mx>"
+    [bounced] = [e for e in shown["events"] if e["kind"] == "bounced"]
+    assert bounced["data"]["message_id"] == str(ack["Message-ID"]) and bounced["data"]["to"] == [CLIENT]
+    assert "550 5.1.1" in bounced["data"]["diagnostic"]
+    # No reply to the mailer daemon, no new ticket.
+    assert desk.count(Outbox) == outbox_before and desk.send() == []
+
+
+def test_bounce_of_unknown_mail_creates_no_ticket_and_is_kept(desk):
+    original = make_mail(sender=OWN, to=CLIENT, message_id="<nunca-enviado@imagenti.mx>")
+    outcome = desk.take(dsn(original, CLIENT))
+    assert (outcome.action, outcome.ticket) == ("bounce", None)
+    assert desk.tickets() == [] and desk.count(Outbox) == 0
+    assert desk.count(MessageRow, MessageRow.kind == "bounce", MessageRow.ticket_id.is_(None)) == 1
+    assert desk.count(Event, Event.kind == "bounce_unmatched") == 1
+
+
+def test_bounce_of_an_engineer_notice_marks_only_that_mail(make_settings, db_url):
+    desk = Desk(make_settings(db_url=db_url, team={"notify": ["no-existe@imagenti.mx"]}))
+    try:
+        desk.take(make_mail(message_id="<n1@cliente.com.mx>"))
+        [notice] = [m for m in desk.send() if m["X-Envelope-To"] == "no-existe@imagenti.mx"]
+        raw = notice.as_bytes(policy=email.policy.SMTP).split(b"\r\n", 2)[2]
+        assert desk.take(dsn(raw, "no-existe@imagenti.mx", message_id="<dsn2@imagenti.mx>")).ticket == "IMG-000001"
+        statuses = {m["kind"]: m["status"] for m in desk.show("IMG-000001")["messages"] if m["direction"] == "out"}
+        assert statuses == {"ack": "sent", "notice": "failed"}
+    finally:
+        desk.close()
