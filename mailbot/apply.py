@@ -55,6 +55,10 @@ def record_message(ctx: Inbound, ticket: Ticket | None, kind: str | None = None)
         body_text=mail.text, raw=mail.raw, at=ctx.now,
     )
     ctx.session.add(row)
+    if mail.notes:
+        # Oversized parts were left out of what is stored and shown: say so on the ticket.
+        event(ctx, ticket, "parts_dropped", actor=mail.from_addr, message_id=mail.message_id, size=mail.size,
+              notes=list(mail.notes))
     return row
 
 

@@ -90,7 +90,8 @@ class MailbotSection(_Section):
     data_dir: Path = Path("var")
     templates_dir: Path | None = None
     rules_dir: Path | None = None
-    max_message_size: int = 25 * 1024 * 1024
+    max_message_size: int = 25 * 1024 * 1024  # bytes; a larger mail is ticketed with its big parts dropped
+    max_attachment_size: int = 25 * 1024 * 1024  # bytes per attachment; larger ones are dropped, with a note
     autoreply_limit: int = 5
     autoreply_window: Duration = timedelta(hours=1)
     public_domains: list[str] = Field(default_factory=lambda: list(PUBLIC_DOMAINS))

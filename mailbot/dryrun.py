@@ -115,7 +115,8 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
     else:
         where = settings.database_url.split("@")[-1]
     try:
-        mail = parse(raw)
+        mail = parse(raw, max_message_size=settings.mailbot.max_message_size,
+                     max_attachment_size=settings.mailbot.max_attachment_size)
         screening = screen(mail, settings)
         created: list = []
         session = app.sessions()

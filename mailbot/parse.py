@@ -42,7 +42,7 @@ from email.message import Message
 from mailbot.errors import MailbotError
 
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # the default of [mailbot] max_message_size
-DEFAULT_MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
+DEFAULT_MAX_ATTACHMENT_SIZE = 25 * 1024 * 1024  # the default of [mailbot] max_attachment_size
 MAX_DEPTH = 64  # MIME nesting read; deeper parts are left in ``raw``, unread
 MAX_REFERENCES = 100  # Message-IDs kept of a References header (the first and the newest)
 MAX_ID_LENGTH = 250

@@ -71,7 +71,9 @@ class Pipeline:
                  quarantine_id: int | None) -> Outcome:
         source = source or (cursor.source if cursor else None)
         try:
-            mail = parse(raw)
+            limits = self.app.settings.mailbot
+            mail = parse(raw, max_message_size=limits.max_message_size,
+                         max_attachment_size=limits.max_attachment_size)
         except Exception as exc:  # the parser met bytes it cannot read
             return self._quarantine(raw, source, None, f"unparseable: {type(exc).__name__}: {exc}", cursor, quarantine_id)
         try:

@@ -294,10 +294,14 @@ def test_within_the_limits_nothing_changes():
     assert unlimited.raw == raw and unlimited.notes == ()
 
 
-def test_the_default_limits_are_25_mb_per_mail_and_10_mb_per_attachment():
-    raw = big_mail(("video.mp4", 11 * 1024 * 1024))
+def test_the_default_limits_are_25_mb_per_mail_and_per_attachment():
+    from mailbot.config import MailbotSection
+
+    assert (MailbotSection().max_message_size, MailbotSection().max_attachment_size) == (25 * 1024 * 1024,) * 2
+    raw = big_mail(("video.mp4", 26 * 1024 * 1024))
     mail = parse(raw)
-    assert mail.attachments[0].dropped and "10.0 MB limit for one attachment" in mail.notes[0]
+    assert mail.attachments[0].dropped
+    assert any("25.0 MB limit" in note for note in mail.notes), mail.notes
     assert len(mail.raw) < 10_000 and mail.size == len(raw)
 
 
