@@ -1,192 +1,175 @@
-"""Intake throughput: mails per second through Pipeline.process, on SQLite and on PostgreSQL.
+"""End-to-end intake: a real Dovecot and SMTP sink, `mailbot run` as its own process.
 
-    .venv/bin/python bench/intake.py [--mails 1000] [--seed 7] [--db sqlite,postgresql] [--pg URL]
+    .venv/bin/python bench/intake.py [--mails 2000] [--db sqlite|postgresql] [--steady 60] [--no-big]
 
-A realistic mix: new client mails (some with a PDF attached, some HTML-only),
-replies threaded into earlier tickets, out-of-office answers, engineers' mails,
-and redeliveries of mails already taken in. Each mail is one full pipeline run
-(parse, screen, thread, classify with the shipped rules, apply, queue the
-acknowledgement and notice, commit); nothing is sent. PostgreSQL is the one of
-MAILBOT_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test), in a schema
-of its own that is dropped afterwards; it is skipped, with a line saying so,
-when it cannot be reached. No assertions: it reports, CI or a person judges.
+Prints, in one run:
+- the raw limit: imapclient FETCH of the same mails plus parsing, no database;
+- intake: mails/s from the daemon's start until every acknowledgement reached the sink;
+- acknowledgement latency p50/p99 from APPEND to arrival at the sink, with IDLE,
+  mails appended at a steady 5 per second;
+- the daemon's peak RSS (VmHWM), with a 25 MB mail in the batch unless --no-big.
+No assertions: it reports, a person judges (targets in the README).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import random
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections import Counter
 from email.message import EmailMessage
-from email.utils import format_datetime
-from datetime import datetime, timezone
+from email.utils import make_msgid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MAILBOT_REQUIRE_SERVERS", "0")
 
-from mailbot.app import build_app  # noqa: E402
-from mailbot.config import settings_from_dict  # noqa: E402
 from mailbot.parse import parse  # noqa: E402
-from mailbot.pipeline import Pipeline  # noqa: E402
-
-PG_URL = os.environ.get("MAILBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-ENGINEERS = ["ana.lopez@imagenti.mx", "luis.garcia@imagenti.mx", "carla.ruiz@imagenti.mx"]
-SUBJECTS = [
-    "La computadora de contabilidad está muy lenta", "WithSecure bloquea la página del banco",
-    "El agente de Safetica no reporta a la consola", "Abrir el puerto 8443 en el SonicWall",
-    "Olvidé la contraseña de la consola", "Sin internet en la sucursal", "Troyano detectado en laptop de ventas",
-    "Reporte mensual de equipos", "Outlook no abre tras la actualización", "Licencia de F-Secure vencida",
-]
-BODY = ("Buenas tardes,\n\nDesde ayer tenemos el problema: {s}. Ya reiniciamos el equipo y seguimos igual. "
-        "{extra}\n\nQuedo atento a sus comentarios.\n\nSaludos cordiales,\n{name}\n{company}\nTel. 55 1234 5678\n")
-PDF = b"%PDF-1.4\n" + bytes(random.Random(1).randrange(256) for _ in range(150_000))
+from tests.conftest import ENGINEERS, to_toml  # noqa: E402
+from tests.servers import PG_URL, Dovecot, SmtpSink  # noqa: E402
 
 
-def _mail(i: int, sender: str, subject: str, body: str, *, in_reply_to=None, headers=None, html=False,
-          attachment=False) -> tuple[str, bytes]:
+def mail(k: int, prefix: str, big: bool = False) -> bytes:
     msg = EmailMessage()
-    msg["From"] = sender
+    msg["From"] = f"Cliente {k} <{prefix}{k}@empresa{k % 17}.com.mx>"
     msg["To"] = "soporte@imagenti.mx"
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc))
-    mid = f"<bench-{i}@{sender.rpartition('@')[2].rstrip('>')}>"
-    msg["Message-ID"] = mid
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
-    for k, v in (headers or {}).items():
-        msg[k] = v
-    if html:
-        msg.set_content("<html><body><p>" + body.replace("\n", "<br>") + "</p></body></html>", subtype="html")
-    else:
-        msg.set_content(body)
-    if attachment:
-        msg.add_attachment(PDF, maintype="application", subtype="pdf", filename="captura.pdf")
-    return mid, msg.as_bytes()
+    msg["Subject"] = f"Reporte {k}: el antivirus no actualiza firmas"
+    msg["Message-ID"] = make_msgid(idstring=f"{prefix}{k}", domain="empresa.com.mx")
+    msg.set_content("Buen día,\n\ndesde ayer el agente de WithSecure no actualiza firmas en 3 equipos de "
+                    "contabilidad. Ya reiniciamos los equipos.\n\nSaludos,\nJuan\n")
+    if big:
+        msg.add_attachment(os.urandom(25 * 1024 * 1024 - 200_000), maintype="application",
+                           subtype="octet-stream", filename="respaldo.bin")
+    return msg.as_bytes()
 
 
-def make_mails(n: int, rng: random.Random) -> tuple[list[bytes], Counter]:
-    mails: list[bytes] = []
-    kinds: Counter = Counter()
-    earlier: list[tuple[str, str, str]] = []  # (message id, sender, subject) of new mails
-    for i in range(n):
-        roll = rng.random()
-        if earlier and roll < 0.20:
-            mid, sender, subject = rng.choice(earlier)
-            _, raw = _mail(i, sender, "RE: " + subject, "Sigue igual, adjunto más detalles.", in_reply_to=mid)
-            kind = "client reply"
-        elif earlier and roll < 0.27:
-            mid, sender, subject = rng.choice(earlier)
-            _, raw = _mail(i, f"Ana López <{rng.choice(ENGINEERS)}>", "RE: " + subject,
-                           "Ya revisamos el equipo, favor de confirmar.", in_reply_to=mid,
-                           headers={"Authentication-Results": "mx.imagenti.mx; dkim=pass header.d=imagenti.mx"})
-            kind = "engineer reply"
-        elif earlier and roll < 0.32:
-            mid, sender, subject = rng.choice(earlier)
-            _, raw = _mail(i, sender, "Respuesta automática: " + subject, "Estoy fuera de la oficina.",
-                           in_reply_to=mid, headers={"Auto-Submitted": "auto-replied"})
-            kind = "out-of-office"
-        elif mails and roll < 0.36:
-            raw = rng.choice(mails)
-            kind = "redelivery"
-        else:
-            c = rng.randrange(400)
-            sender = f"Usuario {c} <usuario{c}@cliente{c % 60}.com.mx>"
-            subject = rng.choice(SUBJECTS)
-            body = BODY.format(s=subject.lower(), extra=" ".join(rng.sample(SUBJECTS, 2)), name=f"Usuario {c}",
-                               company=f"Cliente {c % 60} S.A. de C.V.")
-            attachment = rng.random() < 0.10
-            mid, raw = _mail(i, sender, subject, body, html=rng.random() < 0.15, attachment=attachment)
-            earlier.append((mid, sender, subject))
-            kind = "new" + (" with 150 KB PDF" if attachment else "")
-        mails.append(raw)
-        kinds[kind] += 1
-    return mails, kinds
-
-
-def run(label: str, url: str, mails: list[bytes], tmp: Path) -> None:
-    data = {"mailbot": {"data_dir": str(tmp / label)}, "database": {"url": url}, "lmtp": {"enabled": False},
-            "team": {"engineers": ENGINEERS, "manager": "francisco.martinez@imagenti.mx"},
-            "security": {"authserv_id": "mx.imagenti.mx"}}
-    settings = settings_from_dict(data, source=tmp / f"{label}.toml")
-    app = build_app(settings)
-    try:
-        pipeline = Pipeline(app)
-        for i in range(20):  # warm up: connections, templates, rules, first inserts
-            pipeline.process(_mail(10_000_000 + i, f"warm{i}@calentamiento.mx", "Prueba", "Hola")[1])
-        times, actions = [], Counter()
+def raw_limit(dovecot: Dovecot, n: int) -> float:
+    with dovecot.client() as c:
+        c.select_folder("INBOX", readonly=True)
+        uids = c.search("ALL")
         start = time.perf_counter()
-        for raw in mails:
-            t0 = time.perf_counter_ns()
-            actions[pipeline.process(raw, source="bench").action] += 1
-            times.append((time.perf_counter_ns() - t0) / 1e6)
-        total = time.perf_counter() - start
+        for i in range(0, len(uids), 100):
+            for data in c.fetch(uids[i:i + 100], ["BODY.PEEK[]"]).values():
+                parse(bytes(data[b"BODY[]"]))
+        return len(uids) / (time.perf_counter() - start)
+
+
+def vm_hwm(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return -1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mails", type=int, default=2000)
+    ap.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    ap.add_argument("--steady", type=int, default=60, help="mails appended at 5/s for the latency figures")
+    ap.add_argument("--no-big", action="store_true")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="mailbot-bench-e2e-"))
+    dovecot = Dovecot().start()
+    sink = SmtpSink().start()
+    arrivals: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def watch():  # the ack's In-Reply-To names the client's mail
+        seen = 0
+        while not stop.is_set():
+            with sink.cond:
+                sink.cond.wait(0.5)
+                new = sink.messages[seen:]
+                seen = len(sink.messages)
+            now = time.perf_counter()
+            for m in new:
+                if m["msg"]["Auto-Submitted"] == "auto-replied":
+                    with lock:
+                        arrivals.setdefault(str(m["msg"]["In-Reply-To"]), now)
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    schema = None
+    proc = None
+    try:
+        n = args.mails
+        with dovecot.client() as c:
+            for k in range(n):
+                c.append("INBOX", mail(k, "bulk", big=(k == n // 2 and not args.no_big)))
+        raw = raw_limit(dovecot, n)
+
+        if args.db == "postgresql":
+            import psycopg
+
+            schema = "bench_" + uuid.uuid4().hex[:10]
+            with psycopg.connect(PG_URL, autocommit=True) as conn:
+                conn.execute(f"CREATE SCHEMA {schema}")
+            db_url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+        else:
+            db_url = f"sqlite:///{tmp}/mailbot.db"
+        cfg = tmp / "mailbot.toml"
+        cfg.write_text(to_toml({
+            "mailbot": {"data_dir": str(tmp / "var"), "autoreply_limit": 1000},
+            "database": {"url": db_url},
+            "imap": {"host": "127.0.0.1", "port": dovecot.port, "security": "none", "username": dovecot.USER,
+                     "password": dovecot.PASSWORD, "idle": True, "batch_size": 200},
+            "smtp": {"host": "127.0.0.1", "port": sink.port, "security": "none"},
+            "lmtp": {"enabled": False}, "outbox": {"interval": "1s"},
+            "team": {"engineers": ENGINEERS, "notify": ["avisos@imagenti.mx"]},
+        }))
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(cfg), "run"],
+                                stdout=subprocess.DEVNULL, stderr=open(tmp / "mailbot.log", "wb"))
+        while len(arrivals) < n:
+            if proc.poll() is not None:
+                raise SystemExit(f"mailbot exited; see {tmp / 'mailbot.log'}")
+            time.sleep(0.2)
+        intake = n / (time.perf_counter() - start)
+
+        # Steady state: IDLE, 5 mails/s, APPEND to acknowledgement at the sink.
+        appended: dict[str, float] = {}
+        with dovecot.client() as c:
+            for k in range(args.steady):
+                raw_mail = mail(k, "steady")
+                mid = raw_mail.split(b"Message-ID: ", 1)[1].split(b"\n", 1)[0].strip().decode()
+                appended[mid] = time.perf_counter()
+                c.append("INBOX", raw_mail)
+                time.sleep(max(0.0, appended[mid] + 0.2 - time.perf_counter()))
+        deadline = time.monotonic() + 120
+        while any(mid not in arrivals for mid in appended) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        lat = sorted((arrivals[mid] - t) * 1000 for mid, t in appended.items() if mid in arrivals)
+        rss = vm_hwm(proc.pid)
+
+        print(f"mailbot end-to-end intake, {n} mails, {args.db}" + ("" if args.no_big else ", one of 25 MB"))
+        print(f"  raw limit (FETCH + parse, no database): {raw:8.1f} mails/s")
+        print(f"  intake until every acknowledgement:      {intake:8.1f} mails/s ({100 * intake / raw:.0f}% of raw)")
+        if lat:
+            p99 = lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))]
+            print(f"  ack latency at 5 mails/s with IDLE:      p50 {statistics.median(lat):6.0f} ms, "
+                  f"p99 {p99:6.0f} ms ({len(lat)}/{len(appended)} arrived)")
+        print(f"  daemon peak RSS:                         {rss:8d} MB")
     finally:
-        app.close()
-    times.sort()
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    print(f"{label:10} {len(mails) / total:7.0f} mails/s   {len(mails)} mails in {total:.2f} s; per mail: "
-          f"median {statistics.median(times):.1f} ms, p99 {p99:.1f} ms, max {times[-1]:.1f} ms")
-    print(f"{'':10} outcomes: " + ", ".join(f"{k} {v}" for k, v in actions.most_common()))
+        stop.set()
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(60)
+        sink.stop()
+        dovecot.cleanup()
+        if schema:
+            import psycopg
 
-
-def pg_schema(url: str):
-    import psycopg
-
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in url else "?"
-    return schema, f"{url}{sep}options=-csearch_path%3D{schema}"
-
-
-def drop_schema(url: str, schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mails", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
-    ap.add_argument("--pg", default=PG_URL, help="PostgreSQL URL (default: MAILBOT_TEST_PG or the test database)")
-    args = ap.parse_args(argv)
-    logging.disable(logging.INFO)  # one log line per mail would measure the terminal
-    mails, kinds = make_mails(args.mails, random.Random(args.seed))
-    size = sum(map(len, mails))
-    print(f"mails: {len(mails)}, {size / len(mails) / 1024:.1f} KB on average; "
-          + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
-    start = time.perf_counter()
-    for raw in mails:
-        parse(raw)
-    parse_s = time.perf_counter() - start
-    print(f"{'parse only':10} {len(mails) / parse_s:7.0f} mails/s   ({parse_s / len(mails) * 1e3:.2f} ms per mail)")
-    wanted = [d.strip() for d in args.db.split(",") if d.strip()]
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        if "sqlite" in wanted:
-            run("sqlite", f"sqlite:///{tmp}/bench.db", mails, tmp)
-        if "postgresql" in wanted:
-            try:
-                schema, url = pg_schema(args.pg)
-            except Exception as exc:
-                print(f"postgresql skipped: {args.pg.split('@')[-1]} not reachable ({type(exc).__name__}: {exc})")
-            else:
-                try:
-                    run("postgresql", url, mails, tmp)
-                finally:
-                    drop_schema(args.pg, schema)
+            with psycopg.connect(PG_URL, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":
