@@ -29,5 +29,5 @@ def configure(level=logging.INFO, json_logs: bool = False):
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("imapclient", "alembic", "mail-parser", "mailparser", "apscheduler", "mail.log"):
+    for noisy in ("imapclient", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -15,10 +15,11 @@ import os
 import smtplib
 import ssl
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -64,7 +65,9 @@ def queue_mail(
         msg["Cc"] = ", ".join(cc)
     msg["Subject"] = clean_line(subject)
     msg["Date"] = format_datetime(now)
-    message_id = make_msgid(idstring="mailbot", domain=settings.mail_domain)
+    # uuid4, not make_msgid: that one draws on the shared `random` and a 10 ms
+    # clock, so two mails queued in the same tick after a re-seed collide.
+    message_id = f"<{uuid.uuid4().hex}.mailbot@{settings.mail_domain}>"
     msg["Message-ID"] = message_id
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to

@@ -1,7 +1,7 @@
 """Raw bytes in, one immutable ``InboundMail`` out.
 
-The standard library's ``email`` parser reads the bytes once (the same
-``compat32`` parse mail-parser builds on); one walk over the MIME tree, written
+The standard library's ``email`` parser reads the bytes once (``compat32``,
+the parse mail-parser also builds on; see the README for why it is not used); one walk over the MIME tree, written
 here, finds the text bodies, the report parts of bounces and the attachments,
 because that walk is where hostile mail has to be held to limits:
 
