@@ -29,11 +29,14 @@ The pipeline quarantines the raw bytes with the reason in both cases.
 from __future__ import annotations
 
 import base64
+import binascii
 import codecs
+import contextvars
 import email
 import email.utils
 import hashlib
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from email.header import Header, decode_header
@@ -349,7 +352,78 @@ def _get(part: Message, name: str) -> str:
         return ""
 
 
+# -- large encoded bodies ------------------------------------------------------
+#
+# The stdlib parser holds a body as a list of line strings and then as one
+# string: about eight times the mail's size at its peak. A run of base64 lines
+# of a megabyte or more is therefore cut out of the bytes before parsing and
+# left as a marker line; the part's body is read back from the original bytes
+# (one slice, one decode) when it is needed. Memory stays near twice the mail.
+
+BLOB_MIN = 1024 * 1024
+# Every run of base64-looking lines, possessively (no backtracking stack, and
+# finditer resumes after each run: linear in the mail); long ones are cut.
+_BLOB = re.compile(rb"(?m)^(?:[A-Za-z0-9+/=]{1,998}+\r?\n)++")
+_blobs: contextvars.ContextVar[dict | None] = contextvars.ContextVar("mailbot_blobs", default=None)
+
+
+def _cut_blobs(raw: bytes) -> tuple[bytes, dict]:
+    """Replace long runs of base64 lines by marker lines; returns (skeleton, {marker: (start, end)})."""
+    if len(raw) < BLOB_MIN:
+        return raw, {}
+    token = secrets.token_hex(8)
+    table: dict[str, tuple[int, int]] = {}
+    pieces, pos = [], 0
+    for m in _BLOB.finditer(raw):
+        if m.end() - m.start() < BLOB_MIN:
+            continue
+        marker = f"mailbot-blob-{token}-{len(table)}"
+        table[marker] = (m.start(), m.end())
+        pieces += [raw[pos:m.start()], marker.encode() + b"\r\n"]
+        pos = m.end()
+    if not table:
+        return raw, {}
+    pieces.append(raw[pos:])
+    return b"".join(pieces), table
+
+
+def _blob_of(part: Message) -> tuple[int, int] | None:
+    """The (start, end) in the original bytes of a body that was cut out, if this part's is."""
+    ctx = _blobs.get()
+    if not ctx:
+        return None
+    payload = getattr(part, "_payload", None)
+    if isinstance(payload, str) and len(payload) < 200:
+        return ctx["table"].get(payload.strip())
+    return None
+
+
+def _restore_blobs(parts) -> None:
+    """Put the cut-out bodies back (before the tree is written out again)."""
+    ctx = _blobs.get()
+    if not ctx:
+        return
+    for part in parts:
+        span = _blob_of(part)
+        if span is not None:
+            part._payload = ctx["raw"][span[0]:span[1]].decode("ascii")
+
+
 def _payload_bytes(part: Message) -> bytes:
+    span = _blob_of(part)
+    if span is not None:
+        data = memoryview(_blobs.get()["raw"])[span[0]:span[1]]  # no copy of a big body
+        cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+        if cte == "base64":
+            try:
+                return binascii.a2b_base64(data)  # reads the buffer in place; skips line breaks
+            except Exception:
+                return b""
+        if cte == "quoted-printable":
+            import quopri
+
+            return quopri.decodestring(bytes(data))
+        return bytes(data)  # base64-looking lines in a body that is not base64: the lines themselves
     try:
         payload = part.get_payload(decode=True)
     except Exception:
@@ -415,7 +489,8 @@ def _encoded_size(part: Message) -> int:
         if isinstance(payload, list):
             stack.extend(x for x in payload if isinstance(x, Message))
         elif isinstance(payload, (str, bytes)):
-            total += len(payload)
+            span = _blob_of(p)
+            total += span[1] - span[0] if span else len(payload)
     return total
 
 
@@ -513,7 +588,9 @@ def _walk(msg: Message, defects: list[str]) -> list[_Leaf]:
         else:
             leaf.data = _payload_bytes(leaf.part)
             leaf.size = len(leaf.data)
-            leaf.encoded = len(payload) if isinstance(payload, (str, bytes)) else leaf.size
+            span = _blob_of(leaf.part)
+            leaf.encoded = (span[1] - span[0] if span else len(payload)) if isinstance(payload, (str, bytes)) \
+                else leaf.size
     return leaves
 
 
@@ -574,6 +651,7 @@ def _placeholder(part: Message, ctype: str, text: str, dropped: bool) -> None:
 
 
 def _reduced_raw(raw: bytes, msg: Message, leaves: list[_Leaf], notes: list[str], texts: dict[int, str]) -> bytes:
+    _restore_blobs(x.part for x in leaves if not x.drop)
     for x in leaves:
         if x.role == "attachment" and x.drop:
             _placeholder(x.part, "text/plain", f"[mailbot] {x.drop}\n", dropped=True)
@@ -616,20 +694,25 @@ def parse(raw: bytes, *, max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE
     raw = bytes(raw)
     if not raw or raw.isspace():
         raise ParseError("empty")
+    skeleton, table = _cut_blobs(raw)
+    token = _blobs.set({"raw": raw, "table": table} if table else None)
     try:
-        return _parse(raw, max_message_size, max_attachment_size)
+        return _parse(raw, max_message_size, max_attachment_size, skeleton)
     except ParseError:
         raise
     except RecursionError:
         raise ParseError("too deeply nested", "the MIME structure nests deeper than the parser can follow") from None
     except Exception as exc:
         raise ParseError("internal", f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        _blobs.reset(token)
 
 
-def _parse(raw: bytes, max_message: int | None, max_part: int | None) -> InboundMail:
-    msg: Message = email.message_from_bytes(raw)
-    if not msg.keys() and raw[:1] in (b"\r", b"\n"):
-        msg = email.message_from_bytes(raw.lstrip(b"\r\n"))  # blank lines before the header, from a pipe
+def _parse(raw: bytes, max_message: int | None, max_part: int | None, skeleton: bytes | None = None) -> InboundMail:
+    skeleton = raw if skeleton is None else skeleton
+    msg: Message = email.message_from_bytes(skeleton)
+    if not msg.keys() and skeleton[:1] in (b"\r", b"\n"):
+        msg = email.message_from_bytes(skeleton.lstrip(b"\r\n"))  # blank lines before the header, from a pipe
     if not msg.keys():
         raise ParseError("not a mail", "no header field before the body")
     defects = [type(d).__name__ for d in getattr(msg, "defects", [])]

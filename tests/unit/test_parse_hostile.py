@@ -466,3 +466,23 @@ def test_fuzz_mutated_real_mails_under_tight_size_limits(raw, max_message, max_a
         assert mail.raw != raw and all(f"[mailbot] {n}" in mail.text for n in mail.notes)
         # What was kept is a mail again, and a smaller one.
         assert parse_or_documented_error(mail.raw) is not None
+
+
+def test_memory_stays_bounded_while_a_large_mail_is_parsed():
+    import tracemalloc
+
+    raw = big_mail(("respaldo.bin", 30 * 1024 * 1024))  # 40 MB as base64: over the mail limit
+    kept = big_mail(("log.zip", 6 * 1024 * 1024))
+    tracemalloc.start()
+    try:
+        dropped = parse(raw)
+        peak_dropped = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        whole = parse(kept)
+        peak_kept = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # The stdlib parser alone peaks near eight times a mail; the big body is read from the bytes instead.
+    assert dropped.attachments[0].dropped and peak_dropped < 1.2 * 30 * 1024 * 1024
+    assert not whole.attachments[0].dropped and whole.attachments[0].size == 6 * 1024 * 1024
+    assert whole.raw == kept and peak_kept < 2 * len(kept)
