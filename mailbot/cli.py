@@ -279,7 +279,10 @@ def _ticket_change(obj: Ctx, number: str, change, as_json: bool):
     app = obj.app()
     try:
         with app.sessions.begin() as session:
-            ticket = session.scalar(select(Ticket).where(Ticket.number == number.upper()).with_for_update())
+            from mailbot.tickets import find
+
+            found = find(session, number)
+            ticket = session.scalar(select(Ticket).where(Ticket.id == found.id).with_for_update()) if found else None
             if ticket is None:
                 click.echo(f"error: no ticket {number}", err=True)
                 sys.exit(1)
@@ -294,7 +297,7 @@ def _ticket_change(obj: Ctx, number: str, change, as_json: bool):
                 select(MessageRow).where(MessageRow.ticket_id == ticket.id, MessageRow.direction == "out",
                                          MessageRow.at == ops.now)))
         with app.sessions() as session:
-            data = show_ticket(session, number.upper())
+            data = show_ticket(session, ticket.number)
     finally:
         app.close()
     if as_json:
@@ -447,8 +450,12 @@ def report_quarterly(obj: Ctx, quarter, client, as_json, send):
             year, q = rep.previous_quarter(app.clock().astimezone(ZoneInfo(app.settings.mailbot.timezone)).date())
         with app.sessions() as session:
             data = rep.quarterly(app, session, year, q, client=client)
-        if send:
-            rep.send_quarterly(app, year, q, force=True)
+        if send and client:
+            click.echo("error: --send mails the whole report; leave out --client", err=True)
+            sys.exit(2)
+        if send and not rep.send_quarterly(app, year, q):
+            click.echo(f"warning: the report of {year}Q{q} was sent already (or has no recipients); "
+                       "not sent again", err=True)
     finally:
         app.close()
     if as_json:

@@ -232,8 +232,10 @@ class SlaSection(_Section):
     acknowledge: Duration = timedelta(minutes=30)
     manager_response: Duration = timedelta(minutes=30)
     # Words in a client's reply that escalate the ticket to the manager at once.
+    # Phrases, not bare titles: "Gerente de Sistemas" sits in many signatures.
     escalate_words: list[str] = Field(default_factory=lambda: [
-        "escalar", "escalen", "escalarlo", "escalamiento", "gerente", "supervisor", "jefe de soporte"])
+        "escalar", "escalen", "escalarlo", "escalamiento", "hablar con el gerente", "hablar con su gerente",
+        "gerente de soporte", "con un supervisor", "con su supervisor", "jefe de soporte"])
     attention: AttentionSection = Field(default_factory=AttentionSection)
 
 

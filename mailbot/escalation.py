@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from mailbot import sla
 from mailbot.db.models import Escalation, MessageRow, Ticket
@@ -66,14 +67,24 @@ def escalate_to_manager(ops, ticket: Ticket, *, reason: str, actor: str = "mailb
     if existing(ops, ticket, "manager") is not None:
         return None
     due = sla.add_time(ops.app, ops.now, settings.sla.manager_response, settings.sla.attention.business_time)
+    if ticket.id is None:
+        ops.session.flush()
+    esc = Escalation(ticket_id=ticket.id, target="manager", level=2, reason=reason, actor=actor, at=ops.now,
+                     due=due)
+    try:
+        # The row first, in a savepoint: another transaction that escalated this
+        # ticket meanwhile (the SLA job, a client's "escalar") wins, and this one
+        # sends nothing instead of failing the whole message.
+        with ops.session.begin_nested():
+            ops.session.add(esc)
+    except IntegrityError:
+        return None
     row = send_internal(
         ops, ticket, "escalation", "escalation.txt", [manager], reason=reason, actor=actor,
         late=_late(ops, ticket), due_local=sla.local_text(ops.app, due), client_text=_client_text(ops, ticket),
         thread=_thread(ops, ticket),
     )
-    esc = Escalation(ticket=ticket, target="manager", level=2, reason=reason, actor=actor, at=ops.now, due=due,
-                     message_id=row.message_id)
-    ops.session.add(esc)
+    esc.message_id = row.message_id
     ticket.escalation_level = max(ticket.escalation_level or 1, 2)
     ticket.updated_at = ops.now
     event(ops, ticket, "escalated", actor=actor, target="manager", level=2, reason=reason,
@@ -105,8 +116,9 @@ def open_vendor_case(ops, ticket: Ticket, vendor_name: str, *, actor: str, reaso
     from mailbot.ticket_ops import context
 
     rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
+    # auto=None: a person asked for this case; vendor desks may ignore Auto-Submitted mail.
     row = queue_mail(ops.session, settings, kind="vendor_case", ticket=ticket, to=[vendor.address],
-                     subject=rendered.subject, body=rendered.body, now=ops.now, attachments=files)
+                     subject=rendered.subject, body=rendered.body, now=ops.now, attachments=files, auto=None)
     esc = Escalation(ticket=ticket, target=vendor_name, level=3, reason=reason, actor=actor, at=ops.now, due=due,
                      message_id=row.message_id)
     ops.session.add(esc)
@@ -118,11 +130,14 @@ def open_vendor_case(ops, ticket: Ticket, vendor_name: str, *, actor: str, reaso
 
 
 def _diagnosis(ops, ticket: Ticket, extra: str | None = None) -> str:
-    """The team's answers, notes and summaries so far, and ``extra`` (the note sent with #escalar)."""
+    """The team's answers and summaries so far, and ``extra`` (the note sent with #escalar).
+
+    Earlier internal notes stay internal: they may say things for our eyes only.
+    """
     from mailbot.db.models import Event
 
     rows = ops.session.scalars(select(Event).where(
-        Event.ticket_id == ticket.id, Event.kind.in_(("response", "note", "summary"))).order_by(Event.id)).all()
+        Event.ticket_id == ticket.id, Event.kind.in_(("response", "summary"))).order_by(Event.id)).all()
     parts = [e.data["text"].strip() for e in rows if (e.data.get("text") or "").strip()]
     if extra and extra.strip() and extra.strip() not in parts:
         parts.append(extra.strip())

@@ -115,15 +115,16 @@ class Pipeline:
         )
         if existing is not None:
             return Outcome("duplicate", None, mail.message_id, "Message-ID already stored")
-        screening = screen(mail, self.app.settings)
-        ctx = apply.Inbound(app=self.app, session=session, mail=mail, screening=screening, source=source,
-                            now=self.app.clock())
+        app = self.app  # one set of rules, templates and settings for the whole message, reload or not
+        screening = screen(mail, app.settings)
+        ctx = apply.Inbound(app=app, session=session, mail=mail, screening=screening, source=source,
+                            now=app.clock())
         if screening.kind == "bounce":
             return apply.record_bounce(ctx)
         if screening.kind == "self":
             apply.record_unticketed(ctx, "sent from our own address")
             return Outcome("ignored", None, mail.message_id, "our own address")
-        match = find_ticket(session, mail, screening, self.app.settings)
+        match = find_ticket(session, mail, screening, app.settings)
         if match.ticket is not None:
             return apply.append(ctx, match.ticket, how=match.how)
         if screening.kind == "autoreply":

@@ -26,15 +26,12 @@ def team_reply(ctx, ticket: Ticket) -> str:
     mail, settings = ctx.mail, ctx.settings
     sender = mail.from_addr
     reply = split_reply(mail.text)
-    block = parse_commands(reply.new, vendors=settings.vendors.keys())
-    errors = list(block.errors)
-    # Vendor cases are checked before anything applies, so "all or nothing" holds.
-    for cmd in block.commands:
-        if cmd.name == "escalate" and cmd.arg != "manager":
-            from mailbot.escalation import existing
-
-            if existing(ctx, ticket, cmd.arg) is not None:
-                errors.append(f"Línea {cmd.line}: «{cmd.raw}»: ya existe un caso abierto con {cmd.arg}.")
+    text, signature = reply.new, reply.signature.strip()
+    if any(line.lstrip().startswith("#") for line in signature.splitlines()):
+        # "#nota" below a "-- " line is still a note: read it, relay no signature.
+        text, signature = reply.new + "\n" + reply.signature, ""
+    block = parse_commands(text, vendors=settings.vendors.keys())
+    errors = list(block.errors) + _precheck(ctx, ticket, block)
     if errors:
         event(ctx, ticket, "command_error", actor=sender, errors=errors, message_id=mail.message_id)
         ticket_ops.send_internal(ctx, ticket, "command_error", "command_error.txt", [sender],
@@ -42,13 +39,20 @@ def team_reply(ctx, ticket: Ticket) -> str:
                                  help=help_text(vendors=settings.vendors.keys()))
         return f"command errors: {len(errors)}"
     public = block.public.strip()
-    if public:
-        relayed = ticket.requester not in mail.recipients
-        if relayed:
-            ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", auto=None, text=public,
-                                   signature=reply.signature.strip())
-        ticket_ops.record_response(ctx, ticket, sender, text=public, relayed=relayed)
-    elif sender == settings.team.manager:
+    outsiders = _outside_recipients(ctx, ticket)
+    to_client = public and not outsiders and ticket.requester not in mail.recipients \
+        and settings.mailbot.address in mail.to
+    if public and outsiders:
+        # Written to a vendor or someone else with the support address copied: not an answer
+        # to the client, so it is neither relayed nor the first response.
+        event(ctx, ticket, "team_mail", actor=sender, text=public, to=list(mail.recipients))
+    elif public and (to_client or ticket.requester in mail.recipients):
+        if to_client:
+            ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", auto=None, text=public, signature=signature)
+        ticket_ops.record_response(ctx, ticket, sender, text=public, relayed=bool(to_client))
+    elif public:
+        event(ctx, ticket, "team_mail", actor=sender, text=public, to=list(mail.recipients))
+    if sender == settings.team.manager:
         ticket_ops.answered(ctx, ticket, "manager")
     if block.note:
         event(ctx, ticket, "note", actor=sender, text=block.note)
@@ -67,8 +71,35 @@ def team_reply(ctx, ticket: Ticket) -> str:
         elif cmd.name == "escalate":
             open_vendor_case(ctx, ticket, cmd.arg, actor=sender, diagnosis=block.note)
     done = [c.name for c in block.commands]
-    return ("relayed" if public and ticket.requester not in mail.recipients else "recorded") + \
+    return ("relayed" if to_client else "recorded") + \
         (f", commands: {', '.join(done)}" if done else "")
+
+
+def _precheck(ctx, ticket: Ticket, block) -> list[str]:
+    """Errors only the ticket's state can show, found before anything applies (all or nothing)."""
+    from mailbot.escalation import existing
+
+    settings, errors = ctx.settings, []
+    for cmd in block.commands:
+        where = f"Línea {cmd.line}: «{cmd.raw}»"
+        if cmd.name == "escalate" and cmd.arg == "manager":
+            if not settings.team.manager:
+                errors.append(f"{where}: no hay gerente configurado ([team] manager).")
+            elif existing(ctx, ticket, "manager") is not None:
+                errors.append(f"{where}: el ticket ya se escaló al gerente.")
+        elif cmd.name == "escalate" and existing(ctx, ticket, cmd.arg) is not None:
+            errors.append(f"{where}: ya existe un caso abierto con {cmd.arg}.")
+        elif cmd.name == "assign" and ticket_ops.resolve_assignee(settings, cmd.arg) not in settings.team.members:
+            team = ", ".join(sorted(settings.team.members)) or "(nadie configurado)"
+            errors.append(f"{where}: «{cmd.arg}» no es un miembro del equipo. Equipo: {team}.")
+    return errors
+
+
+def _outside_recipients(ctx, ticket: Ticket) -> list[str]:
+    """Recipients who are neither us, the team, nor the client's side of the ticket."""
+    own, team = ctx.settings.mailbot.address, ctx.settings.team.members
+    client_side = {ticket.requester} | set(ticket_ops.watchers(ctx, ticket))
+    return [a for a in ctx.mail.recipients if a != own and a not in team and a not in client_side]
 
 
 def client_reply(ctx, ticket: Ticket) -> str:

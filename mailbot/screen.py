@@ -136,14 +136,17 @@ _AR_METHOD = re.compile(r"\b(dkim|spf|dmarc)\s*=\s*(\w+)([^;]*)", re.I)
 def authenticated(mail: InboundMail, settings: Settings) -> bool:
     """True when our own MTA stamped a DKIM/SPF/DMARC pass aligned with the From domain.
 
-    Only the header whose authserv-id is ours counts: anything else in the
-    mail may have been written by the sender.
+    Only the topmost ``Authentication-Results`` counts, and only when its
+    authserv-id is ours: our MTA adds its header above everything the sender
+    wrote, so a pass forged further down (even with our id) is never read.
+    The MTA must stamp every inbound mail (and should strip headers with its
+    id, RFC 8601 section 5); the README says so.
     """
     authserv = settings.security.authserv_id
     if not authserv:
         return False
     domain = mail.sender_domain
-    for value in mail.header_all("Authentication-Results"):
+    for value in mail.header_all("Authentication-Results")[:1]:
         serv, _, rest = value.partition(";")
         if serv.strip().split()[0:1] != [authserv]:
             continue

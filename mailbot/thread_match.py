@@ -33,15 +33,21 @@ def find_ticket(session: Session, mail: InboundMail, screening: Screening, setti
         by_id = {mid: tid for mid, tid in rows}
         for mid in ids:  # nearest reference wins
             if mid in by_id:
-                return ThreadMatch(session.get(Ticket, by_id[mid]), "reference")
+                # Locked to the end of the message: a close or an escalation by the
+                # scheduler or the CLI waits for it, or it waits for them.
+                return ThreadMatch(_locked(session, Ticket.id == by_id[mid]), "reference")
     seq = find_number(settings, mail.subject)
     if seq is not None:
-        ticket = session.scalar(select(Ticket).where(Ticket.seq == seq))
+        ticket = _locked(session, Ticket.seq == seq)
         if ticket is not None:
             if may_write_into(session, ticket, mail, screening, settings):
                 return ThreadMatch(ticket, "tag")
             return ThreadMatch(None, None, linked=ticket)
     return ThreadMatch(None, None)
+
+
+def _locked(session: Session, where) -> Ticket | None:
+    return session.scalar(select(Ticket).where(where).with_for_update())
 
 
 def may_write_into(session: Session, ticket: Ticket, mail: InboundMail, screening: Screening,

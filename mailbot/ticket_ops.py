@@ -103,12 +103,15 @@ def set_status(ops, ticket: Ticket, status: str, actor: str, *, summary: str | N
     if status == "closed":
         close(ops, ticket, actor, summary=summary)
         return
+    if status == old:
+        event(ops, ticket, "status_unchanged", actor=actor, status=status)
+        return
     ticket.status = status
     ticket.updated_at = ops.now
     if status == "resolved":
-        ticket.resolved_at = ops.now
+        ticket.resolved_at = ops.now  # the reopen window runs from here, not from a repeat
     elif status in OPEN:
-        ticket.resolved_at = None
+        ticket.resolved_at = ticket.closed_at = None
     event(ops, ticket, "status", actor=actor, old=old, new=status)
 
 
@@ -128,7 +131,10 @@ def resolve_assignee(settings, who: str) -> str:
     who = who.strip()
     if "@" in who:
         return who.lower()
-    key = who.lower().replace(" ", ".")
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", who) if not unicodedata.combining(c))
+    key = folded.lower().replace(" ", ".")
     team = sorted(settings.team.members)
     exact = [a for a in team if a.partition("@")[0] == key]
     if exact:

@@ -446,7 +446,8 @@ def vendor_desk(desk):
         d.mail(make_mail(subject=subject, body=body or "Desde ayer los equipos marcan firmas vencidas.",
                          message_id="<v1@cliente.com.mx>"))
         d.at(start + timedelta(minutes=5)).mail(
-            engineer_reply(d, "IMG-000001", "Ya lo revisamos.\n#nota Reinstalé el agente en dos equipos, sin cambio."))
+            engineer_reply(d, "IMG-000001", "Reinstalé el agente en dos equipos, sin cambio.\n"
+                                            "#nota el cliente debe tres facturas, no decirle"))
         return d
 
     return make
@@ -471,6 +472,7 @@ def test_cli_vendor_case_uses_the_english_template_and_a_second_is_refused(vendo
     assert "Severity:       " in body
     assert "Desde ayer los equipos marcan firmas vencidas." in body  # the problem, as the client wrote it
     assert "Reinstalé el agente en dos equipos, sin cambio." in body  # the diagnosis so far
+    assert "facturas" not in body  # an earlier internal note stays internal
     assert "cliente.com.mx" in body
     assert d.escalations() == [("IMG-000001", "withsecure", 3, "cli", False, False)]
 

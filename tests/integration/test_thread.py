@@ -258,3 +258,62 @@ def test_colleagues_copied_by_the_client_later_become_watchers(settings, dovecot
     [relay] = [m for m in smtp_sink.to(CLIENT) if m["msg"]["Auto-Submitted"] is None]
     assert relay["to"] == [CLIENT, "pedro.ruiz@cliente.com.mx"]
     assert "Copio a Pedro" in _text(smtp_sink.to(ANA)[0])  # the engineers heard of the client's reply
+
+
+# -- found in review --------------------------------------------------------------------------
+
+def test_a_pass_forged_below_our_mtas_header_is_not_trusted(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    forged = {"Authentication-Results": "mx.imagenti.mx; spf=fail smtp.mailfrom=imagenti.mx",
+              "X-Filler": "x"}
+    raw = _engineer_reply(notice, "#estado cerrado\n\nYa quedó.", headers=forged)
+    # The sender wrote a pass with our id further down; our MTA's own header (a fail) is on top.
+    raw = raw.replace(b"X-Filler: x", b"Authentication-Results: mx.imagenti.mx; dkim=pass header.d=imagenti.mx")
+    dovecot.append(raw)
+    run_once(settings)
+    shown = ticket(settings, "IMG-000001")
+    assert shown["status"] == "new" and [e for e in shown["events"] if e["kind"] == "security"]
+    assert smtp_sink.to(CLIENT) == []
+
+
+def test_a_note_below_the_signature_line_is_still_a_note(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink, cc="maria.diaz@cliente.com.mx")
+    dovecot.append(_engineer_reply(notice, "Hola Juan, ya quedó.\n\n-- \nAna López\n"
+                                           "#nota el cliente no ha pagado, no decirle"))
+    run_once(settings)
+    [relay] = smtp_sink.to(CLIENT)
+    assert "ya quedó" in _text(relay) and "no ha pagado" not in _text(relay) and "#" not in _text(relay)
+    assert [e["data"]["text"] for e in _events(settings, "note")] == ["el cliente no ha pagado, no decirle"]
+
+
+def test_a_mail_to_a_vendor_with_support_copied_is_not_relayed_to_the_client(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "The customer's license expired, internal only.",
+                                   to="support@esetla.com", cc="soporte@imagenti.mx"))
+    run_once(settings)
+    assert smtp_sink.to(CLIENT) == []
+    shown = ticket(settings, "IMG-000001")
+    assert shown["first_response_at"] is None and _events(settings, "team_mail")
+
+
+def test_a_job_title_in_the_clients_signature_does_not_escalate(settings, dovecot, smtp_sink):
+    _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+                             body="Sigue igual.\n\nJuan Pérez\nGerente de Sistemas", message_id="<c9@cliente.com.mx>"))
+    run_once(settings)
+    assert ticket(settings, "IMG-000001")["escalations"] == []
+    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+                             body="Necesito hablar con el gerente de soporte.", message_id="<c10@cliente.com.mx>"))
+    run_once(settings)
+    assert [e["target"] for e in ticket(settings, "IMG-000001")["escalations"]] == ["manager"]
+
+
+def test_assigning_someone_outside_the_team_is_an_error(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "#asignar anna\n\nLo vemos.", message_id="<as1@imagenti.mx>"))
+    run_once(settings)
+    assert ticket(settings, "IMG-000001")["assignee"] is None and smtp_sink.to(CLIENT) == []
+    assert "no es un miembro del equipo" in _text(smtp_sink.to(ANA)[0])
+    dovecot.append(_engineer_reply(notice, "#asignar Ána López\n\nLo vemos.", message_id="<as2@imagenti.mx>"))
+    run_once(settings)
+    assert ticket(settings, "IMG-000001")["assignee"] == ANA
