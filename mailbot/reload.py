@@ -43,6 +43,10 @@ def reload_app(app: App) -> ReloadResult:
         return ReloadResult(None, list(exc.problems), [])
     changed = [name for name in RESTART_ONLY if getattr(new, name) != getattr(old, name)]
     new = new.model_copy(update={name: getattr(old, name) for name in RESTART_ONLY})
+    if new.mailbot.timezone != old.mailbot.timezone:
+        # The scheduler's calendar jobs were set up in the old zone: keep one zone until a restart.
+        changed.append("mailbot.timezone")
+        new = new.model_copy(update={"mailbot": new.mailbot.model_copy(update={"timezone": old.mailbot.timezone})})
     problems, _warnings = check_all(new)
     if problems:
         return ReloadResult(None, problems, changed)
@@ -61,7 +65,7 @@ def log_result(result: ReloadResult) -> None:
         log.error("reload refused: the rules, templates and config loaded before stay in force")
         return
     for name in result.restart_needed:
-        log.warning("reload: [%s] changed on disk; it takes effect at the next restart", name)
+        log.warning("reload: %s changed on disk; it takes effect at the next restart", name)
     rules = result.app.rules
     log.info("reloaded: %s rules, %s templates", len(rules.rules) if rules is not None else 0,
              len(result.app.templates.sources))

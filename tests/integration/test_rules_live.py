@@ -316,3 +316,16 @@ def test_ticket_records_rule_hits_and_out_of_scope_ack_cites_the_terms(make_sett
     body = ack["msg"].get_body().get_content()
     assert "fuera del alcance del servicio" in body and "Limitantes del servicio" in body
     assert shown["out_of_scope"] in " ".join(body.split())
+
+
+def test_reload_keeps_the_timezone_until_a_restart(make_settings):
+    settings = make_settings()
+    daemon = Daemon(settings)
+    try:
+        settings.source.write_text(settings.source.read_text().replace(
+            "[mailbot]\n", '[mailbot]\ntimezone = "America/Cancun"\n', 1))
+        result = daemon.reload()
+        assert result.ok and result.restart_needed == ["mailbot.timezone"]
+        assert daemon.app.settings.mailbot.timezone == "America/Mexico_City"
+    finally:
+        daemon.close()
