@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
-from mailbot.db.models import MessageRow, Participant, Ticket
+from mailbot.db.models import Escalation, MessageRow, Participant, Ticket
 from mailbot.numbering import find_number
 from mailbot.parse import InboundMail
 from mailbot.screen import Screening
@@ -58,8 +58,13 @@ def may_write_into(session: Session, ticket: Ticket, mail: InboundMail, screenin
     another client's ticket.
     """
     sender = mail.from_addr
-    if screening.role in ("engineer", "manager", "vendor") or sender == ticket.requester:
+    if screening.role in ("engineer", "manager") or sender == ticket.requester:
         return True
+    if screening.role == "vendor":
+        # A vendor is known by its From domain alone (nothing authenticates it): by
+        # subject tag it may write only into tickets that have a case open with it.
+        return session.scalar(select(Escalation.id).where(
+            Escalation.ticket_id == ticket.id, Escalation.target == screening.vendor)) is not None
     known = session.scalar(
         select(Participant.id).where(Participant.ticket_id == ticket.id, Participant.address == sender)
     )

@@ -317,3 +317,22 @@ def test_assigning_someone_outside_the_team_is_an_error(settings, dovecot, smtp_
     dovecot.append(_engineer_reply(notice, "#asignar Ána López\n\nLo vemos.", message_id="<as2@imagenti.mx>"))
     run_once(settings)
     assert ticket(settings, "IMG-000001")["assignee"] == ANA
+
+
+def test_a_vendor_writes_by_subject_tag_only_into_tickets_with_a_case_open_with_it(settings, dovecot, smtp_sink):
+    _open_ticket(dovecot, settings, smtp_sink)
+    tagged = dict(sender="WithSecure Support <support@withsecure.com>",
+                  subject="RE: [IMAGEN TI #IMG-000001] Support case: El antivirus no actualiza")
+    # Nothing authenticates a vendor's From: without a case, the tag opens a new, linked ticket.
+    dovecot.append(make_mail(body="Please run this tool.", message_id="<wv1@withsecure.com>", **tagged))
+    run_once(settings)
+    assert [m["message_id"] for m in ticket(settings, "IMG-000001")["messages"] if m["direction"] == "in"] == [
+        "<c1@cliente.com.mx>"]
+    assert ticket(settings, "IMG-000002")["linked_ticket"] == "IMG-000001"
+    cli("tickets", "escalate", "IMG-000001", "--vendor", "withsecure", config=settings.source)
+    dovecot.append(make_mail(body="Please send the fsdiag file.", message_id="<wv2@withsecure.com>", **tagged))
+    run_once(settings)
+    shown = ticket(settings, "IMG-000001")
+    assert "<wv2@withsecure.com>" in [m["message_id"] for m in shown["messages"]]
+    [case] = shown["escalations"]
+    assert case["target"] == "withsecure" and case["responded_at"] is not None
