@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from mailbot import sla
 from mailbot.app import App
-from mailbot.db.models import AutoReplyLog, Event, MessageRow, Participant, Ticket
+from mailbot.db.models import AutoReplyLog, MessageRow, Participant, Ticket
 from mailbot.numbering import next_number, subject_tag
 from mailbot.outbox import queue_mail
 from mailbot.parse import InboundMail
 from mailbot.screen import Screening
+from mailbot.ticket_ops import event
 
 log = logging.getLogger("mailbot.apply")
 
@@ -60,10 +61,6 @@ def record_message(ctx: Inbound, ticket: Ticket | None, kind: str | None = None)
         event(ctx, ticket, "parts_dropped", actor=mail.from_addr, message_id=mail.message_id, size=mail.size,
               notes=list(mail.notes))
     return row
-
-
-def event(ctx: Inbound, ticket: Ticket | None, what: str, /, actor: str = "mailbot", **data) -> None:
-    ctx.session.add(Event(ticket=ticket, at=ctx.now, kind=what, actor=actor, data=data))
 
 
 def record_unticketed(ctx: Inbound, reason: str) -> None:

@@ -82,7 +82,7 @@ def parse_commands(text: str, *, vendors: Iterable[str]) -> CommandBlock:
     while i < len(lines):
         line = lines[i]
         m = _COMMAND.fullmatch(line)
-        name = _NAMES.get(_fold(m["name"])) if m else None
+        name = _NAMES.get(fold(m["name"])) if m else None
         if m is None or (not leading and name not in _ANYWHERE):
             leading = leading and not line.strip()
             public.append(line)
@@ -149,7 +149,7 @@ def _check(name: str, arg: str, vendors: tuple[str, ...]) -> tuple[str, str | No
     if name in ("assign", "note", "summary"):
         return arg, None
     # Fixed values: "En progreso", "EN_PROGRESO." and "en-progreso" are the same.
-    key = re.sub(r"[\s_]+", "-", _fold(arg).rstrip(".,;!"))
+    key = re.sub(r"[\s_]+", "-", fold(arg).rstrip(".,;!"))
     if name == "status" and key in STATUSES:
         return STATUSES[key], None
     if name == "severity" and key in SEVERITIES:
@@ -158,7 +158,7 @@ def _check(name: str, arg: str, vendors: tuple[str, ...]) -> tuple[str, str | No
         if key in MANAGER:
             return "manager", None
         for vendor in vendors:
-            if _fold(vendor) == _fold(arg):
+            if fold(vendor) == fold(arg):
                 return vendor, None
     return "", f"valor no válido «{arg}». Valores válidos: {_valid(name, vendors)}."
 
@@ -177,7 +177,7 @@ def _summary_line(vendors: tuple[str, ...]) -> str:
             f"#asignar NOMBRE, #escalar {targets}, #resumen TEXTO, #nota TEXTO")
 
 
-def _fold(s: str) -> str:
+def fold(s: str) -> str:
     """Case and accents folded: "CRÍTICA" is "critica"."""
     decomposed = unicodedata.normalize("NFKD", s.strip())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -7,7 +7,7 @@ past the lookup. The escalation mail is queued in the same transaction.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -237,12 +237,3 @@ def _hours_en(td: timedelta) -> str:
         return "1 minute" if minutes == 1 else f"{minutes:g} minutes"
     seconds = td.total_seconds()
     return "1 second" if seconds == 1 else f"{seconds:g} seconds"
-
-
-def due_escalations(session, now: datetime, target_kind: str):
-    """Open escalations whose own window passed with no answer and no reminder yet."""
-    query = select(Escalation).where(Escalation.responded_at.is_(None), Escalation.reminded_at.is_(None),
-                                     Escalation.due <= now)
-    query = query.where(Escalation.target == "manager") if target_kind == "manager" else \
-        query.where(Escalation.target != "manager")
-    return query

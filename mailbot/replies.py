@@ -9,10 +9,9 @@ was not among its recipients) and the first one stops the attention clock.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from mailbot import ticket_ops
-from mailbot.commands import help_text, parse_commands
+from mailbot.commands import fold, help_text, parse_commands
 from mailbot.db.models import Ticket
 from mailbot.escalation import escalate_to_manager, open_vendor_case
 from mailbot.quotes import split_reply
@@ -142,10 +141,5 @@ def _notify_team(ctx, ticket, role, text, *, reopened=False, escalated=False) ->
 
 def wants_escalation(text: str, words: list[str]) -> list[str]:
     """The configured escalation words found in ``text`` (case, accents and word boundaries ignored)."""
-    folded = _fold(text)
-    return [w for w in words if re.search(rf"(?<!\w){re.escape(_fold(w))}(?!\w)", folded)]
-
-
-def _fold(s: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    folded = fold(text)
+    return [w for w in words if re.search(rf"(?<!\w){re.escape(fold(w))}(?!\w)", folded)]

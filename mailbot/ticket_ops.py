@@ -131,10 +131,9 @@ def resolve_assignee(settings, who: str) -> str:
     who = who.strip()
     if "@" in who:
         return who.lower()
-    import unicodedata
+    from mailbot.commands import fold
 
-    folded = "".join(c for c in unicodedata.normalize("NFKD", who) if not unicodedata.combining(c))
-    key = folded.lower().replace(" ", ".")
+    key = fold(who).replace(" ", ".")
     team = sorted(settings.team.members)
     exact = [a for a in team if a.partition("@")[0] == key]
     if exact:
