@@ -53,6 +53,16 @@ class Outcome:
         return True
 
 
+@dataclass(frozen=True)
+class Item:
+    """One raw mail to take in, and where it came from."""
+
+    raw: bytes
+    source: str | None = None
+    cursor: Cursor | None = None
+    quarantine_id: int | None = None  # a retry of a held mail
+
+
 class Pipeline:
     def __init__(self, app: App):
         self.app = app
@@ -62,60 +72,93 @@ class Pipeline:
     def process(self, raw: bytes, *, source: str | None = None, cursor: Cursor | None = None,
                 quarantine_id: int | None = None) -> Outcome:
         """Take in one message. Raises only ``TemporaryFailure`` (nothing stored: retry later)."""
-        outcome = self._process(raw, source=source, cursor=cursor, quarantine_id=quarantine_id)
-        for callback in self.after_commit:
-            callback(outcome)
-        return outcome
+        return self.process_batch([Item(raw, source, cursor, quarantine_id)])[0]
 
-    def _process(self, raw: bytes, *, source: str | None, cursor: Cursor | None,
-                 quarantine_id: int | None) -> Outcome:
-        source = source or (cursor.source if cursor else None)
+    def process_batch(self, items: list[Item]) -> list[Outcome]:
+        """Take in several messages in one transaction, each in a savepoint of its own.
+
+        A message that fails to apply is rolled back to its savepoint and kept
+        in quarantine within the same transaction, so it holds up nothing else;
+        one commit (one fsync on SQLite) serves the whole batch. Raises only
+        ``TemporaryFailure``: the database went away and nothing was stored.
+        """
+        if not items:
+            return []
+        app = self.app  # one set of rules, templates and settings for the whole batch, reload or not
+        limits = app.settings.mailbot
+        parsed: list[tuple[Item, InboundMail | None, str]] = []
+        for item in items:
+            try:
+                mail = parse(item.raw, max_message_size=limits.max_message_size,
+                             max_attachment_size=limits.max_attachment_size)
+                parsed.append((item, mail, ""))
+            except Exception as exc:  # the parser met bytes it cannot read
+                parsed.append((item, None, f"unparseable: {type(exc).__name__}: {exc}"))
         try:
-            limits = self.app.settings.mailbot
-            mail = parse(raw, max_message_size=limits.max_message_size,
-                         max_attachment_size=limits.max_attachment_size)
-        except Exception as exc:  # the parser met bytes it cannot read
-            return self._quarantine(raw, source, None, f"unparseable: {type(exc).__name__}: {exc}", cursor, quarantine_id)
-        try:
-            with self.app.sessions.begin() as session:
-                outcome = self._apply(session, mail, source)
-                if cursor is not None:
-                    advance_cursor(session, cursor, self.app.clock())
-                if quarantine_id is not None:
-                    held = session.get(Quarantine, quarantine_id)
-                    held.status, held.attempts = "applied", held.attempts + 1
-        except IntegrityError:
-            # Another process committed the same Message-ID first.
-            if self._already_stored(mail):
-                outcome = Outcome("duplicate", None, mail.message_id, "stored by another process")
-                if cursor is not None:
-                    with self.app.sessions.begin() as session:
-                        advance_cursor(session, cursor, self.app.clock())
-            else:
-                return self._quarantine(raw, source, mail, "integrity: " + traceback.format_exc(limit=3), cursor, quarantine_id)
+            with app.sessions.begin() as session:
+                outcomes = [self._one(session, app, item, mail, why) for item, mail, why in parsed]
+                cursors = [item.cursor for item in items if item.cursor is not None]
+                if cursors:
+                    advance_cursor(session, max(cursors, key=lambda c: c.uid), app.clock())
         except (OperationalError, DBAPIError) as exc:
             if _is_disconnect(exc):
                 raise TemporaryFailure(f"database unavailable: {exc.orig or exc}") from exc
-            return self._quarantine(raw, source, mail, f"database: {exc}", cursor, quarantine_id)
+            # The commit itself refused: find the culprit by taking them in one at a time.
+            if len(items) > 1:
+                return [self.process_batch([item])[0] for item in items]
+            item, mail, _ = parsed[0]
+            outcomes = [self._refused(app, item, mail, exc)]
+        for (item, mail, _), outcome in zip(parsed, outcomes):
+            _log(outcome, mail, item)
+            for callback in self.after_commit:
+                callback(outcome)
+        return outcomes
+
+    def _refused(self, app: App, item: Item, mail: InboundMail | None, exc: DBAPIError) -> Outcome:
+        try:
+            with app.sessions.begin() as session:
+                if isinstance(exc, IntegrityError) and mail is not None and self._already_stored(session, mail):
+                    outcome = Outcome("duplicate", None, mail.message_id, "stored by another process")
+                else:
+                    outcome = self._hold(session, app, item, mail, f"database: {exc}")
+                if item.cursor is not None:
+                    advance_cursor(session, item.cursor, app.clock())
+        except (OperationalError, DBAPIError) as again:
+            raise TemporaryFailure(f"cannot quarantine, database unavailable: {again}") from again
+        return outcome
+
+    def _one(self, session, app: App, item: Item, mail: InboundMail | None, why: str) -> Outcome:
+        source = item.source or (item.cursor.source if item.cursor else None)
+        if mail is None:
+            return self._hold(session, app, item, None, why)
+        try:
+            with session.begin_nested():
+                outcome = self._apply(session, app, mail, source)
+                if item.quarantine_id is not None:
+                    held = session.get(Quarantine, item.quarantine_id)
+                    held.status, held.attempts = "applied", held.attempts + 1
+            return outcome
+        except IntegrityError:
+            # Another process committed the same Message-ID first.
+            if self._already_stored(session, mail):
+                return Outcome("duplicate", None, mail.message_id, "stored by another process")
+            return self._hold(session, app, item, mail, "integrity: " + traceback.format_exc(limit=3))
+        except (OperationalError, DBAPIError) as exc:
+            if _is_disconnect(exc):
+                raise TemporaryFailure(f"database unavailable: {exc.orig or exc}") from exc
+            return self._hold(session, app, item, mail, f"database: {exc}")
         except TemporaryFailure:
             raise
         except Exception as exc:
             log.exception("message %s could not be applied", mail.message_id)
-            return self._quarantine(raw, source, mail, f"apply failed: {type(exc).__name__}: {exc}", cursor, quarantine_id)
-        log.info("%s %s: %s from %s%s", outcome.action, outcome.ticket or "-", mail.message_id,
-                 mail.from_addr or "<>", f" ({outcome.detail})" if outcome.detail else "",
-                 extra={"fields": {"event": "mail", "action": outcome.action, "ticket": outcome.ticket,
-                                   "message_id": mail.message_id, "from": mail.from_addr, "source": source,
-                                   "detail": outcome.detail}})
-        return outcome
+            return self._hold(session, app, item, mail, f"apply failed: {type(exc).__name__}: {exc}")
 
-    def _apply(self, session, mail: InboundMail, source: str | None) -> Outcome:
+    def _apply(self, session, app: App, mail: InboundMail, source: str | None) -> Outcome:
         existing = session.scalar(
             select(MessageRow.id).where(MessageRow.direction == "in", MessageRow.message_id == mail.message_id)
         )
         if existing is not None:
             return Outcome("duplicate", None, mail.message_id, "Message-ID already stored")
-        app = self.app  # one set of rules, templates and settings for the whole message, reload or not
         screening = screen(mail, app.settings)
         ctx = apply.Inbound(app=app, session=session, mail=mail, screening=screening, source=source,
                             now=app.clock())
@@ -132,35 +175,43 @@ class Pipeline:
             return Outcome("ignored", None, mail.message_id, "automatic reply")
         return apply.open_ticket(ctx, linked=match.linked)
 
-    def _already_stored(self, mail: InboundMail) -> bool:
-        with self.app.sessions() as session:
-            return session.scalar(
-                select(MessageRow.id).where(MessageRow.direction == "in", MessageRow.message_id == mail.message_id)
-            ) is not None
+    @staticmethod
+    def _already_stored(session, mail: InboundMail) -> bool:
+        return session.scalar(
+            select(MessageRow.id).where(MessageRow.direction == "in", MessageRow.message_id == mail.message_id)
+        ) is not None
 
-    def _quarantine(self, raw, source, mail, reason, cursor, held_id=None) -> Outcome:
+    @staticmethod
+    def _hold(session, app: App, item: Item, mail: InboundMail | None, reason: str) -> Outcome:
+        """Keep the raw mail with the reason, in the batch's transaction."""
         message_id = mail.message_id if mail else None
-        try:
-            with self.app.sessions.begin() as session:
-                held = session.get(Quarantine, held_id) if held_id is not None else None
-                if held is None and message_id is not None:
-                    # The same mail failing again (a redelivery): one row, more attempts.
-                    held = session.scalar(select(Quarantine).where(
-                        Quarantine.message_id == message_id, Quarantine.status == "held"))
-                if held is not None:
-                    held.reason, held.attempts = reason[:8000], held.attempts + 1
-                else:
-                    session.add(Quarantine(source=source, message_id=message_id, reason=reason[:8000], raw=raw,
-                                           at=self.app.clock()))
-                if cursor is not None:
-                    advance_cursor(session, cursor, self.app.clock())
-        except (OperationalError, DBAPIError) as exc:
-            raise TemporaryFailure(f"cannot quarantine, database unavailable: {exc}") from exc
-        log.error("quarantined %s from %s: %s", message_id or "(no Message-ID)", source or "-",
-                  reason.splitlines()[0] if reason else "",
-                  extra={"fields": {"event": "mail", "action": "quarantined", "message_id": message_id,
-                                    "source": source, "reason": reason.splitlines()[0] if reason else ""}})
+        held = session.get(Quarantine, item.quarantine_id) if item.quarantine_id is not None else None
+        if held is None and message_id is not None:
+            # The same mail failing again (a redelivery): one row, more attempts.
+            held = session.scalar(select(Quarantine).where(
+                Quarantine.message_id == message_id, Quarantine.status == "held"))
+        if held is not None:
+            held.reason, held.attempts = reason[:8000], held.attempts + 1
+        else:
+            source = item.source or (item.cursor.source if item.cursor else None)
+            session.add(Quarantine(source=source, message_id=message_id, reason=reason[:8000], raw=item.raw,
+                                   at=app.clock()))
         return Outcome("quarantined", None, message_id, reason.splitlines()[0] if reason else "")
+
+
+def _log(outcome: Outcome, mail: InboundMail | None, item: Item) -> None:
+    source = item.source or (item.cursor.source if item.cursor else None)
+    if outcome.action == "quarantined":
+        log.error("quarantined %s from %s: %s", outcome.message_id or "(no Message-ID)", source or "-",
+                  outcome.detail, extra={"fields": {"event": "mail", "action": "quarantined",
+                                                    "message_id": outcome.message_id, "source": source,
+                                                    "reason": outcome.detail}})
+        return
+    log.info("%s %s: %s from %s%s", outcome.action, outcome.ticket or "-", mail.message_id,
+             mail.from_addr or "<>", f" ({outcome.detail})" if outcome.detail else "",
+             extra={"fields": {"event": "mail", "action": outcome.action, "ticket": outcome.ticket,
+                               "message_id": mail.message_id, "from": mail.from_addr, "source": source,
+                               "detail": outcome.detail}})
 
 
 def advance_cursor(session, cursor: Cursor, now) -> None:

@@ -24,7 +24,7 @@ from mailbot.config import Settings
 from mailbot.db.models import MailboxCursor
 from mailbot.errors import TemporaryFailure
 from mailbot.lease import LeaseLost, MailboxLease
-from mailbot.pipeline import Cursor, Pipeline
+from mailbot.pipeline import Cursor, Item, Pipeline
 
 log = logging.getLogger("mailbot.imap")
 
@@ -129,14 +129,18 @@ class ImapSource:
             return 0
         criteria = ["UID", f"1:{last}"] if self.cfg.processed_folder else ["UNSEEN", "UID", f"1:{last}"]
         uids = [u for u in client.search(criteria) if u <= last]
-        for uid in uids:
-            self._mark(client, uid)
         if uids:
+            self._mark(client, uids)
             log.info("%s: marked %d message(s) taken in before the connection dropped", self.mailbox_key, len(uids))
         return len(uids)
 
     def drain(self, client, uidvalidity: int) -> int:
-        """Take in every message above the cursor. Returns how many were processed."""
+        """Take in every message above the cursor. Returns how many were processed.
+
+        Messages are fetched and committed in chunks (one FETCH, one
+        transaction, one STORE per chunk) bounded by count and by bytes, so a
+        backlog goes at the database's pace and a large mail comes alone.
+        """
         done = 0
         while not self.stop.is_set():
             last = self._cursor(uidvalidity)
@@ -144,35 +148,45 @@ class ImapSource:
             if not uids:
                 break
             batch = uids[: self.cfg.batch_size]
-            for uid in batch:
+            sizes = {uid: int(data.get(b"RFC822.SIZE", 0))
+                     for uid, data in client.fetch(batch, ["RFC822.SIZE"]).items()}
+            for chunk in _chunks([u for u in batch if u in sizes], sizes):
                 if self.stop.is_set():
                     break
                 if self.lease is not None:
                     self.lease.check()
-                fetched = client.fetch([uid], ["BODY.PEEK[]"])
-                data = fetched.get(uid, {}).get(b"BODY[]")
-                if data is None:  # expunged meanwhile
+                fetched = client.fetch(chunk, ["BODY.PEEK[]"])
+                items = [Item(bytes(fetched[uid][b"BODY[]"]), cursor=Cursor(self.mailbox_key, uidvalidity, uid))
+                         for uid in chunk if b"BODY[]" in fetched.get(uid, {})]  # else expunged meanwhile
+                del fetched
+                if not items:
                     continue
-                self.stats.fetched += 1
-                outcome = self.pipeline.process(bytes(data), cursor=Cursor(self.mailbox_key, uidvalidity, uid))
-                self.stats.counts[outcome.action] = self.stats.counts.get(outcome.action, 0) + 1
-                self._mark(client, uid)
-                done += 1
+                self.stats.fetched += len(items)
+                outcomes = self.pipeline.process_batch(items)
+                del items
+                for outcome in outcomes:
+                    self.stats.counts[outcome.action] = self.stats.counts.get(outcome.action, 0) + 1
+                self._mark(client, chunk)
+                done += len(outcomes)
             if len(uids) <= len(batch):
                 break
         self.stats.last_poll = time.time()
         return done
 
-    def _mark(self, client, uid: int) -> None:
+    def _mark(self, client, uids: list[int]) -> None:
+        for i in range(0, len(uids), 500):  # keep each command line well under the server's limit
+            self._mark_some(client, uids[i:i + 500])
+
+    def _mark_some(self, client, uids: list[int]) -> None:
         if self.cfg.processed_folder:
             if client.has_capability("MOVE"):
-                client.move([uid], self.cfg.processed_folder)
+                client.move(uids, self.cfg.processed_folder)
             else:
-                client.copy([uid], self.cfg.processed_folder)
-                client.delete_messages([uid])
-                client.expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+                client.copy(uids, self.cfg.processed_folder)
+                client.delete_messages(uids)
+                client.expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
         else:
-            client.add_flags([uid], [imapclient.SEEN])
+            client.add_flags(uids, [imapclient.SEEN])
 
     # -- loops ------------------------------------------------------------
     def run_once(self) -> int:
@@ -286,6 +300,23 @@ class ImapSource:
             if self.stop.is_set():
                 return
             self.drain(client, uidvalidity)
+
+
+CHUNK_MAILS = 50
+CHUNK_BYTES = 16 * 1024 * 1024
+
+
+def _chunks(uids: list[int], sizes: dict[int, int]):
+    """UIDs in runs of at most CHUNK_MAILS and CHUNK_BYTES (a larger mail alone)."""
+    chunk, total = [], 0
+    for uid in uids:
+        if chunk and (len(chunk) >= CHUNK_MAILS or total + sizes[uid] > CHUNK_BYTES):
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(uid)
+        total += sizes[uid]
+    if chunk:
+        yield chunk
 
 
 def _readable_now(sock) -> bool:
