@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MAILBOT_REQUIRE_SERVERS", "0")
 
+from mailbot.intake.imap import quiet_imaplib  # noqa: E402
 from mailbot.parse import parse  # noqa: E402
 from tests.conftest import ENGINEERS, to_toml  # noqa: E402
 from tests.servers import PG_URL, Dovecot, SmtpSink  # noqa: E402
@@ -51,7 +52,7 @@ def mail(k: int, prefix: str, big: bool = False) -> bytes:
 
 
 def raw_limit(dovecot: Dovecot, n: int) -> float:
-    with dovecot.client() as c:
+    with quiet_imaplib(dovecot.client()) as c:  # as the daemon's client
         c.select_folder("INBOX", readonly=True)
         uids = c.search("ALL")
         start = time.perf_counter()

@@ -90,7 +90,7 @@ class ImapSource:
         return client
 
     def connect(self):
-        client = self.client_factory()
+        client = quiet_imaplib(self.client_factory())
         try:
             client.login(self.cfg.username, self.cfg.secret() or "")
             info = client.select_folder(self.cfg.folder)
@@ -317,6 +317,20 @@ def _chunks(uids: list[int], sizes: dict[int, int]):
         total += sizes[uid]
     if chunk:
         yield chunk
+
+
+def quiet_imaplib(client):
+    """Stop imaplib from formatting every response for a debug log nobody reads.
+
+    imapclient sets imaplib's debug level to 5 and routes its messages to the
+    ``imapclient.imaplib`` logger; at that level imaplib builds ``repr()`` of
+    every response, a fetched mail included, whatever the log level: a 33 MB
+    mail cost 80 MB more memory and the time to format it.
+    """
+    imap = getattr(client, "_imap", None)
+    if imap is not None and not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+        imap.debug = 0
+    return client
 
 
 def _readable_now(sock) -> bool:
