@@ -98,6 +98,8 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
         event(ctx, None, "ignored", actor=mail.from_addr, message_id=mail.message_id, reason=cls.ignore,
               rules=cls.to_json())
         return Outcome("ignored", None, mail.message_id, f"rule: {cls.ignore}")
+    # Asked before anything is added: the query's autoflush then has nothing to write.
+    ack_reason = autoreply_refusal(ctx, cls)
     seq, number = next_number(ctx.session, settings)
     severity = (cls.severity if cls and cls.severity else None) or settings.mailbot.default_severity
     ticket = Ticket(
@@ -123,7 +125,6 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
     if linked is not None:
         event(ctx, ticket, "linked", linked_to=linked.number, reason=link_reason)
         event(ctx, linked, "linked_from", ticket=number, sender=mail.from_addr)
-    ack_reason = autoreply_refusal(ctx, cls)
     if ack_reason is None:
         queue_acknowledgement(ctx, ticket)
     else:

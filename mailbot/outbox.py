@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -279,12 +279,15 @@ class OutboxSender:
 
     def _claim(self, now: datetime, limit: int) -> list[_Claimed]:
         with self.sessions.begin() as s:
+            # Acknowledgements first: the client's clock runs on them, while a
+            # backlog of team notices can wait a few seconds.
             q = (
                 select(Outbox)
+                .join(MessageRow, MessageRow.id == Outbox.message_row_id)
                 .where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
-                .order_by(Outbox.id)
+                .order_by(case((MessageRow.kind == "ack", 0), else_=1), Outbox.id)
                 .limit(limit)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, of=Outbox)
             )
             rows = list(s.scalars(q))
             for row in rows:
@@ -300,10 +303,11 @@ class OutboxSender:
                              r.message_row_id, kinds.get(r.message_row_id), r.ticket_id, numbers.get(r.ticket_id))
                     for r in rows]
 
-    def send_due(self, now: datetime | None = None, limit: int = 200) -> SendReport:
+    def send_due(self, now: datetime | None = None, limit: int = 25) -> SendReport:
         """Send what is due. Returns what happened; never raises for a send failure.
 
-        Sent mails are recorded in groups (up to RECORD_EVERY mails or
+        A small ``limit`` keeps a new acknowledgement from waiting behind a
+        long claimed run of other mail. Sent mails are recorded in groups (up to RECORD_EVERY mails or
         RECORD_WITHIN seconds): one transaction per mail cost more than the
         SMTP exchange. A crash before a group is recorded resends that group.
         """
