@@ -112,6 +112,7 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
         created_at=ctx.now, updated_at=ctx.now, received_at=ctx.now,
         escalation_level=1, linked_ticket_id=linked.id if linked else None,
         classification=cls.to_json() if cls else None,
+        origin=screening.kind if screening.kind in ("auto", "bulk") else "normal",
     )
     sla.set_deadlines(app, ticket)
     ctx.session.add(ticket)

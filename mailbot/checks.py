@@ -42,6 +42,7 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
         "acknowledgement.txt": dict(base),
         "new_ticket_notice.txt": dict(base, body="Texto del cliente", rule_hits=["regla-ejemplo"]),
         "relay.txt": dict(base, text="Ya revisamos la consola.", signature="Ana López\nIMAGEN TI"),
+        "note_only.txt": dict(base, note="Revisé el log.\n\nEra el proxy.", commands=["#estado resuelto"]),
         "command_error.txt": dict(base, errors=["Línea 1: comando desconocido «#estatus»."], help="(ayuda)"),
         "update_notice.txt": dict(base, who_label="El cliente", sender=ticket.requester, body="Sigue igual.",
                                   reopened=True, escalated=True),

@@ -3,8 +3,9 @@
 A mail gets its Message-ID when it is queued, in the same transaction as the
 change that caused it, so a resend after a crash is the same mail. Delivery is
 at least once: a row is leased (its next attempt pushed into the future and
-committed) before it is sent, and marked sent after; a crash in between means
-the lease expires and the same mail, same Message-ID, goes again.
+committed) before it is sent, and marked sent after, in groups of up to
+RECORD_EVERY mails; a crash in between means the lease expires and the same
+mails, same Message-IDs, go again.
 """
 
 from __future__ import annotations

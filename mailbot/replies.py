@@ -46,15 +46,21 @@ def team_reply(ctx, ticket: Ticket) -> str:
         # to the client, so it is neither relayed nor the first response.
         event(ctx, ticket, "team_mail", actor=sender, text=public, to=list(mail.recipients))
     elif public and (to_client or ticket.requester in mail.recipients):
-        if to_client:
-            ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", auto=None, text=public, signature=signature)
-        ticket_ops.record_response(ctx, ticket, sender, text=public, relayed=bool(to_client))
+        relayed = to_client and ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", auto=None, text=public,
+                                                       signature=signature) is not None
+        ticket_ops.record_response(ctx, ticket, sender, text=public, relayed=bool(relayed))
     elif public:
         event(ctx, ticket, "team_mail", actor=sender, text=public, to=list(mail.recipients))
     if sender == settings.team.manager:
         ticket_ops.answered(ctx, ticket, "manager")
     if block.note:
         event(ctx, ticket, "note", actor=sender, text=block.note)
+        if not public and "\n\n" in block.note:
+            # Several paragraphs and nothing for the client: maybe an answer written
+            # below "#nota". Kept internal (never guess towards the client), but said.
+            ticket_ops.send_internal(ctx, ticket, "note_only", "note_only.txt", [sender],
+                                     in_reply_to=mail.message_id, auto=True, note=block.note,
+                                     commands=[c.raw.splitlines()[0] for c in block.commands if c.name != "note"])
     if block.summary:  # before a "#estado cerrado" written above it reads the summary
         ticket_ops.add_summary(ctx, ticket, block.summary, sender)
     for cmd in block.commands:

@@ -28,6 +28,10 @@ def set_deadlines(app, ticket) -> None:
     """(Re)compute the deadlines from the original reception, never the sender's Date."""
     settings = app.settings
     ticket.ack_due = ticket.received_at + settings.sla.acknowledge
+    if ticket.origin == "bulk":
+        # List mail and newsletters are nobody's report: kept as tickets, never escalated.
+        ticket.attention_due = None
+        return
     ticket.attention_due = add_time(app, ticket.received_at, attention_target(settings, ticket.severity),
                                     settings.sla.attention.business_time)
 

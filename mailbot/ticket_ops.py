@@ -70,12 +70,25 @@ def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
 
 
 def send_public(ops, ticket: Ticket, kind: str, template: str, *, auto: bool | None = False,
-                **extra) -> MessageRow:
-    """A mail to the client (and watchers), in the ticket's thread."""
+                **extra) -> MessageRow | None:
+    """A mail to the client (and watchers), in the ticket's thread.
+
+    A ticket opened by machine or list mail has no person behind its sender
+    (RFC 3834 §2: no answer to automatic mail; a list would get it too): only
+    its watchers hear, and with none there is no mail, only an event.
+    """
+    cc = watchers(ops, ticket)
+    to = [ticket.requester]
+    if ticket.machine_requester:
+        event(ops, ticket, "public_mail_withheld", kind=kind, requester=ticket.requester, origin=ticket.origin,
+              to_watchers=cc)
+        if not cc:
+            return None
+        to, cc = cc[:1], cc[1:]
     rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
     parent, refs = thread_ids(ops, ticket)
-    return queue_mail(ops.session, ops.settings, kind=kind, ticket=ticket, to=[ticket.requester],
-                      cc=watchers(ops, ticket), subject=rendered.subject, body=rendered.body,
+    return queue_mail(ops.session, ops.settings, kind=kind, ticket=ticket, to=to, cc=cc,
+                      subject=rendered.subject, body=rendered.body,
                       in_reply_to=parent, references=refs, auto=auto, now=ops.now)
 
 

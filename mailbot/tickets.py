@@ -70,6 +70,7 @@ def show_ticket(session: Session, number: str) -> dict | None:
     linked = session.get(Ticket, t.linked_ticket_id) if t.linked_ticket_id else None
     out["linked_ticket"] = linked.number if linked else None
     out["classification"] = t.classification
+    out["origin"] = t.origin  # normal, auto (machine-made) or bulk (list mail)
     out["participants"] = [{"address": p.address, "role": p.role} for p in t.participants]
     out["messages"] = [
         {

@@ -83,6 +83,13 @@ class Ticket(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=1)
     linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     classification: Mapped[dict | None] = mapped_column(JSON)
+    # The screening kind of the mail that opened it: "normal", "auto" (machine-made) or "bulk" (lists).
+    origin: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+
+    @property
+    def machine_requester(self) -> bool:
+        """Opened by machine or list mail: its sender gets no mail from us."""
+        return self.origin in ("auto", "bulk")
 
     messages: Mapped[list[MessageRow]] = relationship(back_populates="ticket", order_by="MessageRow.id")
     events: Mapped[list[Event]] = relationship(back_populates="ticket", order_by="Event.id")

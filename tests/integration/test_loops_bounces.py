@@ -128,6 +128,46 @@ def test_automatic_mail_is_never_answered(desk, sender, headers, action):
     assert all(addr not in m["X-Envelope-To"] for m in sent)
 
 
+MACHINE = "Alertas SonicWall <alertas@cliente.com.mx>"
+
+
+def _engineer_answers(desk, body):
+    return desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to=OWN, subject="Re: Alerta",
+                               in_reply_to="<m1@cliente.com.mx>", references="<m1@cliente.com.mx>", body=body,
+                               headers={"Authentication-Results": AUTHENTICATED}))
+
+
+def test_a_ticket_opened_by_machine_mail_writes_only_to_its_watchers(desk):
+    opened = desk.take(make_mail(sender=MACHINE, cc="Jefe de TI <it@cliente.com.mx>", subject="Alerta",
+                                 message_id="<m1@cliente.com.mx>", headers={"Auto-Submitted": "auto-generated"}))
+    assert opened.action == "created"
+    shown = desk.show(opened.ticket)
+    assert shown["origin"] == "auto"
+    assert shown["sla"]["attention_due"] is not None  # a machine's alert may be an incident: the SLA runs
+    desk.send()
+    assert _engineer_answers(desk, "#estado cerrado\nYa revisamos el equipo.").action == "appended"
+    sent = desk.send()
+    to_client_side = [(m["X-Envelope-To"], m["X-Mailbot-Ticket"]) for m in sent if "imagenti.mx" not in m["X-Envelope-To"]]
+    assert sorted(to_client_side) == [("it@cliente.com.mx", opened.ticket)] * 2  # the relay and the closure
+    assert all("alertas@cliente.com.mx" not in m["X-Envelope-To"] for m in sent)
+    withheld = [e for e in desk.show(opened.ticket)["events"] if e["kind"] == "public_mail_withheld"]
+    assert [e["data"]["kind"] for e in withheld] == ["relay", "closure"]
+
+
+def test_a_ticket_opened_by_list_mail_writes_to_nobody_and_is_never_escalated(desk):
+    opened = desk.take(make_mail(sender=MACHINE, subject="Alerta", message_id="<m1@cliente.com.mx>",
+                                 headers={"List-Id": "Alertas <alertas.cliente.com.mx>"}))
+    shown = desk.show(opened.ticket)
+    assert (shown["origin"], shown["sla"]["attention_due"]) == ("bulk", None)
+    desk.send()
+    assert _engineer_answers(desk, "#estado cerrado\nEs un boletín.").action == "appended"
+    assert [m for m in desk.send() if "imagenti.mx" not in m["X-Envelope-To"]] == []
+    shown = desk.show(opened.ticket)
+    assert shown["status"] == "closed"
+    assert [e["data"]["kind"] for e in shown["events"] if e["kind"] == "public_mail_withheld"] == ["relay", "closure"]
+    assert [e for e in shown["events"] if e["kind"] == "response"]  # the engineer's answer is on record
+
+
 @pytest.mark.parametrize("value", ["no", "No", "no (a person wrote this)"])
 def test_auto_submitted_no_is_a_person(desk, value):
     outcome = desk.take(make_mail(headers={"Auto-Submitted": value}))

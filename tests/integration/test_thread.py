@@ -336,3 +336,22 @@ def test_a_vendor_writes_by_subject_tag_only_into_tickets_with_a_case_open_with_
     assert "<wv2@withsecure.com>" in [m["message_id"] for m in shown["messages"]]
     [case] = shown["escalations"]
     assert case["target"] == "withsecure" and case["responded_at"] is not None
+
+
+def test_an_answer_written_below_a_leading_note_stays_internal_and_the_engineer_is_told(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "#estado resuelto\n#nota era el proxy del cliente\n\n"
+                                           "Hola Juan, ya quedó: era el proxy.", message_id="<n1@imagenti.mx>"))
+    run_once(settings)
+    assert smtp_sink.to(CLIENT) == []  # never guessed towards the client
+    [told] = smtp_sink.to(ANA)
+    text = " ".join(_text(told).split())
+    assert "no se le envió nada" in text and "Hola Juan, ya quedó" in text and "#estado resuelto" in text
+    assert told["msg"]["In-Reply-To"] == "<n1@imagenti.mx>" and told["msg"]["Auto-Submitted"] == "auto-replied"
+    assert ticket(settings, "IMG-000001")["status"] == "resolved"
+    smtp_sink.clear()
+    # A one-paragraph note with nothing for the client is plainly a note: no mail about it.
+    dovecot.append(_engineer_reply(notice, "#nota llamé al cliente, queda pendiente el lunes"))
+    run_once(settings)
+    assert smtp_sink.to(ANA) == [] and smtp_sink.to(CLIENT) == []
+    assert len(_events(settings, "note")) == 2
