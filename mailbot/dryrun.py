@@ -128,7 +128,7 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
                 match = find_ticket(session, mail, screening, settings)
                 thread = {"ticket": match.ticket.number if match.ticket else None, "how": match.how,
                           "linked": match.linked.number if match.linked else None}
-                outcome = Pipeline(app)._apply(session, mail, "dry-run")
+                outcome = Pipeline(app)._apply(session, app, mail, "dry-run")
                 session.flush()
                 report = DryRun(
                     database=where, action=outcome.action, detail=outcome.detail,
