@@ -71,19 +71,27 @@ def record_unticketed(ctx: Inbound, reason: str) -> None:
 def _add_participants(ctx: Inbound, ticket: Ticket, *, is_new: bool) -> None:
     own = ctx.settings.mailbot.address
     team = ctx.settings.team.members
-    existing = {p.address for p in ticket.participants} if not is_new else set()
+    existing = {p.address: p for p in ticket.participants} if not is_new else {}
+    # Machine or list mail, and whoever it was addressed to (a list, a distribution
+    # address), asked for nothing: kept as recipients, never mailed as client or watcher.
+    human = ctx.screening.kind == "normal" and ctx.screening.role == "client"
     wanted: list[tuple[str, str]] = []
     if is_new:
         wanted.append((ticket.requester, "requester"))
     elif ctx.screening.role == "client":
-        wanted.append((ctx.mail.from_addr, "client"))
+        wanted.append((ctx.mail.from_addr, "client" if human else "recipient"))
     for addr in ctx.mail.recipients:
         if addr != own and addr not in team:
-            wanted.append((addr, "watcher" if ctx.screening.role == "client" else "recipient"))
+            wanted.append((addr, "watcher" if human else "recipient"))
     for addr, role in wanted:
-        if addr and addr not in existing:
-            existing.add(addr)
-            ctx.session.add(Participant(ticket=ticket, address=addr, role=role))
+        if not addr:
+            continue
+        known = existing.get(addr)
+        if known is None:
+            existing[addr] = Participant(ticket=ticket, address=addr, role=role)
+            ctx.session.add(existing[addr])
+        elif known.role == "recipient" and role in ("client", "watcher"):
+            known.role = role  # a person now writes, or is copied by one: on the client's side from here
 
 
 def open_ticket(ctx: Inbound, linked: Ticket | None = None,

@@ -383,6 +383,12 @@ def settings_from_dict(data: dict, *, source: Path | None = None, text: str = ""
                 msg = "required key is missing"
             problems.append((name, line, f"{_format_loc(loc)}: {msg}"))
         raise ConfigError(problems) from None
+    if settings.smtp is not None and settings.outbox.lease < 4 * settings.smtp.timeout:
+        # The sender gives claimed mail back half-way through the lease; one send
+        # must fit well inside that, or another process could send it a second time.
+        line = (tomlpos.locate(text, ("outbox", "lease")) or tomlpos.locate(text, ("smtp", "timeout"))) if text else None
+        raise ConfigError([(name, line, f"outbox.lease ({settings.outbox.lease}) must be at least 4 × smtp.timeout "
+                                        f"({settings.smtp.timeout})")])
     base = source.resolve().parent if source else Path(".").resolve()
     return settings.model_copy(update={"source": source, "base_dir": base})
 

@@ -77,7 +77,7 @@ def queue_mail(
         ("From", formataddr((settings.mailbot.name, settings.mailbot.address))),
         ("To", _addresses(to)),
         ("Cc", _addresses(cc) if cc else None),
-        ("Subject", subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")),
+        ("Subject", _subject(subject)),
         ("Date", format_datetime(now)),
         ("Message-ID", message_id),
         ("In-Reply-To", clean_line(in_reply_to) if in_reply_to else None),
@@ -112,8 +112,15 @@ _BODY_CHARSET.body_encoding = QP  # quoted-printable and CRLF: safe through any 
 _POLICY = email.policy.compat32.clone(linesep="\r\n", cte_type="8bit")
 
 
+def _subject(subject: str):
+    if subject.isascii() and max(map(len, subject.split()), default=0) < 900:
+        return subject  # compat32 folds it at spaces
+    # Encoded words fold anywhere: no header line past RFC 5322's 998 characters.
+    return Header(subject, "utf-8", header_name="Subject")
+
+
 def _addresses(addrs) -> str:
-    joined = ", ".join(addrs)
+    joined = ", ".join(clean_line(a) for a in addrs)
     # RFC 2047 must not touch an address: a non-ASCII one is written as raw UTF-8.
     return joined if joined.isascii() else joined.encode().decode("ascii", "surrogateescape")
 
@@ -248,8 +255,8 @@ def make_transport(settings: Settings) -> Transport:
     return SmtpTransport(settings)
 
 
-RECORD_EVERY = 25
-RECORD_WITHIN = 0.5  # seconds
+RECORD_EVERY = 10
+RECORD_WITHIN = timedelta(seconds=0.25)
 
 
 @dataclass
@@ -308,32 +315,45 @@ class OutboxSender:
         """Send what is due. Returns what happened; never raises for a send failure.
 
         A small ``limit`` keeps a new acknowledgement from waiting behind a
-        long claimed run of other mail. Sent mails are recorded in groups (up to RECORD_EVERY mails or
-        RECORD_WITHIN seconds): one transaction per mail cost more than the
-        SMTP exchange. A crash before a group is recorded resends that group.
+        long claimed run of other mail. Sent mails are recorded in groups (up
+        to RECORD_EVERY mails or RECORD_WITHIN): one transaction per mail cost
+        more than the SMTP exchange. A crash before a group is recorded resends
+        that group. Half-way through the lease the run stops and hands back
+        what it has not sent, so a slow relay never lets another process claim
+        a mail this one still holds.
         """
         report = SendReport()
         now = now or self.clock()
         claimed = self._claim(now, limit)
         if not claimed:
             return report
+        deadline = now + self.settings.outbox.lease / 2
         transport = self.transport_factory()
         sent: list[_Claimed] = []
-        since = 0.0
+        since = now
         try:
-            for mail in claimed:
+            for i, mail in enumerate(claimed):
+                clock = self.clock()
+                if clock >= deadline:
+                    self._record(self._release, claimed[i:])
+                    break
+                # Checked before each send: a slow or failing relay must not keep
+                # earlier sent mails unrecorded.
+                if sent and (len(sent) >= RECORD_EVERY or clock - since >= RECORD_WITHIN):
+                    self._record(self._sent, sent)
+                    sent = []
                 try:
                     transport.send(mail.mail_from, mail.rcpt_to, mail.data, outbox_id=mail.id)
                 except SendError as exc:
+                    if sent:
+                        self._record(self._sent, sent)
+                        sent = []
                     self._record(self._failed, mail.id, mail.attempts, exc, report)
                     continue
                 if not sent:
-                    since = time.monotonic()
+                    since = self.clock()
                 sent.append(mail)
                 report.sent += 1
-                if len(sent) >= RECORD_EVERY or time.monotonic() - since >= RECORD_WITHIN:
-                    self._record(self._sent, sent)
-                    sent = []
         finally:
             try:
                 if sent:
@@ -341,6 +361,12 @@ class OutboxSender:
             finally:
                 transport.close()
         return report
+
+    def _release(self, mails: list[_Claimed]):
+        """Hand back claimed mail not tried: due again at once, the attempt not counted."""
+        with self.sessions.begin() as s:
+            s.execute(update(Outbox).where(Outbox.id.in_([m.id for m in mails]), Outbox.status == "queued")
+                      .values(next_attempt_at=self.clock(), attempts=Outbox.attempts - 1))
 
     def _record(self, write, *args, tries: int = 3):
         """Record a send's result; a dropped database connection is retried on a fresh one.

@@ -9,11 +9,12 @@ rolls that back and keeps the raw mail in quarantine with the reason.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from mailbot import apply
 from mailbot.app import App
@@ -94,20 +95,34 @@ class Pipeline:
                 parsed.append((item, mail, ""))
             except Exception as exc:  # the parser met bytes it cannot read
                 parsed.append((item, None, f"unparseable: {type(exc).__name__}: {exc}"))
-        try:
-            with app.sessions.begin() as session:
-                outcomes = [self._one(session, app, item, mail, why) for item, mail, why in parsed]
-                cursors = [item.cursor for item in items if item.cursor is not None]
-                if cursors:
-                    advance_cursor(session, max(cursors, key=lambda c: c.uid), app.clock())
-        except (OperationalError, DBAPIError) as exc:
-            if _is_disconnect(exc):
-                raise TemporaryFailure(f"database unavailable: {exc.orig or exc}") from exc
-            # The commit itself refused: find the culprit by taking them in one at a time.
-            if len(items) > 1:
-                return [self.process_batch([item])[0] for item in items]
-            item, mail, _ = parsed[0]
-            outcomes = [self._refused(app, item, mail, exc)]
+        for attempt in range(1, LOCK_RETRIES + 1):
+            try:
+                with app.sessions.begin() as session:
+                    outcomes = [self._one(session, app, item, mail, why) for item, mail, why in parsed]
+                    cursors = [item.cursor for item in items if item.cursor is not None]
+                    if cursors:
+                        advance_cursor(session, max(cursors, key=lambda c: c.uid), app.clock())
+                break
+            except (_LockConflict, DBAPIError, SQLAlchemyError) as exc:
+                if isinstance(exc, DBAPIError) and _is_disconnect(exc):
+                    raise TemporaryFailure(f"database unavailable: {exc.orig or exc}") from exc
+                if isinstance(exc, _LockConflict) or (isinstance(exc, DBAPIError) and _is_lock_conflict(exc)):
+                    # PostgreSQL broke a deadlock (a batch holds the ticket counter while
+                    # another process holds a ticket row) or a serialisation conflict:
+                    # nothing of this transaction stands. A batch goes again one mail
+                    # per transaction, which holds no lock across mails; one mail retries.
+                    if len(items) > 1:
+                        return [self.process_batch([item])[0] for item in items]
+                    if attempt == LOCK_RETRIES:
+                        raise TemporaryFailure(f"database lock conflict: {exc.__cause__ or exc}") from exc
+                    time.sleep(0.05 * attempt)
+                    continue
+                # The commit itself refused: find the culprit by taking them in one at a time.
+                if len(items) > 1:
+                    return [self.process_batch([item])[0] for item in items]
+                item, mail, _ = parsed[0]
+                outcomes = [self._refused(app, item, mail, exc)]
+                break
         for (item, mail, _), outcome in zip(parsed, outcomes):
             _log(outcome, mail, item)
             for callback in self.after_commit:
@@ -146,6 +161,8 @@ class Pipeline:
         except (OperationalError, DBAPIError) as exc:
             if _is_disconnect(exc):
                 raise TemporaryFailure(f"database unavailable: {exc.orig or exc}") from exc
+            if _is_lock_conflict(exc):
+                raise _LockConflict() from exc
             return self._hold(session, app, item, mail, f"database: {exc}")
         except TemporaryFailure:
             raise
@@ -185,17 +202,21 @@ class Pipeline:
     def _hold(session, app: App, item: Item, mail: InboundMail | None, reason: str) -> Outcome:
         """Keep the raw mail with the reason, in the batch's transaction."""
         message_id = mail.message_id if mail else None
-        held = session.get(Quarantine, item.quarantine_id) if item.quarantine_id is not None else None
-        if held is None and message_id is not None:
-            # The same mail failing again (a redelivery): one row, more attempts.
-            held = session.scalar(select(Quarantine).where(
-                Quarantine.message_id == message_id, Quarantine.status == "held"))
-        if held is not None:
-            held.reason, held.attempts = reason[:8000], held.attempts + 1
-        else:
-            source = item.source or (item.cursor.source if item.cursor else None)
-            session.add(Quarantine(source=source, message_id=message_id, reason=reason[:8000], raw=item.raw,
-                                   at=app.clock()))
+        # Text fields only from here: a NUL or an endless line in the reason must not make the hold fail too.
+        reason = reason.replace("\x00", "\\x00")[:8000]
+        # Its own savepoint, flushed here: a failure to hold is this mail's, not the next one's.
+        with session.begin_nested():
+            held = session.get(Quarantine, item.quarantine_id) if item.quarantine_id is not None else None
+            if held is None and message_id is not None:
+                # The same mail failing again (a redelivery): one row, more attempts.
+                held = session.scalar(select(Quarantine).where(
+                    Quarantine.message_id == message_id, Quarantine.status == "held"))
+            if held is not None:
+                held.reason, held.attempts = reason, held.attempts + 1
+            else:
+                source = item.source or (item.cursor.source if item.cursor else None)
+                session.add(Quarantine(source=source, message_id=message_id, reason=reason, raw=item.raw,
+                                       at=app.clock()))
         return Outcome("quarantined", None, message_id, reason.splitlines()[0] if reason else "")
 
 
@@ -223,6 +244,18 @@ def advance_cursor(session, cursor: Cursor, now) -> None:
         row.uidvalidity, row.last_uid, row.updated_at = cursor.uidvalidity, cursor.uid, now
     elif cursor.uid > row.last_uid:
         row.last_uid, row.updated_at = cursor.uid, now
+
+
+LOCK_RETRIES = 3
+
+
+class _LockConflict(Exception):
+    """The database gave up a transaction to break a lock conflict: run it again."""
+
+
+def _is_lock_conflict(exc: DBAPIError) -> bool:
+    # deadlock_detected, serialization_failure, lock_not_available (PostgreSQL SQLSTATEs)
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001", "55P03")
 
 
 def _is_disconnect(exc: DBAPIError) -> bool:

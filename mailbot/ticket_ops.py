@@ -55,6 +55,14 @@ def watchers(ops, ticket: Ticket) -> list[str]:
     return sorted({a for a in rows if a != ticket.requester and a not in team})
 
 
+def _people_who_wrote(ops, ticket: Ticket) -> list[str]:
+    """Client-side people who wrote into the ticket themselves (not its requester)."""
+    team = ops.settings.team.members
+    rows = ops.session.scalars(select(Participant.address).where(
+        Participant.ticket_id == ticket.id, Participant.role == "client"))
+    return [a for a in rows if a != ticket.requester and a not in team]
+
+
 def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
     """(In-Reply-To, References) for a public mail: answer the client's latest mail."""
     rows = ops.session.execute(
@@ -75,11 +83,13 @@ def send_public(ops, ticket: Ticket, kind: str, template: str, *, auto: bool | N
 
     A ticket opened by machine or list mail has no person behind its sender
     (RFC 3834 §2: no answer to automatic mail; a list would get it too): only
-    its watchers hear, and with none there is no mail, only an event.
+    people who wrote into it and their copied colleagues hear, and with none
+    there is no mail, only an event.
     """
     cc = watchers(ops, ticket)
     to = [ticket.requester]
     if ticket.machine_requester:
+        cc = sorted(set(cc) | set(_people_who_wrote(ops, ticket)))
         event(ops, ticket, "public_mail_withheld", kind=kind, requester=ticket.requester, origin=ticket.origin,
               to_watchers=cc)
         if not cc:

@@ -137,31 +137,43 @@ def _engineer_answers(desk, body):
                                headers={"Authentication-Results": AUTHENTICATED}))
 
 
-def test_a_ticket_opened_by_machine_mail_writes_only_to_its_watchers(desk):
+def test_a_ticket_opened_by_machine_mail_writes_only_to_people_who_wrote_into_it(desk):
     opened = desk.take(make_mail(sender=MACHINE, cc="Jefe de TI <it@cliente.com.mx>", subject="Alerta",
                                  message_id="<m1@cliente.com.mx>", headers={"Auto-Submitted": "auto-generated"}))
     assert opened.action == "created"
     shown = desk.show(opened.ticket)
     assert shown["origin"] == "auto"
     assert shown["sla"]["attention_due"] is not None  # a machine's alert may be an incident: the SLA runs
+    assert {"address": "it@cliente.com.mx", "role": "recipient"} in shown["participants"]
+    desk.send()
+    # Nobody on the client's side asked for anything yet: the answer is recorded, mailed to no one.
+    assert _engineer_answers(desk, "Ya lo estamos revisando.").action == "appended"
+    assert [m for m in desk.send() if "imagenti.mx" not in m["X-Envelope-To"]] == []
+    # A person writes into the ticket, copying a colleague: from now on they hear, the machine never.
+    person = desk.take(make_mail(sender="Jefe de TI <it@cliente.com.mx>", cc="ops@cliente.com.mx",
+                                 subject="Re: Alerta", body="¿Alguna novedad?", in_reply_to="<m1@cliente.com.mx>"))
+    assert (person.action, person.ticket) == ("appended", opened.ticket)
     desk.send()
     assert _engineer_answers(desk, "#estado cerrado\nYa revisamos el equipo.").action == "appended"
     sent = desk.send()
-    to_client_side = [(m["X-Envelope-To"], m["X-Mailbot-Ticket"]) for m in sent if "imagenti.mx" not in m["X-Envelope-To"]]
-    assert sorted(to_client_side) == [("it@cliente.com.mx", opened.ticket)] * 2  # the relay and the closure
+    client_side = sorted((m["X-Envelope-To"], str(m["X-Mailbot-Ticket"])) for m in sent
+                         if "imagenti.mx" not in m["X-Envelope-To"])
+    assert client_side == [("it@cliente.com.mx, ops@cliente.com.mx", opened.ticket)] * 2  # the relay, the closure
     assert all("alertas@cliente.com.mx" not in m["X-Envelope-To"] for m in sent)
     withheld = [e for e in desk.show(opened.ticket)["events"] if e["kind"] == "public_mail_withheld"]
-    assert [e["data"]["kind"] for e in withheld] == ["relay", "closure"]
+    assert [e["data"]["kind"] for e in withheld] == ["relay", "relay", "closure"]
 
 
-def test_a_ticket_opened_by_list_mail_writes_to_nobody_and_is_never_escalated(desk):
-    opened = desk.take(make_mail(sender=MACHINE, subject="Alerta", message_id="<m1@cliente.com.mx>",
-                                 headers={"List-Id": "Alertas <alertas.cliente.com.mx>"}))
+def test_a_ticket_opened_by_list_mail_never_mails_the_list_and_is_never_escalated(desk):
+    opened = desk.take(make_mail(sender=MACHINE, to="Todos <todos@listas.cliente.com.mx>", cc=OWN,
+                                 subject="Alerta", message_id="<m1@cliente.com.mx>",
+                                 headers={"List-Id": "Todos <todos.listas.cliente.com.mx>"}))
     shown = desk.show(opened.ticket)
     assert (shown["origin"], shown["sla"]["attention_due"]) == ("bulk", None)
     desk.send()
     assert _engineer_answers(desk, "#estado cerrado\nEs un boletín.").action == "appended"
     assert [m for m in desk.send() if "imagenti.mx" not in m["X-Envelope-To"]] == []
+    assert not any("listas.cliente.com.mx" in a or "alertas@" in a for a in desk.outbox_recipients())
     shown = desk.show(opened.ticket)
     assert shown["status"] == "closed"
     assert [e["data"]["kind"] for e in shown["events"] if e["kind"] == "public_mail_withheld"] == ["relay", "closure"]

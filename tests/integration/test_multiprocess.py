@@ -29,10 +29,10 @@ class Fleet:
                 "mailbot": {"data_dir": str(tmp_path / f"var{i}")},
                 "database": {"url": pg_url},
                 "imap": imap_section(dovecot, poll_interval="1s"),
-                "smtp": smtp_section(smtp_sink),
+                "smtp": smtp_section(smtp_sink, timeout="1s"),
                 "lmtp": {"enabled": False},
                 "health": {"enabled": True, "port": port},
-                "outbox": {"interval": "1s", "lease": "3s", "retry_base": "1s"},
+                "outbox": {"interval": "1s", "lease": "4s", "retry_base": "1s"},
                 "team": {"engineers": ENGINEERS, "manager": MANAGER},
                 "security": {"authserv_id": "mx.imagenti.mx"},
             }

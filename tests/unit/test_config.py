@@ -29,6 +29,8 @@ def problems_of(tmp_path, text):
     ('[mailbot]\nnumber_format = "IMG-{n}"\n', 2, "{seq}"),
     ('[vendors.withsecure]\naddress = "support@withsecure.com"\nlanguage = "fr"\n', 3, "vendors.withsecure.language"),
     ('[mailbot\naddress = 1\n', 1, "TOML syntax"),
+    ('[smtp]\nhost = "h"\ntimeout = "2m"\n[outbox]\nlease = "5m"\n', 5, "outbox.lease (0:05:00) must be at least 4"),
+    ('[smtp]\nhost = "h"\ntimeout = "2m"\n', 3, "must be at least 4 × smtp.timeout (0:02:00)"),
 ])
 def test_config_errors_name_file_line_and_key(tmp_path, text, line, fragment):
     problems = problems_of(tmp_path, text)

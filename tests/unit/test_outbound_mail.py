@@ -84,3 +84,15 @@ def test_html_alternative_and_attachments_with_spanish_names():
 def test_an_internationalised_address_is_not_mangled():
     _, outbox, _ = _queue(to=["josé@empresa.mx"])
     assert "To: josé@empresa.mx\r\n".encode() in outbox.data
+
+
+def test_an_endless_word_in_the_subject_is_folded_within_the_line_limit():
+    subject = "[IMG-2026-00001] " + "x" * 990
+    row, outbox, msg = _queue(subject=subject)
+    assert all(len(line) <= 998 for line in outbox.data.split(b"\r\n"))
+    assert str(msg["Subject"]) == subject == row.subject
+
+
+def test_an_address_cannot_carry_a_header_of_its_own():
+    _, outbox, msg = _queue(to=["jö@b.mx\r\nBcc: intruso@example.com"])
+    assert msg["Bcc"] is None and b"\r\nBcc:" not in outbox.data
