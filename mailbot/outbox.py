@@ -327,7 +327,8 @@ class OutboxSender:
         claimed = self._claim(now, limit)
         if not claimed:
             return report
-        deadline = now + self.settings.outbox.lease / 2
+        # On the sender's own clock: ``now`` may be given (a test, a catch-up) and differ from it.
+        deadline = self.clock() + self.settings.outbox.lease / 2
         transport = self.transport_factory()
         sent: list[_Claimed] = []
         since = now
