@@ -90,8 +90,10 @@ def _add_participants(ctx: Inbound, ticket: Ticket, *, is_new: bool) -> None:
         if known is None:
             existing[addr] = Participant(ticket=ticket, address=addr, role=role)
             ctx.session.add(existing[addr])
-        elif known.role == "recipient" and role in ("client", "watcher"):
-            known.role = role  # a person now writes, or is copied by one: on the client's side from here
+        elif known.role == "recipient" and role == "client":
+            # Writing themselves puts them on the client's side; being copied does not
+            # (a list member's reply-all would make the list a watcher).
+            known.role = role
 
 
 def open_ticket(ctx: Inbound, linked: Ticket | None = None,

@@ -38,14 +38,17 @@ def team_reply(ctx, ticket: Ticket) -> str:
                                  help=help_text(vendors=settings.vendors.keys()))
         return f"command errors: {len(errors)}"
     public = block.public.strip()
-    outsiders = _outside_recipients(ctx, ticket)
-    to_client = public and not outsiders and ticket.requester not in mail.recipients \
-        and settings.mailbot.address in mail.to
+    client_side = _client_side(ctx, ticket)
+    outsiders = _outside_recipients(ctx, client_side)
+    # Written straight to someone on the client's side (support copied): already delivered.
+    client_copied = any(a in client_side for a in mail.recipients)
+    to_client = public and not outsiders and not client_copied and settings.mailbot.address in mail.to
+    relayed = False
     if public and outsiders:
         # Written to a vendor or someone else with the support address copied: not an answer
         # to the client, so it is neither relayed nor the first response.
         event(ctx, ticket, "team_mail", actor=sender, text=public, to=list(mail.recipients))
-    elif public and (to_client or ticket.requester in mail.recipients):
+    elif public and (to_client or client_copied):
         relayed = to_client and ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", auto=None, text=public,
                                                        signature=signature) is not None
         ticket_ops.record_response(ctx, ticket, sender, text=public, relayed=bool(relayed))
@@ -55,9 +58,10 @@ def team_reply(ctx, ticket: Ticket) -> str:
         ticket_ops.answered(ctx, ticket, "manager")
     if block.note:
         event(ctx, ticket, "note", actor=sender, text=block.note)
-        if not public and "\n\n" in block.note:
+        if not public and "\n\n" in block.note and not client_copied:
             # Several paragraphs and nothing for the client: maybe an answer written
-            # below "#nota". Kept internal (never guess towards the client), but said.
+            # below "#nota". Kept internal (never guess towards the client), but said;
+            # unless written to the client directly, who then has read all of it anyway.
             ticket_ops.send_internal(ctx, ticket, "note_only", "note_only.txt", [sender],
                                      in_reply_to=mail.message_id, auto=True, note=block.note,
                                      commands=[c.raw.splitlines()[0] for c in block.commands if c.name != "note"])
@@ -76,7 +80,7 @@ def team_reply(ctx, ticket: Ticket) -> str:
         elif cmd.name == "escalate":
             open_vendor_case(ctx, ticket, cmd.arg, actor=sender, diagnosis=block.note)
     done = [c.name for c in block.commands]
-    return ("relayed" if to_client else "recorded") + \
+    return ("relayed" if relayed else "recorded") + \
         (f", commands: {', '.join(done)}" if done else "")
 
 
@@ -100,10 +104,13 @@ def _precheck(ctx, ticket: Ticket, block) -> list[str]:
     return errors
 
 
-def _outside_recipients(ctx, ticket: Ticket) -> list[str]:
+def _client_side(ctx, ticket: Ticket) -> set[str]:
+    return {ticket.requester} | set(ticket_ops.watchers(ctx, ticket))
+
+
+def _outside_recipients(ctx, client_side: set[str]) -> list[str]:
     """Recipients who are neither us, the team, nor the client's side of the ticket."""
     own, team = ctx.settings.mailbot.address, ctx.settings.team.members
-    client_side = {ticket.requester} | set(ticket_ops.watchers(ctx, ticket))
     return [a for a in ctx.mail.recipients if a != own and a not in team and a not in client_side]
 
 

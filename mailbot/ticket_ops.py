@@ -48,19 +48,13 @@ def context(ops, ticket: Ticket, **extra) -> dict:
 
 
 def watchers(ops, ticket: Ticket) -> list[str]:
-    """Client-side colleagues copied on the ticket's public mails."""
-    rows = ops.session.scalars(select(Participant.address).where(
-        Participant.ticket_id == ticket.id, Participant.role == "watcher"))
+    """The client's side besides the requester, copied on public mails: colleagues who
+    wrote into the ticket first, then those a client copied."""
+    rows = ops.session.execute(select(Participant.address, Participant.role).where(
+        Participant.ticket_id == ticket.id, Participant.role.in_(("client", "watcher")))).all()
     team = ops.settings.team.members
-    return sorted({a for a in rows if a != ticket.requester and a not in team})
-
-
-def _people_who_wrote(ops, ticket: Ticket) -> list[str]:
-    """Client-side people who wrote into the ticket themselves (not its requester)."""
-    team = ops.settings.team.members
-    rows = ops.session.scalars(select(Participant.address).where(
-        Participant.ticket_id == ticket.id, Participant.role == "client"))
-    return [a for a in rows if a != ticket.requester and a not in team]
+    keep = {(role != "client", a) for a, role in rows if a != ticket.requester and a not in team}
+    return list(dict.fromkeys(a for _, a in sorted(keep)))
 
 
 def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
@@ -89,7 +83,6 @@ def send_public(ops, ticket: Ticket, kind: str, template: str, *, auto: bool | N
     cc = watchers(ops, ticket)
     to = [ticket.requester]
     if ticket.machine_requester:
-        cc = sorted(set(cc) | set(_people_who_wrote(ops, ticket)))
         event(ops, ticket, "public_mail_withheld", kind=kind, requester=ticket.requester, origin=ticket.origin,
               to_watchers=cc)
         if not cc:

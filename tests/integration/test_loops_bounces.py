@@ -180,6 +180,37 @@ def test_a_ticket_opened_by_list_mail_never_mails_the_list_and_is_never_escalate
     assert [e for e in shown["events"] if e["kind"] == "response"]  # the engineer's answer is on record
 
 
+def test_a_list_members_reply_all_does_not_put_the_list_on_the_ticket(desk):
+    opened = desk.take(make_mail(sender=MACHINE, to="Avisos <avisos@listas.cliente.com.mx>", cc=OWN,
+                                 subject="Alerta", message_id="<m1@cliente.com.mx>",
+                                 headers={"List-Id": "Avisos <avisos.listas.cliente.com.mx>"}))
+    # A member answers the list, copying support: she is on the client's side now, the list is not.
+    desk.take(make_mail(sender="Pedro <pedro@cliente.com.mx>", to="avisos@listas.cliente.com.mx", cc=OWN,
+                        subject="Re: Alerta", body="¿Alguien lo revisa?", in_reply_to="<m1@cliente.com.mx>"))
+    roles = {p["address"]: p["role"] for p in desk.show(opened.ticket)["participants"]}
+    assert roles["avisos@listas.cliente.com.mx"] == "recipient" and roles["pedro@cliente.com.mx"] == "client"
+    desk.send()
+    assert _engineer_answers(desk, "#estado cerrado\nYa quedó.").action == "appended"
+    to_client_side = [m["X-Envelope-To"] for m in desk.send() if "imagenti.mx" not in m["X-Envelope-To"]]
+    assert to_client_side == ["pedro@cliente.com.mx"] * 2  # the relay and the closure, never the list
+
+
+def test_answering_the_person_who_wrote_into_a_machine_ticket_is_a_response(desk):
+    opened = desk.take(make_mail(sender=MACHINE, subject="Alerta", message_id="<m1@cliente.com.mx>",
+                                 headers={"Auto-Submitted": "auto-generated"}))
+    desk.take(make_mail(sender="Pedro <pedro@cliente.com.mx>", subject="Re: Alerta", body="¿Qué pasó?",
+                        in_reply_to="<m1@cliente.com.mx>"))
+    desk.send()
+    # The engineer writes to Pedro directly, copying support: an answer, recorded, not relayed again.
+    desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to="pedro@cliente.com.mx", cc=OWN,
+                        subject="Re: Alerta", body="Era una falsa alarma.", in_reply_to="<m1@cliente.com.mx>",
+                        headers={"Authentication-Results": AUTHENTICATED}))
+    shown = desk.show(opened.ticket)
+    assert shown["first_response_at"] is not None
+    assert [e["data"]["text"] for e in shown["events"] if e["kind"] == "response"] == ["Era una falsa alarma."]
+    assert [e for e in shown["events"] if e["kind"] == "team_mail"] == []
+
+
 @pytest.mark.parametrize("value", ["no", "No", "no (a person wrote this)"])
 def test_auto_submitted_no_is_a_person(desk, value):
     outcome = desk.take(make_mail(headers={"Auto-Submitted": value}))
