@@ -20,7 +20,9 @@ from email.mime.text import MIMEText
 import logging
 import os
 import smtplib
+import socket
 import ssl
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -197,6 +199,10 @@ class SmtpTransport(Transport):
     def __init__(self, settings: Settings):
         self.cfg = settings.smtp
         self.conn: smtplib.SMTP | None = None
+        # smtplib's timeout is per socket operation; a relay answering each
+        # command just in time could stretch one mail past the outbox lease,
+        # and another process would send it too. The whole exchange gets this.
+        self.budget = (settings.outbox.lease / 4).total_seconds()
 
     def _context(self):
         ctx = ssl.create_default_context(cafile=str(self.cfg.ca_file) if self.cfg.ca_file else None)
@@ -224,9 +230,14 @@ class SmtpTransport(Transport):
         return conn
 
     def send(self, mail_from, rcpt_to, data, *, outbox_id):
-        if self.conn is None:
-            self.conn = self._connect()
+        watchdog = threading.Timer(self.budget, self._cut, args=(self.conn,))
+        watchdog.start()
         try:
+            if self.conn is None:
+                self.conn = self._connect()
+                watchdog.args = (self.conn,)
+                if watchdog.finished.is_set():  # the connection itself used up the budget
+                    self._cut(self.conn)
             refused = self.conn.sendmail(mail_from, rcpt_to, data)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [c for c, _ in exc.recipients.values()]
@@ -236,9 +247,22 @@ class SmtpTransport(Transport):
             raise SendError(f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            raise SendError(f"connection lost: {exc}") from exc
+            late = " (over the time allowed for one mail)" if watchdog.finished.is_set() else ""
+            raise SendError(f"connection lost{late}: {exc}") from exc
+        finally:
+            watchdog.cancel()
         if refused:
             log.warning("outbox %s: some recipients refused: %s", outbox_id, refused)
+
+    @staticmethod
+    def _cut(conn) -> None:
+        """Unblock a send stuck on the relay: the blocked read fails at once."""
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def close(self):
         if self.conn is not None:
@@ -364,10 +388,16 @@ class OutboxSender:
         return report
 
     def _release(self, mails: list[_Claimed]):
-        """Hand back claimed mail not tried: due again at once, the attempt not counted."""
+        """Hand back claimed mail not tried: due again at once, the attempt not counted.
+
+        Only rows still as this run claimed them (same attempt count): one that
+        another sender has claimed since is that sender's.
+        """
         with self.sessions.begin() as s:
-            s.execute(update(Outbox).where(Outbox.id.in_([m.id for m in mails]), Outbox.status == "queued")
-                      .values(next_attempt_at=self.clock(), attempts=Outbox.attempts - 1))
+            for m in mails:
+                s.execute(update(Outbox).where(Outbox.id == m.id, Outbox.status == "queued",
+                                               Outbox.attempts == m.attempts)
+                          .values(next_attempt_at=self.clock(), attempts=m.attempts - 1))
 
     def _record(self, write, *args, tries: int = 3):
         """Record a send's result; a dropped database connection is retried on a fresh one.
@@ -410,6 +440,11 @@ class OutboxSender:
     def _failed(self, outbox_id: int, attempts: int, exc: SendError, report: SendReport):
         with self.sessions.begin() as s:
             row = s.get(Outbox, outbox_id)
+            if row.status != "queued" or row.attempts != attempts:
+                # Claimed (and maybe sent) by another sender since: its outcome, not ours.
+                log.warning("outbox %s (%s): failed here, but another sender holds it now: %s",
+                            outbox_id, row.message_id, exc)
+                return
             row.last_error = str(exc)
             permanent = exc.permanent or attempts >= self.settings.outbox.max_attempts
             if self.observer is not None:

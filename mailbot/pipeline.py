@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from mailbot import apply
 from mailbot.app import App
@@ -104,9 +105,11 @@ class Pipeline:
                         advance_cursor(session, max(cursors, key=lambda c: c.uid), app.clock())
                 break
             except (_LockConflict, DBAPIError, SQLAlchemyError) as exc:
-                if isinstance(exc, DBAPIError) and _is_disconnect(exc):
-                    raise TemporaryFailure(f"database unavailable: {exc.orig or exc}") from exc
-                if isinstance(exc, _LockConflict) or (isinstance(exc, DBAPIError) and _is_lock_conflict(exc)):
+                conflict = isinstance(exc, _LockConflict) or (isinstance(exc, DBAPIError) and _is_lock_conflict(exc))
+                if isinstance(exc, PoolTimeout) or (not conflict and isinstance(exc, DBAPIError)
+                                                    and _is_disconnect(exc)):
+                    raise TemporaryFailure(f"database unavailable: {getattr(exc, 'orig', None) or exc}") from exc
+                if conflict:
                     # PostgreSQL broke a deadlock (a batch holds the ticket counter while
                     # another process holds a ticket row) or a serialisation conflict:
                     # nothing of this transaction stands. A batch goes again one mail
@@ -138,7 +141,7 @@ class Pipeline:
                     outcome = self._hold(session, app, item, mail, f"database: {exc}")
                 if item.cursor is not None:
                     advance_cursor(session, item.cursor, app.clock())
-        except (OperationalError, DBAPIError) as again:
+        except (DBAPIError, SQLAlchemyError) as again:
             raise TemporaryFailure(f"cannot quarantine, database unavailable: {again}") from again
         return outcome
 
@@ -159,10 +162,10 @@ class Pipeline:
                 return Outcome("duplicate", None, mail.message_id, "stored by another process")
             return self._hold(session, app, item, mail, "integrity: " + traceback.format_exc(limit=3))
         except (OperationalError, DBAPIError) as exc:
+            if _is_lock_conflict(exc):  # before the text test: "lock timeout" is no lost database
+                raise _LockConflict() from exc
             if _is_disconnect(exc):
                 raise TemporaryFailure(f"database unavailable: {exc.orig or exc}") from exc
-            if _is_lock_conflict(exc):
-                raise _LockConflict() from exc
             return self._hold(session, app, item, mail, f"database: {exc}")
         except TemporaryFailure:
             raise

@@ -67,11 +67,13 @@ def _figures(app, tickets: list[Ticket], escalations: dict[int, list[Escalation]
     ack_ok = sum(1 for t in owed if t.acknowledged_at and t.acknowledged_at - t.received_at <= settings.sla.acknowledge)
     measured, met, hours = 0, 0, []
     for t in tickets:
-        if t.first_response_at is None and (t.attention_due is None or t.attention_due > now):
+        if t.attention_due is None:
+            continue  # list mail and the like: no attention deadline, so no figure either way
+        if t.first_response_at is None and t.attention_due > now:
             continue  # still within its deadline: neither met nor missed yet
         measured += 1
         if t.first_response_at is not None:
-            met += t.attention_due is None or t.first_response_at <= t.attention_due
+            met += t.first_response_at <= t.attention_due
             spent = app.calendar.elapsed(t.received_at, t.first_response_at) if business \
                 else t.first_response_at - t.received_at
             hours.append(round(spent.total_seconds() / 3600, 2))

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from mailbot import apply
 from mailbot.app import build_app
+from mailbot.errors import TemporaryFailure
 from mailbot.db.models import Quarantine, Ticket
 from mailbot.numbering import subject_tag
 from mailbot.pipeline import Item, Pipeline
@@ -76,3 +77,25 @@ def test_a_lock_cycle_between_a_batch_and_another_process_loses_nothing(make_set
     finally:
         holder.close()
         other.close()
+
+
+def test_a_lock_held_too_long_is_a_temporary_failure_not_a_quarantine(make_settings, pg_url):
+    # Statements give up after 200 ms of waiting for a lock (SQLSTATE 55P03, "lock timeout").
+    settings = make_settings(db_url=pg_url + "%20-clock_timeout%3D200")
+    app = build_app(settings)
+    try:
+        Pipeline(app).process(make_mail(message_id="<first@cliente.com.mx>"))  # the counter row exists
+        schema = pg_url.rsplit("%3D", 1)[1]
+        with psycopg.connect(PG_URL) as blocker:  # someone holds the ticket counter (a long transaction)
+            blocker.execute(f"SELECT value FROM {schema}.counters FOR UPDATE").fetchall()
+            with pytest.raises(TemporaryFailure, match="lock conflict"):
+                Pipeline(app).process_batch([Item(make_mail(message_id=f"<b{i}@cliente.com.mx>"), source="imap")
+                                             for i in range(3)])
+        with app.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Quarantine)) == 0
+        # Once the lock is free the same mails go through.
+        out = Pipeline(app).process_batch([Item(make_mail(message_id=f"<b{i}@cliente.com.mx>"), source="imap")
+                                           for i in range(3)])
+        assert [o.action for o in out] == ["created"] * 3
+    finally:
+        app.close()

@@ -1,9 +1,16 @@
 """The outbox sender against a real SMTP server that refuses, then accepts."""
 
+import socket
+import threading
+import time
+
 import pytest
+from sqlalchemy import select
 
 from mailbot.app import build_app
+from mailbot.db.models import Outbox
 from mailbot.outbox import OutboxSender
+from mailbot.pipeline import Pipeline
 from tests.conftest import imap_section, make_mail, smtp_section
 from tests.integration.helpers import run_once, ticket
 from tests.servers import wait_until
@@ -42,3 +49,63 @@ def test_temporary_refusal_is_retried_and_permanent_failure_is_recorded(make_set
     assert [m["status"] for m in shown["messages"] if m["direction"] == "out"] == ["failed", "failed"]
     failures = [e for e in shown["events"] if e["kind"] == "send_failed"]
     assert len(failures) == 2 and "550" in failures[0]["data"]["error"]
+
+
+def _dribbling_relay(delay: float):
+    """A real SMTP server on loopback that answers every command just inside the client's timeout."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rb") as lines:
+                def reply(text):
+                    time.sleep(delay)  # the relay's slowness is what is under test
+                    conn.sendall(text.encode() + b"\r\n")
+                try:
+                    reply("220 lento")
+                    in_data = False
+                    for line in lines:
+                        if in_data:
+                            if line == b".\r\n":
+                                in_data = False
+                                reply("250 ok")
+                        elif line[:4].upper() == b"DATA":
+                            in_data = True
+                            reply("354 adelante")
+                        elif line[:4].upper() == b"QUIT":
+                            reply("221 adios")
+                            break
+                        else:
+                            reply("250 ok")
+                except OSError:
+                    pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+def test_a_relay_that_dribbles_answers_cannot_hold_one_mail_past_its_share_of_the_lease(make_settings, db_url):
+    relay = _dribbling_relay(0.9)
+    settings = make_settings(db_url=db_url, smtp={"host": "127.0.0.1", "port": relay.getsockname()[1],
+                                                  "security": "none", "timeout": "1s"},
+                             outbox={"lease": "4s", "retry_base": "1s"})
+    app = build_app(settings)
+    try:
+        Pipeline(app).process(make_mail(), source="test")
+        report = OutboxSender(settings, app.sessions).send_due()
+        assert report.sent == 0 and report.retried >= 1
+        with app.sessions() as s:
+            rows = list(s.scalars(select(Outbox)))
+        # Each command came within smtplib's 1 s timeout, yet the exchange was cut at a quarter
+        # of the 4 s lease: the mail stays queued for a retry, and no other process can have sent it.
+        assert all(r.status == "queued" for r in rows)
+        assert any("over the time allowed for one mail" in (r.last_error or "") for r in rows)
+    finally:
+        relay.close()
+        app.close()

@@ -253,3 +253,19 @@ def test_the_acknowledgement_time_follows_the_injected_clock(make_settings):
         assert datetime.fromisoformat(d.ticket("IMG-000001")["acknowledged_at"]) == at(2026, 7, 6, 10, 2)
     finally:
         d.close()
+
+
+def test_list_mail_tickets_count_as_tickets_but_not_for_attention(make_settings, mailbot):
+    d = Desk(make_settings(), at(2026, 7, 6, 10))
+    try:
+        bulk = d.at(at(2026, 7, 6, 10)).mail(make_mail(sender=B, subject="Boletín de julio", body="Novedades.",
+                                                       headers={"List-Id": "Boletin <boletin.otra.com.mx>"}))
+        d.at(at(2026, 7, 27, 10)).mail(engineer_reply(d, bulk.ticket, "Archivado.", n=1))  # three weeks later
+        data = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3", "--json"))
+        overall = data["overall"]
+        assert overall["tickets"] == 1
+        # It had no attention deadline: neither in time nor late, and not in the hours either.
+        assert (overall["attention_measured"], overall["attention_in_time"]) == (0, 0)
+        assert overall["attention_hours_median"] is None
+    finally:
+        d.close()
