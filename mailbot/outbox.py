@@ -230,13 +230,18 @@ class SmtpTransport(Transport):
         return conn
 
     def send(self, mail_from, rcpt_to, data, *, outbox_id):
-        watchdog = threading.Timer(self.budget, self._cut, args=(self.conn,))
+        fired = threading.Event()
+
+        def cut():
+            fired.set()
+            self._cut(self.conn)
+
+        watchdog = threading.Timer(self.budget, cut)
         watchdog.start()
         try:
             if self.conn is None:
                 self.conn = self._connect()
-                watchdog.args = (self.conn,)
-                if watchdog.finished.is_set():  # the connection itself used up the budget
+                if fired.is_set():  # the connection itself used up the budget
                     self._cut(self.conn)
             refused = self.conn.sendmail(mail_from, rcpt_to, data)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -247,10 +252,12 @@ class SmtpTransport(Transport):
             raise SendError(f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            late = " (over the time allowed for one mail)" if watchdog.finished.is_set() else ""
+            late = " (over the time allowed for one mail)" if fired.is_set() else ""
             raise SendError(f"connection lost{late}: {exc}") from exc
         finally:
             watchdog.cancel()
+            if fired.is_set() and self.conn is not None:
+                self.close()  # cut just as the mail went through: the next one opens a new connection
         if refused:
             log.warning("outbox %s: some recipients refused: %s", outbox_id, refused)
 
