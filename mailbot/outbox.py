@@ -203,6 +203,7 @@ class SmtpTransport(Transport):
         # command just in time could stretch one mail past the outbox lease,
         # and another process would send it too. The whole exchange gets this.
         self.budget = (settings.outbox.lease / 4).total_seconds()
+        self._connecting: smtplib.SMTP | None = None
 
     def _context(self):
         ctx = ssl.create_default_context(cafile=str(self.cfg.ca_file) if self.cfg.ca_file else None)
@@ -211,22 +212,28 @@ class SmtpTransport(Transport):
     def _connect(self):
         cfg = self.cfg
         timeout = cfg.timeout.total_seconds()
-        conn = None
+        # Made unconnected and shown to the watchdog first: a relay that dribbles
+        # its greeting or EHLO is held to the same budget as the rest.
+        if cfg.security == "tls":
+            conn = smtplib.SMTP_SSL(timeout=timeout, context=self._context())
+        else:
+            conn = smtplib.SMTP(timeout=timeout)
+        # What the constructor would set when it connects: TLS checks the certificate against it.
+        conn._host = cfg.host
+        self._connecting = conn
         try:
-            if cfg.security == "tls":
-                conn = smtplib.SMTP_SSL(cfg.host, cfg.effective_port, timeout=timeout, context=self._context())
-            else:
-                conn = smtplib.SMTP(cfg.host, cfg.effective_port, timeout=timeout)
-                if cfg.security == "starttls":
-                    # Never fall back to plaintext: a failed STARTTLS is an error.
-                    conn.starttls(context=self._context())
+            conn.connect(cfg.host, cfg.effective_port)
+            if cfg.security == "starttls":
+                # Never fall back to plaintext: a failed STARTTLS is an error.
+                conn.starttls(context=self._context())
             password = cfg.secret()
             if cfg.username and password is not None:
                 conn.login(cfg.username, password)
         except (OSError, smtplib.SMTPException) as exc:
-            if conn is not None:
-                conn.close()  # connected, then STARTTLS or AUTH failed: don't leak the socket
+            conn.close()  # connected, then STARTTLS or AUTH failed: don't leak the socket
             raise SendError(f"cannot connect to {cfg.host}:{cfg.effective_port}: {exc}") from exc
+        finally:
+            self._connecting = None
         return conn
 
     def send(self, mail_from, rcpt_to, data, *, outbox_id):
@@ -234,7 +241,7 @@ class SmtpTransport(Transport):
 
         def cut():
             fired.set()
-            self._cut(self.conn)
+            self._cut(self.conn or self._connecting)
 
         watchdog = threading.Timer(self.budget, cut)
         watchdog.start()
@@ -243,7 +250,13 @@ class SmtpTransport(Transport):
                 self.conn = self._connect()
                 if fired.is_set():  # the connection itself used up the budget
                     self._cut(self.conn)
-            refused = self.conn.sendmail(mail_from, rcpt_to, data)
+            options = []
+            if not (mail_from.isascii() and all(a.isascii() for a in rcpt_to)):
+                self.conn.ehlo_or_helo_if_needed()
+                if not self.conn.has_extn("smtputf8"):
+                    raise SendError("an address is not ASCII and the relay does not offer SMTPUTF8", permanent=True)
+                options = ["SMTPUTF8"]
+            refused = self.conn.sendmail(mail_from, rcpt_to, data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [c for c, _ in exc.recipients.values()]
             raise SendError(f"all recipients refused: {exc.recipients}", permanent=all(c >= 500 for c in codes)) from exc
@@ -256,6 +269,7 @@ class SmtpTransport(Transport):
             raise SendError(f"connection lost{late}: {exc}") from exc
         finally:
             watchdog.cancel()
+            watchdog.join()  # a timer already past its check would otherwise cut the next mail
             if fired.is_set() and self.conn is not None:
                 self.close()  # cut just as the mail went through: the next one opens a new connection
         if refused:
@@ -375,7 +389,13 @@ class OutboxSender:
                     self._record(self._sent, sent)
                     sent = []
                 try:
-                    transport.send(mail.mail_from, mail.rcpt_to, mail.data, outbox_id=mail.id)
+                    try:
+                        transport.send(mail.mail_from, mail.rcpt_to, mail.data, outbox_id=mail.id)
+                    except SendError:
+                        raise
+                    except Exception as exc:  # a bug or the unforeseen: this mail's failure, not the run's
+                        log.exception("outbox %s: unexpected error while sending", mail.id)
+                        raise SendError(f"unexpected {type(exc).__name__}: {exc}") from exc
                 except SendError as exc:
                     if sent:
                         self._record(self._sent, sent)

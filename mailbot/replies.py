@@ -44,15 +44,14 @@ def team_reply(ctx, ticket: Ticket) -> str:
     client_copied = any(a in client_side for a in mail.recipients)
     to_client = public and not outsiders and not client_copied and settings.mailbot.address in mail.to
     relayed = False
-    if public and outsiders:
-        # Written to a vendor or someone else with the support address copied: not an answer
-        # to the client, so it is neither relayed nor the first response.
-        event(ctx, ticket, "team_mail", actor=sender, text=public, to=list(mail.recipients))
-    elif public and (to_client or client_copied):
+    if public and (to_client or client_copied):
+        # The client's side has it (straight from the engineer, whoever else was copied) or gets it now.
         relayed = to_client and ticket_ops.send_public(ctx, ticket, "relay", "relay.txt", auto=None, text=public,
                                                        signature=signature) is not None
         ticket_ops.record_response(ctx, ticket, sender, text=public, relayed=bool(relayed))
     elif public:
+        # Written to a vendor or someone else with the support address copied: not an answer
+        # to the client, so it is neither relayed nor the first response.
         event(ctx, ticket, "team_mail", actor=sender, text=public, to=list(mail.recipients))
     if sender == settings.team.manager:
         ticket_ops.answered(ctx, ticket, "manager")

@@ -339,7 +339,7 @@ class SmtpSink:
     """
 
     def __init__(self, *, tls: str | None = None, certs: CertFiles | None = None,
-                 auth: tuple[str, str] | None = None, port: int | None = None):
+                 auth: tuple[str, str] | None = None, port: int | None = None, smtputf8: bool = False):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -374,7 +374,7 @@ class SmtpSink:
             sink.auth_attempts.append((mechanism, user, ok))
             return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
 
-        kwargs = {}
+        kwargs = {"enable_SMTPUTF8": smtputf8}
         if tls == "starttls":
             kwargs.update(tls_context=server_ssl_context(certs), require_starttls=True)
         elif tls == "tls":

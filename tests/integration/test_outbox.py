@@ -13,7 +13,7 @@ from mailbot.outbox import OutboxSender
 from mailbot.pipeline import Pipeline
 from tests.conftest import imap_section, make_mail, smtp_section
 from tests.integration.helpers import run_once, ticket
-from tests.servers import wait_until
+from tests.servers import SmtpSink, wait_until
 
 pytestmark = pytest.mark.servers
 
@@ -109,3 +109,30 @@ def test_a_relay_that_dribbles_answers_cannot_hold_one_mail_past_its_share_of_th
     finally:
         relay.close()
         app.close()
+
+
+@pytest.mark.parametrize("smtputf8", [False, True], ids=["relay-without-smtputf8", "relay-with-smtputf8"])
+def test_a_client_address_that_is_not_ascii(make_settings, db_url, smtputf8):
+    sink = SmtpSink(smtputf8=smtputf8).start()
+    settings = make_settings(db_url=db_url, smtp=smtp_section(sink))
+    app = build_app(settings)
+    try:
+        raw = ("From: José Pérez <josé@empresa.mx>\r\nTo: soporte@imagenti.mx\r\nSubject: Sin acceso\r\n"
+               "Message-ID: <j1@empresa.mx>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nNo puedo entrar.\r\n")
+        assert Pipeline(app).process(raw.encode(), source="test").action == "created"
+        Pipeline(app).process(make_mail(message_id="<otro@cliente.com.mx>"), source="test")
+        OutboxSender(settings, app.sessions).send_due()
+        with app.sessions() as s:
+            rows = {tuple(r.rcpt_to): r for r in s.scalars(select(Outbox))}
+        to_jose = rows[("josé@empresa.mx",)]
+        delivered = [a for m in sink.messages for a in m["to"]]
+        if smtputf8:
+            assert to_jose.status == "sent" and "josé@empresa.mx" in delivered
+        else:
+            # Said at once and for good, where it used to stall the run; nothing else waits for it.
+            assert to_jose.status == "failed" and "SMTPUTF8" in to_jose.last_error
+            assert "josé@empresa.mx" not in delivered
+        assert all(r.status == "sent" for k, r in rows.items() if k != ("josé@empresa.mx",))
+    finally:
+        app.close()
+        sink.stop()

@@ -355,3 +355,15 @@ def test_an_answer_written_below_a_leading_note_stays_internal_and_the_engineer_
     run_once(settings)
     assert smtp_sink.to(ANA) == [] and smtp_sink.to(CLIENT) == []
     assert len(_events(settings, "note")) == 2
+
+
+def test_an_answer_straight_to_the_client_with_someone_new_copied_is_the_first_response(settings, dovecot,
+                                                                                          smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    dovecot.append(_engineer_reply(notice, "Juan, ya quedó; copio a nuestro contacto de WithSecure.",
+                                   to=CLIENT, cc="soporte@imagenti.mx, soporte@withsecure.com"))
+    run_once(settings)
+    shown = ticket(settings, "IMG-000001")
+    assert shown["first_response_at"] is not None  # the client has it, whoever else was copied
+    assert smtp_sink.to(CLIENT) == []  # already delivered by the engineer's own mail: not relayed again
+    assert [e["data"]["relayed"] for e in shown["events"] if e["kind"] == "response"] == [False]
