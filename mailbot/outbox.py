@@ -335,26 +335,21 @@ class OutboxSender:
             # Acknowledgements first: the client's clock runs on them, while a
             # backlog of team notices can wait a few seconds.
             q = (
-                select(Outbox)
+                select(Outbox, MessageRow.kind, Ticket.number)
                 .join(MessageRow, MessageRow.id == Outbox.message_row_id)
+                .outerjoin(Ticket, Ticket.id == Outbox.ticket_id)
                 .where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
                 .order_by(case((MessageRow.kind == "ack", 0), else_=1), Outbox.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=Outbox)
             )
-            rows = list(s.scalars(q))
-            for row in rows:
-                row.attempts += 1
-                row.next_attempt_at = now + self.settings.outbox.lease
-            if not rows:
-                return []
-            kinds = dict(s.execute(select(MessageRow.id, MessageRow.kind)
-                                   .where(MessageRow.id.in_([r.message_row_id for r in rows]))).all())
-            numbers = dict(s.execute(select(Ticket.id, Ticket.number)
-                                     .where(Ticket.id.in_({r.ticket_id for r in rows if r.ticket_id}))).all())
-            return [_Claimed(r.id, r.mail_from, list(r.rcpt_to), r.data, r.attempts, r.message_id,
-                             r.message_row_id, kinds.get(r.message_row_id), r.ticket_id, numbers.get(r.ticket_id))
-                    for r in rows]
+            claimed = []
+            for r, kind, number in s.execute(q).all():
+                r.attempts += 1
+                r.next_attempt_at = now + self.settings.outbox.lease
+                claimed.append(_Claimed(r.id, r.mail_from, list(r.rcpt_to), r.data, r.attempts, r.message_id,
+                                        r.message_row_id, kind, r.ticket_id, number))
+            return claimed
 
     def send_due(self, now: datetime | None = None, limit: int = 25) -> SendReport:
         """Send what is due. Returns what happened; never raises for a send failure.

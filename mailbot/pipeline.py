@@ -174,10 +174,7 @@ class Pipeline:
             return self._hold(session, app, item, mail, f"apply failed: {type(exc).__name__}: {exc}")
 
     def _apply(self, session, app: App, mail: InboundMail, source: str | None) -> Outcome:
-        existing = session.scalar(
-            select(MessageRow.id).where(MessageRow.direction == "in", MessageRow.message_id == mail.message_id)
-        )
-        if existing is not None:
+        if self._already_stored(session, mail):
             return Outcome("duplicate", None, mail.message_id, "Message-ID already stored")
         screening = screen(mail, app.settings)
         ctx = apply.Inbound(app=app, session=session, mail=mail, screening=screening, source=source,
