@@ -8,7 +8,32 @@ from email.utils import make_msgid
 
 from mailbot.app import build_app
 from mailbot.daemon import Daemon
+from mailbot.pipeline import Pipeline
 from mailbot.tickets import list_tickets, show_ticket
+
+
+class DeskBase:
+    """One mailbot in this process over a real database: mail in through the pipeline, tickets out."""
+
+    def __init__(self, settings, clock=None):
+        self.settings = settings
+        self.app = build_app(settings, clock=clock)
+        self.pipeline = Pipeline(self.app)
+
+    def scalar(self, q):
+        with self.app.sessions() as s:
+            return s.scalar(q)
+
+    def tickets(self):
+        with self.app.sessions() as s:
+            return list_tickets(s)
+
+    def show(self, number):
+        with self.app.sessions() as s:
+            return show_ticket(s, number)
+
+    def close(self):
+        self.app.close()
 
 
 def run_once(settings, **kw):

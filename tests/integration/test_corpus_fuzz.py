@@ -20,13 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mailbot.app import build_app
 from mailbot.db.models import MessageRow, Outbox, Quarantine
 from mailbot.outbox import OutboxSender
-from mailbot.pipeline import Pipeline
-from mailbot.tickets import list_tickets, show_ticket
 from tests.conftest import make_mail
-from tests.integration.helpers import cli_json
+from tests.integration.helpers import DeskBase, cli_json
 
 pytestmark = pytest.mark.servers
 
@@ -49,12 +46,7 @@ def _cpython_corpus() -> tuple[Path | None, str]:
 CORPUS, CORPUS_MISSING = _cpython_corpus()
 
 
-class Desk:
-    def __init__(self, settings):
-        self.settings = settings
-        self.app = build_app(settings)
-        self.pipeline = Pipeline(self.app)
-
+class Desk(DeskBase):
     def take(self, raw: bytes, source: str = "test"):
         return self.pipeline.process(raw, source=source)
 
@@ -64,10 +56,6 @@ class Desk:
         return [(p.read_bytes(), email.message_from_bytes(p.read_bytes(), policy=email.policy.default))
                 for p in files]
 
-    def scalar(self, q):
-        with self.app.sessions() as s:
-            return s.scalar(q)
-
     def stored(self, outcome, raw: bytes) -> bool:
         """Whether the mail behind ``outcome`` is in the database (applied, or held in quarantine)."""
         if outcome.action == "quarantined":
@@ -76,17 +64,6 @@ class Desk:
             return bool(self.scalar(select(func.count()).select_from(Quarantine).where(where)))
         return bool(self.scalar(select(func.count()).select_from(MessageRow).where(
             MessageRow.direction == "in", MessageRow.message_id == outcome.message_id)))
-
-    def tickets(self):
-        with self.app.sessions() as s:
-            return list_tickets(s)
-
-    def show(self, number):
-        with self.app.sessions() as s:
-            return show_ticket(s, number)
-
-    def close(self):
-        self.app.close()
 
 
 @pytest.fixture

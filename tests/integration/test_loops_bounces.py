@@ -13,13 +13,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from mailbot.app import build_app
 from mailbot.db.models import AutoReplyLog, Event, MessageRow, Outbox
 from mailbot.outbox import OutboxSender
-from mailbot.pipeline import Pipeline
-from mailbot.tickets import list_tickets, show_ticket
 from tests.conftest import ENGINEERS, make_mail
-from tests.integration.helpers import cli_json
+from tests.integration.helpers import DeskBase, cli_json
 
 pytestmark = pytest.mark.servers
 
@@ -29,13 +26,11 @@ OWN = "soporte@imagenti.mx"
 AUTHENTICATED = "mx.imagenti.mx; dkim=pass header.d=imagenti.mx; spf=pass smtp.mailfrom=imagenti.mx"
 
 
-class Desk:
-    """One mailbot over a real database: take mail in, send what is queued, look."""
+class Desk(DeskBase):
+    """Take mail in, send what is queued, look."""
 
     def __init__(self, settings, clock=None):
-        self.settings = settings
-        self.app = build_app(settings, clock=clock)
-        self.pipeline = Pipeline(self.app)
+        super().__init__(settings, clock)
         self.sender = OutboxSender(settings, self.app.sessions)
         self._seen: set[str] = set()
 
@@ -49,14 +44,6 @@ class Desk:
         self._seen.update(p.name for p in new)
         return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in new]
 
-    def tickets(self):
-        with self.app.sessions() as s:
-            return list_tickets(s)
-
-    def show(self, number):
-        with self.app.sessions() as s:
-            return show_ticket(s, number)
-
     def count(self, model, *where):
         with self.app.sessions() as s:
             return s.scalar(select(func.count()).select_from(model).where(*where))
@@ -64,9 +51,6 @@ class Desk:
     def outbox_recipients(self) -> list[str]:
         with self.app.sessions() as s:
             return [a for rcpt in s.scalars(select(Outbox.rcpt_to)) for a in rcpt]
-
-    def close(self):
-        self.app.close()
 
 
 @pytest.fixture

@@ -23,12 +23,10 @@ from sqlalchemy import select
 from mailbot.app import build_app
 from mailbot.config import PROJECT_ROOT
 from mailbot.db.models import Escalation, MessageRow, Outbox, Ticket, utcnow
-from mailbot.pipeline import Pipeline
 from mailbot.scheduler import sla_tick
 from mailbot.templates import Templates
-from mailbot.tickets import show_ticket
 from tests.conftest import ENGINEERS, MANAGER, make_mail
-from tests.integration.helpers import team_headers
+from tests.integration.helpers import DeskBase, team_headers
 
 pytestmark = pytest.mark.servers
 
@@ -48,14 +46,12 @@ def mx(day: datetime, hh: int, mm: int = 0) -> datetime:
     return day.replace(hour=hh, minute=mm)
 
 
-class Desk:
+class Desk(DeskBase):
     """One App on a hand-moved clock: mail in, SLA ticks, and what was queued."""
 
     def __init__(self, settings, start: datetime):
-        self.settings = settings
         self.now = start.astimezone(UTC)
-        self.app = build_app(settings, clock=lambda: self.now)
-        self.pipeline = Pipeline(self.app)
+        super().__init__(settings, clock=lambda: self.now)
 
     def at(self, when: datetime) -> Desk:
         self.now = when.astimezone(UTC)
@@ -93,11 +89,7 @@ class Desk:
                     for n, e in rows]
 
     def ticket(self, number: str) -> dict:
-        with self.app.sessions() as s:
-            return show_ticket(s, number)
-
-    def close(self):
-        self.app.close()
+        return self.show(number)
 
 
 @pytest.fixture
