@@ -384,14 +384,11 @@ class OutboxSender:
                     self._record(self._sent, sent)
                     sent = []
                 try:
-                    try:
-                        transport.send(mail.mail_from, mail.rcpt_to, mail.data, outbox_id=mail.id)
-                    except SendError:
-                        raise
-                    except Exception as exc:  # a bug or the unforeseen: this mail's failure, not the run's
+                    transport.send(mail.mail_from, mail.rcpt_to, mail.data, outbox_id=mail.id)
+                except Exception as exc:
+                    if not isinstance(exc, SendError):  # a bug or the unforeseen: this mail's failure, not the run's
                         log.exception("outbox %s: unexpected error while sending", mail.id)
-                        raise SendError(f"unexpected {type(exc).__name__}: {exc}") from exc
-                except SendError as exc:
+                        exc = SendError(f"unexpected {type(exc).__name__}: {exc}")
                     if sent:
                         self._record(self._sent, sent)
                         sent = []
