@@ -119,7 +119,7 @@ def main():
             db_url = f"sqlite:///{tmp}/mailbot.db"
         cfg = tmp / "mailbot.toml"
         cfg.write_text(to_toml({
-            "mailbot": {"data_dir": str(tmp / "var"), "autoreply_limit": 1000},
+            "mailbot": {"data_dir": str(tmp / "var")}, "loops": {"sender_ceiling": 1000},
             "database": {"url": db_url},
             "imap": {"host": "127.0.0.1", "port": dovecot.port, "security": "none", "username": dovecot.USER,
                      "password": dovecot.PASSWORD, "idle": True, "batch_size": 200},

@@ -154,8 +154,8 @@ def autoreply_refusal(ctx: Inbound, cls) -> str | None:
         return "rule: no automatic reply"
     if s.role != "client":
         return f"sender is {s.role}"
-    limit = ctx.settings.mailbot.autoreply_limit
-    since = ctx.now - ctx.settings.mailbot.autoreply_window
+    limit = ctx.settings.loops.sender_ceiling
+    since = ctx.now - ctx.settings.loops.ceiling_window
     sent = ctx.session.scalar(
         select(func.count()).select_from(AutoReplyLog)
         .where(AutoReplyLog.address == ctx.mail.from_addr, AutoReplyLog.at > since)

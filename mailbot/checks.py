@@ -79,6 +79,9 @@ def check_all(settings: Settings) -> tuple[list, list]:
         load_rules(settings)
     except OpsInputError as exc:
         problems += exc.problems
+    from mailbot.config import deprecations
+
+    warnings += deprecations(settings)
     if settings.security.trust_unauthenticated:
         warnings.append((str(settings.source or "<config>"), None,
                          "security.trust_unauthenticated is on: #commands run for any mail "

@@ -92,8 +92,10 @@ class MailbotSection(_Section):
     rules_dir: Path | None = None
     max_message_size: int = 25 * 1024 * 1024  # bytes; a larger mail is ticketed with its big parts dropped
     max_attachment_size: int = 25 * 1024 * 1024  # bytes per attachment; larger ones are dropped, with a note
-    autoreply_limit: int = 5
-    autoreply_window: Duration = timedelta(hours=1)
+    # Replaced by [loops]; still read so a config copied from an older example
+    # loads, and `check` says the old cap is no longer applied.
+    autoreply_limit: int | None = None
+    autoreply_window: Duration | None = None
     public_domains: list[str] = Field(default_factory=lambda: list(PUBLIC_DOMAINS))
 
     @field_validator("timezone")
@@ -239,6 +241,18 @@ class SlaSection(_Section):
     attention: AttentionSection = Field(default_factory=AttentionSection)
 
 
+class LoopsSection(_Section):
+    # Loop protection never withholds a person's distinct report: loops are told
+    # by what marks them (automatic headers, answers to our own automatic mail,
+    # the same mail again). The ceiling is the last guard against a responder
+    # that looks human: automatic replies to one sender per window.
+    sender_ceiling: int = Field(default=50, ge=1)
+    ceiling_window: Duration = timedelta(hours=1)
+    # A mail from the same sender with the same subject and body (whitespace
+    # and quotes normalised) within this window joins the first one's ticket.
+    repeat_window: Duration = timedelta(hours=1)
+
+
 class ReportSection(_Section):
     # Who gets the quarterly report; empty: the manager.
     recipients: list[Address] = Field(default_factory=list)
@@ -310,6 +324,7 @@ class Settings(_Section):
     sla: SlaSection = Field(default_factory=SlaSection)
     tickets: TicketsSection = Field(default_factory=TicketsSection)
     report: ReportSection = Field(default_factory=ReportSection)
+    loops: LoopsSection = Field(default_factory=LoopsSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)
     vendors: dict[str, VendorSection] = Field(default_factory=lambda: dict(DEFAULT_VENDORS))
 
@@ -417,3 +432,23 @@ def load_settings(path: Path | str | None = None) -> Settings:
 def _line_from_message(msg: str) -> int | None:
     m = re.search(r"line (\d+)", msg)
     return int(m.group(1)) if m else None
+
+
+def deprecations(settings: Settings) -> list[tuple[str, int | None, str]]:
+    """Keys an older config may still carry that no longer act, as (file, line, message) warnings."""
+    out = []
+    name = str(settings.source or "<config>")
+    text = ""
+    if settings.source is not None:
+        try:
+            text = Path(settings.source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+    for key in ("autoreply_limit", "autoreply_window"):
+        if getattr(settings.mailbot, key) is not None:
+            line = tomlpos.locate(text, ("mailbot", key)) if text else None
+            out.append((name, line, f"mailbot.{key} is no longer applied: a person's distinct reports are "
+                                    "always acknowledged; the last guard against loops is [loops] sender_ceiling "
+                                    f"(now {settings.loops.sender_ceiling} per {settings.loops.ceiling_window}); "
+                                    "remove this key"))
+    return out

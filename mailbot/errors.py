@@ -44,3 +44,11 @@ class SendError(MailbotError):
     def __init__(self, message, permanent=False):
         super().__init__(message)
         self.permanent = permanent
+
+
+class Unavailable(MailbotError):
+    """The database or a server cannot be reached, or refused us (a login, a port taken)."""
+
+
+class BadInput(MailbotError):
+    """What a command was given is not usable: not a mail, no such ticket, a refused change."""

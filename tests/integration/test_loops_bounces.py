@@ -259,7 +259,7 @@ def test_read_receipts_and_other_reports_are_never_answered(desk):
 def test_per_sender_limit_stops_ping_pong_with_a_misbehaving_responder(make_settings, db_url):
     """A helpdesk that answers every mail with a new, unthreaded, unmarked mail of its own."""
     now = [datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)]
-    desk = Desk(make_settings(db_url=db_url, mailbot={"autoreply_limit": 3, "autoreply_window": "1h"}),
+    desk = Desk(make_settings(db_url=db_url, loops={"sender_ceiling": 3, "ceiling_window": "1h"}),
                 clock=lambda: now[0])
     responder = "mesa@proveedor-x.com"
     counter = iter(range(1, 1000))
