@@ -41,9 +41,11 @@ class TemporaryFailure(MailbotError):
 class SendError(MailbotError):
     """An outbound mail could not be handed to the relay."""
 
-    def __init__(self, message, permanent=False):
+    def __init__(self, message, permanent=False, relay=False):
         super().__init__(message)
         self.permanent = permanent
+        # The relay itself failed (connect, TLS, login), not this mail.
+        self.relay = relay
 
 
 class Unavailable(MailbotError):

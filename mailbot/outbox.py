@@ -30,13 +30,15 @@ from datetime import datetime, timedelta
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from sqlalchemy import case, select, update
+import idna
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Settings
 from mailbot.db.models import Event, MessageRow, Outbox, Ticket, utcnow
 from mailbot.errors import SendError
+from mailbot.heartbeat import live
 from mailbot.parse import clean_line
 
 log = logging.getLogger("mailbot.outbox")
@@ -75,10 +77,11 @@ def queue_mail(
         refs.append(in_reply_to)
     if len(refs) > 20:  # RFC 5322 allows trimming; keep the first and the newest ones.
         refs = refs[:1] + refs[-19:]
+    wire_to, wire_cc = [wire_address(a) for a in to], [wire_address(a) for a in cc]
     headers = [
         ("From", formataddr((settings.mailbot.name, settings.mailbot.address))),
-        ("To", _addresses(to)),
-        ("Cc", _addresses(cc) if cc else None),
+        ("To", _addresses(wire_to)),
+        ("Cc", _addresses(wire_cc) if cc else None),
         ("Subject", _subject(subject)),
         ("Date", format_datetime(now)),
         ("Message-ID", message_id),
@@ -98,7 +101,7 @@ def queue_mail(
     # By relationship, not id: no flush (a round trip) per queued mail.
     session.add(Outbox(
         message_row=row, ticket=ticket,
-        message_id=message_id, mail_from=settings.mailbot.address, rcpt_to=list(to) + list(cc),
+        message_id=message_id, mail_from=settings.mailbot.address, rcpt_to=wire_to + wire_cc,
         data=data, status="queued", next_attempt_at=now, created_at=now,
     ))
     return row
@@ -112,6 +115,23 @@ _BODY_CHARSET.body_encoding = QP  # quoted-printable and CRLF: safe through any 
 # 8bit only lets an address with a UTF-8 local part (RFC 6532) through as it is;
 # every body is quoted-printable or base64 already.
 _POLICY = email.policy.compat32.clone(linesep="\r\n", cte_type="8bit")
+
+
+def wire_address(address: str) -> str:
+    """The address as it goes on the wire: a non-ASCII domain in its IDNA form (``xn--``).
+
+    Any relay carries an A-label domain; only a non-ASCII local part needs the
+    relay's SMTPUTF8 (RFC 6531), and that one is left as it is for the sender to judge.
+    """
+    if address.isascii():
+        return address
+    local, at, domain = address.rpartition("@")
+    if not at or not local.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError:
+        return address  # not a valid IDN: sent as written (SMTPUTF8, else a clear failure)
 
 
 def _subject(subject: str):
@@ -165,6 +185,9 @@ class SendReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    # The relay itself could not be reached or refused our login (not one
+    # mail's fault): `run --once` reports it, the rest of the run waits.
+    relay_error: str | None = None
 
 
 class Transport:
@@ -231,7 +254,7 @@ class SmtpTransport(Transport):
                 conn.login(cfg.username, password)
         except (OSError, smtplib.SMTPException) as exc:
             conn.close()  # connected, then STARTTLS or AUTH failed: don't leak the socket
-            raise SendError(f"cannot connect to {cfg.host}:{cfg.effective_port}: {exc}") from exc
+            raise SendError(f"cannot connect to {cfg.host}:{cfg.effective_port}: {exc}", relay=True) from exc
         finally:
             self._connecting = None
         return conn
@@ -319,8 +342,12 @@ class _Claimed:
 
 
 class OutboxSender:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], transport_factory=None, clock=utcnow):
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], transport_factory=None, clock=utcnow,
+                 process_id: str | None = None):
         self.settings = settings
+        # This process's heartbeat id (mailbot/heartbeat.py): claims carry it, so
+        # another process can tell a dead claimer's mail from a live one's.
+        self.process_id = process_id
         self.clock = clock  # the app's clock: sent and acknowledged times follow it
         self.sessions = sessions
         self.transport_factory = transport_factory or (lambda: make_transport(settings))
@@ -338,7 +365,11 @@ class OutboxSender:
                 select(Outbox, MessageRow.kind, Ticket.number)
                 .join(MessageRow, MessageRow.id == Outbox.message_row_id)
                 .outerjoin(Ticket, Ticket.id == Outbox.ticket_id)
-                .where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
+                .where(Outbox.status == "queued",
+                       or_(Outbox.next_attempt_at <= now,
+                           # Claimed by a process whose heartbeat stopped: it died
+                           # holding them. A live claimer is never doubled.
+                           and_(Outbox.claimed_by.is_not(None), Outbox.claimed_by.not_in(live()))))
                 .order_by(case((MessageRow.kind == "ack", 0), else_=1), Outbox.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=Outbox)
@@ -347,6 +378,7 @@ class OutboxSender:
             for r, kind, number in s.execute(q).all():
                 r.attempts += 1
                 r.next_attempt_at = now + self.settings.outbox.lease
+                r.claimed_by = self.process_id
                 claimed.append(_Claimed(r.id, r.mail_from, list(r.rcpt_to), r.data, r.attempts, r.message_id,
                                         r.message_row_id, kind, r.ticket_id, number))
             return claimed
@@ -393,6 +425,13 @@ class OutboxSender:
                         self._record(self._sent, sent)
                         sent = []
                     self._record(self._failed, mail.id, mail.attempts, exc, report)
+                    if exc.relay:
+                        # The relay is down or refuses our login: the other mails
+                        # would only fail the same way, one connect timeout each.
+                        # They wait for this mail's retry, their attempts not counted.
+                        report.relay_error = str(exc)
+                        self._record(self._release, claimed[i + 1:], self.clock() + self._backoff(mail.attempts))
+                        break
                     continue
                 if not sent:
                     since = self.clock()
@@ -406,8 +445,8 @@ class OutboxSender:
                 transport.close()
         return report
 
-    def _release(self, mails: list[_Claimed]):
-        """Hand back claimed mail not tried: due again at once, the attempt not counted.
+    def _release(self, mails: list[_Claimed], due: datetime | None = None):
+        """Hand back claimed mail not tried: due again at ``due`` (else at once), the attempt not counted.
 
         Only rows still as this run claimed them (same attempt count): one that
         another sender has claimed since is that sender's.
@@ -416,7 +455,7 @@ class OutboxSender:
             for m in mails:
                 s.execute(update(Outbox).where(Outbox.id == m.id, Outbox.status == "queued",
                                                Outbox.attempts == m.attempts)
-                          .values(next_attempt_at=self.clock(), attempts=m.attempts - 1))
+                          .values(next_attempt_at=due or self.clock(), attempts=m.attempts - 1, claimed_by=None))
 
     def _record(self, write, *args, tries: int = 3):
         """Record a send's result; a dropped database connection is retried on a fresh one.
@@ -437,7 +476,7 @@ class OutboxSender:
         now = self.clock()
         with self.sessions.begin() as s:
             s.execute(update(Outbox).where(Outbox.id.in_([m.id for m in mails]))
-                      .values(status="sent", sent_at=now, last_error=None))
+                      .values(status="sent", sent_at=now, last_error=None, claimed_by=None))
             s.execute(update(MessageRow).where(MessageRow.id.in_([m.message_row_id for m in mails]))
                       .values(status="sent"))
             acks = {m.ticket_id for m in mails if m.kind == "ack" and m.ticket_id is not None}
@@ -465,6 +504,7 @@ class OutboxSender:
                             outbox_id, row.message_id, exc)
                 return
             row.last_error = str(exc)
+            row.claimed_by = None
             permanent = exc.permanent or attempts >= self.settings.outbox.max_attempts
             if self.observer is not None:
                 self.observer.send_failed(permanent)

@@ -77,8 +77,10 @@ def smtp_server():
 def smtp_sink(smtp_server):
     smtp_server.clear()
     smtp_server.refuse = None
+    smtp_server.delay = 0.0
     yield smtp_server
     smtp_server.refuse = None
+    smtp_server.delay = 0.0
 
 
 @pytest.fixture(scope="session")

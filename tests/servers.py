@@ -7,6 +7,7 @@ where it fails them instead.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import shutil
@@ -348,12 +349,15 @@ class SmtpSink:
         self.cond = threading.Condition()
         self.port = port or free_port()  # a given port: a relay coming back where it was
         self.refuse: str | None = None  # e.g. "451 4.3.0 try later" to simulate an outage
+        self.delay = 0.0  # seconds before each DATA is answered: a slow relay keeps claims open
         self.auth_attempts: list = []  # (mechanism, user, accepted)
 
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
                 if sink.refuse:
                     return sink.refuse
                 if auth and not session.authenticated:

@@ -196,9 +196,26 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The process (processes.id) that claimed the row for sending; cleared when
+    # it records the outcome. A claim by a process whose heartbeat has stopped
+    # is taken over at once instead of waiting for the lease to run out.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
 
     message_row: Mapped[MessageRow] = relationship()
     ticket: Mapped[Ticket | None] = relationship()
+
+
+class Process(Base):
+    """A mailbot daemon, alive while its heartbeat is fresh (mailbot/heartbeat.py)."""
+
+    __tablename__ = "processes"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    # What the process wants `mailbot status` to show (mode, IMAP session state, version).
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class MailboxCursor(Base):

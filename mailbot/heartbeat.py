@@ -1,0 +1,132 @@
+"""Which mailbot processes are alive, told by a heartbeat row each one writes.
+
+One mechanism answers two questions. ``mailbot status`` asks "is a daemon
+running?"; the outbox asks "is the process that claimed this mail still
+alive?", so that a mail claimed by a process that died is sent at once by the
+next one instead of after the claim's lease (five minutes by default) while a
+client waits for the acknowledgement the terms promise within 30 minutes.
+
+A process is alive while its row's ``beat_at`` is younger than EXPIRY. Times
+are the machines' real clocks, never the app's injected clock: liveness is
+about now, not about the business time a test may be playing with. On SQLite
+one process runs at a time (it holds the database's lock file), so every other
+row found at start-up is a dead process's and is removed at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.db.models import Outbox, Process, utcnow
+
+log = logging.getLogger("mailbot.heartbeat")
+
+BEAT_EVERY = timedelta(seconds=2)
+# Five missed beats: a live process under load (a long SQLite write, a busy
+# core) is not taken for dead, and a dead one is noticed within seconds.
+EXPIRY = timedelta(seconds=10)
+# Rows of dead processes are kept this long so `status` can say when one was last seen.
+FORGET_AFTER = timedelta(days=7)
+
+
+def live(now: datetime | None = None):
+    """A SELECT of the ids of processes whose heartbeat is fresh."""
+    return select(Process.id).where(Process.beat_at > (now or utcnow()) - EXPIRY)
+
+
+def processes(session: Session, now: datetime | None = None) -> tuple[list[Process], list[Process]]:
+    """(alive, dead) process rows, the most recent beat first."""
+    now = now or utcnow()
+    rows = list(session.scalars(select(Process).order_by(Process.beat_at.desc())))
+    alive = [r for r in rows if r.beat_at > now - EXPIRY]
+    return alive, [r for r in rows if r.beat_at <= now - EXPIRY]
+
+
+class Heartbeat:
+    """This process's row, refreshed every BEAT_EVERY by a thread of its own.
+
+    ``sole``: the caller holds an exclusive lock on the database (SQLite), so
+    any other row is a dead process's: removed, and its outbox claims freed.
+    """
+
+    def __init__(self, sessions: Callable[[], sessionmaker[Session]], *, facts: Callable[[], dict] | None = None,
+                 sole: bool = False, every: timedelta = BEAT_EVERY):
+        self.id = uuid.uuid4().hex
+        self._sessions = sessions
+        self._facts = facts or dict
+        self._sole = sole
+        self._every = every.total_seconds()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failing = False
+
+    def start(self) -> "Heartbeat":
+        now = utcnow()
+        with self._sessions().begin() as s:
+            if self._sole:
+                freed = s.execute(update(Outbox).where(Outbox.status == "queued", Outbox.claimed_by.is_not(None))
+                                  .values(claimed_by=None, next_attempt_at=now)).rowcount
+                s.execute(delete(Process))
+                if freed:
+                    log.info("%d mails claimed by a process that is gone are due again", freed)
+            else:
+                s.execute(delete(Process).where(Process.beat_at < now - FORGET_AFTER))
+            s.add(Process(id=self.id, host=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
+                          beat_at=now, facts=self._safe_facts()))
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def _safe_facts(self) -> dict:
+        try:
+            return self._facts()
+        except Exception:
+            log.exception("heartbeat facts failed")
+            return {}
+
+    def beat(self) -> None:
+        with self._sessions().begin() as s:
+            found = s.execute(update(Process).where(Process.id == self.id)
+                              .values(beat_at=utcnow(), facts=self._safe_facts())).rowcount
+            if not found:
+                # Removed as dead (a pause longer than EXPIRY, or a restart of
+                # the database): write it again; our claims may have been taken
+                # over, which only means a mail may go twice (same Message-ID).
+                now = utcnow()
+                s.add(Process(id=self.id, host=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
+                              beat_at=now, facts=self._safe_facts()))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self.beat()
+            except Exception as exc:
+                if not self._failing:  # one line per outage, not one per beat
+                    log.warning("heartbeat not written: %s: %s", type(exc).__name__, str(exc).splitlines()[0]
+                                if str(exc) else "")
+                self._failing = True
+            else:
+                if self._failing:
+                    log.info("heartbeat written again")
+                self._failing = False
+
+    def stop(self) -> None:
+        """Stop beating and remove the row: a clean stop is not running, at once."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        try:
+            with self._sessions().begin() as s:
+                s.execute(delete(Process).where(Process.id == self.id))
+        except Exception as exc:
+            log.warning("heartbeat row not removed (%s); it expires in %ss", type(exc).__name__,
+                        int(EXPIRY.total_seconds()))
