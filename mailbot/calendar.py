@@ -25,7 +25,8 @@ __all__ = ["BusinessCalendar", "duration_text"]
 UTC = timezone.utc
 _ONE_DAY = timedelta(days=1)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DIAS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+# The explanations are for ops, in the CLI's language (English); client mail has its own Spanish texts.
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def duration_text(td: timedelta) -> str:
@@ -215,7 +216,7 @@ class BusinessCalendar:
     def _fmt(self, dt: datetime, with_date: bool = True) -> str:
         local = dt.astimezone(self.zone)
         hm = local.strftime("%H:%M") + (f":{local.second:02d}" if local.second or local.microsecond else "")
-        return f"{local:%Y-%m-%d} {hm} {_DIAS[local.weekday()]}" if with_date else hm
+        return f"{local:%Y-%m-%d} {hm} {_DAY_NAMES[local.weekday()]}" if with_date else hm
 
     def explain(self, start: datetime, duration: timedelta) -> list[str]:
         """How the deadline is reached, one line per day, in local time."""
@@ -243,21 +244,21 @@ class BusinessCalendar:
             steps.append(f"always open: calendar time, deadline {self._fmt(deadline)}")
             return steps, deadline, closed_days
         for d in self._walk(start, duration):
-            dia = f"{d.day:%Y-%m-%d} {_DIAS[d.day.weekday()]}"
+            day = f"{d.day:%Y-%m-%d} {_DAY_NAMES[d.day.weekday()]}"
             if d.closed:
                 label = d.closed if d.kind in ("weekend", "extra_closed", "closed_weekday") else f"holiday: {d.closed}"
-                steps.append(f"{dia}: closed ({label})")
+                steps.append(f"{day}: closed ({label})")
                 closed_days.append({"date": d.day.isoformat(), "reason": d.closed, "kind": d.kind})
             elif d.closes <= d.opens:
-                steps.append(f"{dia}: no business time (the clock change swallows the hours)")
+                steps.append(f"{day}: no business time (the clock change swallows the hours)")
             elif d.begin is None:
-                steps.append(f"{dia}: already closed at {self._fmt(start, False)} (closes {self._fmt(d.closes, False)})")
+                steps.append(f"{day}: already closed at {self._fmt(start, False)} (closes {self._fmt(d.closes, False)})")
             else:
                 counted = _clock(d.end - d.begin)
                 if d.begin == d.opens:
-                    head = f"{dia}: opens {self._fmt(d.opens, False)}, {counted} counted"
+                    head = f"{day}: opens {self._fmt(d.opens, False)}, {counted} counted"
                 else:
-                    head = f"{dia} {self._fmt(d.begin, False)}: {counted} counted"
+                    head = f"{day} {self._fmt(d.begin, False)}: {counted} counted"
                 if d.end == deadline:
                     steps.append(f"{head} → {self._fmt(d.end, False)}")
                 else:

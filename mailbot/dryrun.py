@@ -10,18 +10,18 @@ schema, else against an empty in-memory one (and says so).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import event as sa_event
 
-from mailbot.app import App, load_rules, make_calendar
+from mailbot.app import App, build_app, load_rules, load_templates, make_calendar
 from mailbot.config import Settings
 from mailbot.db import engine as dbengine
 from mailbot.db.models import Event, MessageRow, Ticket
-from mailbot.parse import parse
+from mailbot.errors import BadInput, Unavailable
+from mailbot.parse import ParseError, parse
 from mailbot.screen import screen
-from mailbot.templates import Templates
 from mailbot.thread_match import find_ticket
+from mailbot.tickets import local_time
 
 
 @dataclass
@@ -81,42 +81,47 @@ class DryRun:
 
 
 def _app_for(settings: Settings) -> tuple[App, str]:
+    """The configured database when this mailbot can read it as it is, else an empty in-memory one.
+
+    Never creates or upgrades the configured database: a dry run leaves no trace.
+    """
     url = settings.database_url
-    engine = None
-    where = url.split("@")[-1]
-    sqlite_file = url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:")
-    if not sqlite_file or Path(url[len("sqlite:///"):]).exists():
-        engine = dbengine.make_engine(url)
-        try:
-            if not dbengine.is_current(engine):
-                engine.dispose()
-                engine, where = None, f"empty in-memory database ({where} is not at the current schema)"
-        except Exception as exc:
-            engine.dispose()
-            engine, where = None, f"empty in-memory database ({where} unreachable: {type(exc).__name__})"
+    where = dbengine.safe_url(url)
+    path = dbengine.sqlite_path(url)
+    if path is not None and not path.is_file():
+        reason = f"{where} does not exist yet"
     else:
-        where = f"empty in-memory database ({where} does not exist yet)"
-    if engine is None:
-        engine = dbengine.make_engine("sqlite://")
-        dbengine.upgrade(engine)
+        try:
+            return build_app(settings, upgrade=False, create=False), where
+        except Unavailable as exc:  # unreachable, or not at this mailbot's schema
+            reason = str(exc)
+    engine = dbengine.make_engine("sqlite://")
+    dbengine.upgrade(engine)
     app = App(settings=settings, engine=engine, sessions=dbengine.session_factory(engine),
-              templates=Templates(settings.templates_dir), rules=load_rules(settings),
-              calendar=make_calendar(settings))
-    return app, where
+              templates=load_templates(settings), rules=load_rules(settings), calendar=make_calendar(settings))
+    return app, f"empty in-memory database ({reason})"
 
 
 def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun:
-    """Run ``raw`` through the pipeline and roll everything back."""
+    """Run ``raw`` through the pipeline and roll everything back.
+
+    Raises ``BadInput`` when ``raw`` cannot be taken in as a mail at all:
+    the daemon would quarantine it, and there is nothing to show.
+    """
     from mailbot.pipeline import Pipeline
+
+    try:
+        mail = parse(raw, max_message_size=settings.mailbot.max_message_size,
+                     max_attachment_size=settings.mailbot.max_attachment_size)
+    except ParseError as exc:
+        raise BadInput(_not_a_mail(exc)) from None
 
     owned = app is None
     if app is None:
         app, where = _app_for(settings)
     else:
-        where = settings.database_url.split("@")[-1]
+        where = dbengine.safe_url(settings.database_url)
     try:
-        mail = parse(raw, max_message_size=settings.mailbot.max_message_size,
-                     max_attachment_size=settings.mailbot.max_attachment_size)
         screening = screen(mail, settings)
         created: list = []
         session = app.sessions()
@@ -150,9 +155,17 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
             app.close()
 
 
-def _ticket_json(app, number, created, session) -> dict | None:
-    from mailbot.sla import local_text
+def _not_a_mail(exc: ParseError) -> str:
+    # parse() decides conservatively: "not a mail" is no header field at all (a text file, binary
+    # junk); anything with a header is read as a mail, however odd.
+    if exc.reason == "empty":
+        return "empty: there is no mail to test"
+    if exc.reason == "not a mail":
+        return "not a mail: it has no header fields (From:, Subject:, ...)"
+    return f"would be quarantined: {exc}"
 
+
+def _ticket_json(app, number, created, session) -> dict | None:
     if number is None:
         return None
     ticket = next((t for t in created if isinstance(t, Ticket) and t.number == number), None)
@@ -165,7 +178,9 @@ def _ticket_json(app, number, created, session) -> dict | None:
         "severity": ticket.severity, "category": ticket.category, "product": ticket.product,
         "assignee": ticket.assignee, "out_of_scope": ticket.out_of_scope, "requester": ticket.requester,
         "attention_due": ticket.attention_due.isoformat() if ticket.attention_due else None,
-        "attention_due_local": local_text(app, ticket.attention_due) if ticket.attention_due else None,
+        # For the text output, in the CLI's language and the configured timezone.
+        "attention_due_local": (local_time(ticket.attention_due, app.settings.mailbot.timezone)
+                                if ticket.attention_due else None),
     }
 
 

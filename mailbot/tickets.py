@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import Event, MessageRow, Ticket
+from mailbot.parse import normalize_domain
 
 
 def _iso(dt):
     return dt.isoformat() if dt else None
+
+
+def local_time(value: datetime | str | None, zone: str, *, seconds: bool = False) -> str:
+    """A stored time (datetime or its ISO text) for a person: local, no microseconds, "-" when unset."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def ticket_summary(t: Ticket, message_count: int) -> dict:
@@ -37,18 +52,55 @@ def ticket_summary(t: Ticket, message_count: int) -> dict:
     }
 
 
-def list_tickets(session: Session, status: str | None = None, limit: int = 1000) -> list[dict]:
-    counts = (
-        select(MessageRow.ticket_id, func.count().label("n"))
-        .where(MessageRow.direction == "in")
-        .group_by(MessageRow.ticket_id)
-        .subquery()
+@dataclass(frozen=True)
+class TicketFilter:
+    """Which tickets a listing shows; every field left None matches all.
+
+    Values are the stored ones (status ``in_progress``, severity ``critica``,
+    an assignee address); the CLI turns what people type into these.
+    """
+
+    status: str | None = None
+    severity: str | None = None
+    assignee: str | None = None
+    client: str | None = None  # the requester's mail domain
+    overdue_at: datetime | None = None  # attention deadline before this, unanswered, not closed
+
+    def apply(self, q: Select) -> Select:
+        if self.status:
+            q = q.where(Ticket.status == self.status)
+        if self.severity:
+            q = q.where(Ticket.severity == self.severity)
+        if self.assignee:
+            q = q.where(func.lower(Ticket.assignee) == self.assignee.lower())
+        if self.client:
+            # Stored addresses end in "@domain" in one spelling (lower case, international domains in
+            # Unicode): ask in that spelling, whichever was typed. autoescape: "_" is no wildcard.
+            domain = normalize_domain(self.client.strip().lstrip("@"))
+            q = q.where(func.lower(Ticket.requester).endswith("@" + domain, autoescape=True))
+        if self.overdue_at is not None:
+            q = q.where(Ticket.attention_due < self.overdue_at, Ticket.first_response_at.is_(None),
+                        Ticket.status != "closed")
+        return q
+
+
+def list_tickets(session: Session, where: TicketFilter | None = None, *, limit: int | None = None,
+                 newest_first: bool = False) -> list[dict]:
+    """The tickets ``where`` selects, by number (oldest first unless ``newest_first``); all of them without ``limit``."""
+    inbound = (
+        select(func.count()).select_from(MessageRow)
+        .where(MessageRow.ticket_id == Ticket.id, MessageRow.direction == "in")
+        .correlate(Ticket).scalar_subquery()
     )
-    q = select(Ticket, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.ticket_id == Ticket.id)
-    if status:
-        q = q.where(Ticket.status == status)
-    q = q.order_by(Ticket.seq).limit(limit)
+    q = (where or TicketFilter()).apply(select(Ticket, inbound))
+    q = q.order_by(Ticket.seq.desc() if newest_first else Ticket.seq)
+    if limit is not None:
+        q = q.limit(limit)
     return [ticket_summary(t, n) for t, n in session.execute(q).all()]
+
+
+def count_tickets(session: Session, where: TicketFilter | None = None) -> int:
+    return session.scalar((where or TicketFilter()).apply(select(func.count()).select_from(Ticket)))
 
 
 def find(session: Session, number: str) -> Ticket | None:

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from mailbot.config import PROJECT_ROOT
+from mailbot.resources import shipped
 from tests.conftest import imap_section, make_mail, smtp_section
 from tests.integration.helpers import cli, cli_json, run_once, tickets
 
@@ -22,7 +22,7 @@ BREAKS_ON_ROMPE = '{% if "ROMPE" in ticket.subject %}{{ ticket.campo_inexistente
 @pytest.fixture
 def desk(make_settings, db_url, dovecot, smtp_sink, tmp_path):
     templates = tmp_path / "templates"
-    shutil.copytree(PROJECT_ROOT / "templates", templates)
+    shutil.copytree(shipped("templates"), templates)
     ack = templates / "acknowledgement.txt"
     good = ack.read_text()
     subject, rest = good.split("\n", 1)
@@ -69,14 +69,14 @@ def test_held_mail_blocks_nothing_and_comes_back_with_quarantine_retry(desk, dov
     run_once(settings)  # nothing new: nothing is taken in again, nothing held twice
     assert [h["attempts"] for h in cli_json("quarantine", "list", config=config)] == [1, 1]
 
-    # Retrying before the template is fixed fails the same way: still held, one more attempt, exit 1.
+    # Retrying before the template is fixed fails the same way: still held, one more attempt, exit 65.
     still = cli("quarantine", "retry", str(broken_id), config=config, check=False)
-    assert still.returncode == 1
+    assert still.returncode == 65
     assert [h["attempts"] for h in cli_json("quarantine", "list", config=config)] == [1, 2]
 
     ack.write_text(good)  # ops fix the template
     retried = cli("quarantine", "retry", "--all", "--json", config=config, check=False)
-    assert retried.returncode == 1  # the bytes that are no mail stay held
+    assert retried.returncode == 65  # the bytes that are no mail stay held
     import json
 
     results = {r["id"]: r for r in json.loads(retried.stdout)}

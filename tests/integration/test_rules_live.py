@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import PROJECT_ROOT
+from mailbot.resources import shipped
 from mailbot.daemon import Daemon
 from tests.conftest import make_mail
 from tests.integration.helpers import cli, run_once, ticket, tickets
@@ -45,7 +45,7 @@ severity = "urgentisima"
 @pytest.fixture
 def rules_dir(tmp_path):
     target = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", target)
+    shutil.copytree(shipped("rules"), target)
     return target
 
 
@@ -139,7 +139,7 @@ category = "x"
     settings = make_settings(mailbot={"rules_dir": str(rules_dir)})
     proc = cli("check", config=settings.source, check=False)
     err = proc.stderr.decode()
-    assert proc.returncode == 1
+    assert proc.returncode == 78  # a configuration error (mailbot/exitcodes.py)
     lines = [line for line in err.splitlines() if "60-local.toml" in line]
     assert any(":8:" in line and "regla-rota" in line and "urgentisima" in line for line in lines), err
     assert any(":14:" in line and "regex-rota" in line and "regular expression" in line for line in lines), err
@@ -229,7 +229,7 @@ def test_reload_swaps_rules_while_mail_flows_and_keeps_the_last_good_set(make_se
 
 def test_reload_takes_template_and_config_changes_but_not_restart_only_sections(make_settings, tmp_path):
     templates = tmp_path / "templates"
-    shutil.copytree(PROJECT_ROOT / "templates", templates)
+    shutil.copytree(shipped("templates"), templates)
     port = free_port()
     settings = make_settings(mailbot={"templates_dir": str(templates)}, lmtp={"enabled": True, "port": port})
     daemon = Daemon(settings)

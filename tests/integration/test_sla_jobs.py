@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from mailbot.app import build_app
-from mailbot.config import PROJECT_ROOT
+from mailbot.resources import shipped
 from mailbot.db.models import Escalation, MessageRow, Outbox, Ticket, utcnow
 from mailbot.scheduler import sla_tick
 from mailbot.templates import Templates
@@ -366,7 +366,7 @@ def test_resolved_ticket_is_closed_once_when_the_reopen_window_passes(desk):
 def broken_templates(tmp_path):
     """A copy of the shipped templates; ``break_(name)`` makes one raise for subjects saying ROMPER."""
     folder = tmp_path / "templates"
-    shutil.copytree(PROJECT_ROOT / "templates", folder)
+    shutil.copytree(shipped("templates"), folder)
 
     def break_(name):
         path = folder / name
@@ -397,7 +397,7 @@ def test_a_failing_escalation_is_logged_retried_and_blocks_no_other_ticket(desk,
     assert report.failed == ["IMG-000001"] and report.escalated == []
 
     # Ops fix the template (a reload): the next tick escalates it, once.
-    (folder / "escalation.txt").write_text((PROJECT_ROOT / "templates" / "escalation.txt").read_text())
+    (folder / "escalation.txt").write_text((shipped("templates") / "escalation.txt").read_text())
     d.app.templates = Templates(folder)
     assert d.tick(mx(MONDAY, 12, 3)).escalated == ["IMG-000001"]
     assert d.tick(mx(MONDAY, 12, 4)).mails == 0
@@ -420,7 +420,7 @@ def test_a_failing_vendor_reminder_is_retried_at_the_next_tick(desk, broken_temp
     assert d.out("vendor_reminder") == [] and d.out("vendor_overdue") == []
 
     (folder / "vendor_reminder.en.txt").write_text(
-        (PROJECT_ROOT / "templates" / "vendor_reminder.en.txt").read_text())
+        (shipped("templates") / "vendor_reminder.en.txt").read_text())
     d.app.templates = Templates(folder)
     assert d.tick(d.now + timedelta(minutes=1)).vendor_reminders == ["IMG-000001"]
     assert len(d.out("vendor_reminder")) == 1 and len(d.out("vendor_overdue")) == 1
@@ -469,15 +469,14 @@ def test_cli_vendor_case_uses_the_english_template_and_a_second_is_refused(vendo
     assert d.escalations() == [("IMG-000001", "withsecure", 3, "cli", False, False)]
 
     again = mailbot(d.settings, "tickets", "escalate", "IMG-000001", "--vendor", "withsecure")
-    assert again.exit_code == 1
-    assert again.stderr.startswith("error: el caso con WithSecure ya se abrió el ")
-    assert "responda en ese hilo" in again.stderr
+    assert again.exit_code == 65  # a change the ticket refuses
+    assert again.stderr.startswith("error: IMG-000001 already has a case with withsecure, opened ")
     assert len(d.out("vendor_case")) == 1 and len(d.escalations()) == 1
 
     unknown = mailbot(d.settings, "tickets", "escalate", "IMG-000001", "--vendor", "kaspersky")
-    assert unknown.exit_code == 1 and "fabricante desconocido «kaspersky»" in unknown.stderr
+    assert unknown.exit_code == 64 and "'kaspersky' is not a configured vendor" in unknown.stderr
     missing = mailbot(d.settings, "tickets", "escalate", "IMG-000099", "--vendor", "withsecure")
-    assert missing.exit_code == 1 and "no ticket IMG-000099" in missing.stderr
+    assert missing.exit_code == 65 and "no ticket IMG-000099" in missing.stderr
 
 
 def test_cli_vendor_case_for_safetica_uses_the_spanish_template(vendor_desk, mailbot):

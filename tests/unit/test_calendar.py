@@ -253,21 +253,21 @@ def test_elapsed(cal, start, end, expected):
 
 def test_explain_friday_to_monday(cal):
     assert cal.explain(mx(2026, 11, 27, 17, 30), 2 * H) == [
-        "start 2026-11-27 17:30 viernes (America/Mexico_City), 2h to count",
-        "2026-11-27 viernes 17:30: 0:30 counted until close 18:00",
-        "2026-11-28 sábado: closed (weekend)",
-        "2026-11-29 domingo: closed (weekend)",
-        "2026-11-30 lunes: opens 09:00, 1:30 counted → 10:30",
-        "deadline 2026-11-30 10:30 lunes (2026-11-30T16:30:00Z)",
+        "start 2026-11-27 17:30 Friday (America/Mexico_City), 2h to count",
+        "2026-11-27 Friday 17:30: 0:30 counted until close 18:00",
+        "2026-11-28 Saturday: closed (weekend)",
+        "2026-11-29 Sunday: closed (weekend)",
+        "2026-11-30 Monday: opens 09:00, 1:30 counted → 10:30",
+        "deadline 2026-11-30 10:30 Monday (2026-11-30T16:30:00Z)",
     ]
 
 
 def test_explain_after_close_and_holiday(cal):
     steps = cal.explain(mx(2026, 9, 15, 19), 2 * H)
     assert steps[1:4] == [
-        "2026-09-15 martes: already closed at 19:00 (closes 18:00)",
-        "2026-09-16 miércoles: closed (holiday: Día de la Independencia)",
-        "2026-09-17 jueves: opens 09:00, 2:00 counted → 11:00",
+        "2026-09-15 Tuesday: already closed at 19:00 (closes 18:00)",
+        "2026-09-16 Wednesday: closed (holiday: Día de la Independencia)",
+        "2026-09-17 Thursday: opens 09:00, 2:00 counted → 11:00",
     ]
 
 
@@ -283,15 +283,15 @@ def test_deadline_report_year_end(cal):
         {"date": "2027-01-02", "reason": "weekend", "kind": "weekend"},
         {"date": "2027-01-03", "reason": "weekend", "kind": "weekend"},
     ]
-    assert report["steps"][-2] == "2027-01-04 lunes: opens 09:00, 3:00 counted → 12:00"
+    assert report["steps"][-2] == "2027-01-04 Monday: opens 09:00, 3:00 counted → 12:00"
 
 
 def test_explain_full_days(cal):
     steps = cal.explain(mx(2026, 11, 23, 10), 24 * H)
     assert steps[1:4] == [
-        "2026-11-23 lunes 10:00: 8:00 counted until close 18:00",
-        "2026-11-24 martes: opens 09:00, 9:00 counted until close 18:00",
-        "2026-11-25 miércoles: opens 09:00, 7:00 counted → 16:00",
+        "2026-11-23 Monday 10:00: 8:00 counted until close 18:00",
+        "2026-11-24 Tuesday: opens 09:00, 9:00 counted until close 18:00",
+        "2026-11-25 Wednesday: opens 09:00, 7:00 counted → 16:00",
     ]
 
 
