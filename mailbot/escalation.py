@@ -28,11 +28,13 @@ def existing(ops, ticket: Ticket, target: str) -> Escalation | None:
 def _thread(ops, ticket: Ticket) -> list[dict]:
     rows = ops.session.scalars(select(MessageRow).where(MessageRow.ticket_id == ticket.id)
                                .order_by(MessageRow.id)).all()
+    team = ops.settings.team.members | set(ops.settings.team.notify_addresses)
     out = []
     for m in rows:
-        if m.direction == "out" and m.kind in ("notice", "escalation", "manager_reminder", "command_error",
-                                               "update_notice", "vendor_overdue"):
-            continue  # internal mail: the conversation is what the client and vendors saw
+        if m.direction == "out" and team.issuperset(list(m.to_addrs or ()) + list(m.cc_addrs or ())):
+            # Internal mail (notices, reminders, the loop guard's word, a kept note):
+            # the conversation is what the client and vendors saw.
+            continue
         who = m.from_addr if m.direction == "in" else f"{ops.settings.mailbot.name} → {', '.join(m.to_addrs)}"
         text = (m.body_text or "").strip()
         out.append({"at": sla.local_text(ops.app, m.at), "who": who,

@@ -38,7 +38,7 @@ def team_reply(ctx, ticket: Ticket) -> str:
                                  help=help_text(vendors=settings.vendors.keys()))
         return f"command errors: {len(errors)}"
     public = block.public.strip()
-    client_side = _client_side(ctx, ticket)
+    client_side = ticket_ops.client_side(ctx, ticket)
     outsiders = _outside_recipients(ctx, client_side)
     # Written straight to someone on the client's side (support copied): already delivered.
     client_copied = any(a in client_side for a in mail.recipients)
@@ -101,10 +101,6 @@ def _precheck(ctx, ticket: Ticket, block) -> list[str]:
             team = ", ".join(sorted(settings.team.members)) or "(nadie configurado)"
             errors.append(f"{where}: «{cmd.arg}» no es un miembro del equipo. Equipo: {team}.")
     return errors
-
-
-def _client_side(ctx, ticket: Ticket) -> set[str]:
-    return {ticket.requester} | set(ticket_ops.watchers(ctx, ticket))
 
 
 def _outside_recipients(ctx, client_side: set[str]) -> list[str]:

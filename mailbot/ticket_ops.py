@@ -57,18 +57,52 @@ def watchers(ops, ticket: Ticket) -> list[str]:
     return list(dict.fromkeys(a for _, a in sorted(keep)))
 
 
+def client_side(ops, ticket: Ticket) -> set[str]:
+    """The requester and their colleagues in the thread: who our public mail goes to."""
+    return {ticket.requester} | set(watchers(ops, ticket))
+
+
+# Inbound mail a person wrote: the client's side is "client"; the team and vendors
+# count only when they wrote to the client's side (a reply-all the client holds).
+# Never "autoreply", "bounce", "auto", "bulk", "self" or "unverified": no person
+# on the client's side wrote those, and their mail programs may not have them.
+_TEAM_KINDS = ("engineer", "manager", "vendor")
+
+
 def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
-    """(In-Reply-To, References) for a public mail: answer the client's latest mail."""
+    """(In-Reply-To, References) for a public mail, so it joins the conversation the client sees.
+
+    It answers the last mail from the client's side, else our acknowledgement.
+    References lists that conversation in order: the client side's mails, ours to
+    them (the acknowledgement first among them) and the team's mails they were
+    copied on, with the answered mail last, where RFC 5322 §3.6.4 puts the parent.
+    Internal mail is left out; one marked failed stays (a bounce from one recipient
+    marks a mail others got). queue_mail trims a long list to the first and the newest.
+    """
     rows = ops.session.execute(
-        select(MessageRow.message_id, MessageRow.direction, MessageRow.from_addr)
+        select(MessageRow.message_id, MessageRow.direction, MessageRow.kind, MessageRow.to_addrs,
+               MessageRow.cc_addrs)
         .where(MessageRow.ticket_id == ticket.id).order_by(MessageRow.id)
     ).all()
-    if not rows:
+    side = client_side(ops, ticket)
+    seen: list[str] = []
+    last_client = ack = None
+    for mid, direction, kind, to, cc in rows:
+        to_client = not side.isdisjoint(list(to or ()) + list(cc or ()))
+        if direction == "in":
+            if kind == "client":
+                last_client = mid
+            elif not (kind in _TEAM_KINDS and to_client):
+                continue
+        elif not (kind == "ack" or to_client):
+            continue
+        elif kind == "ack" and ack is None:
+            ack = mid
+        seen.append(mid)
+    parent = last_client or ack
+    if parent is None:
         return None, []
-    from_client = [mid for mid, direction, sender in rows if direction == "in" and sender == ticket.requester]
-    parent = from_client[-1] if from_client else rows[-1][0]
-    first = rows[0][0]
-    return parent, [first] if first != parent else []
+    return parent, [m for m in dict.fromkeys(seen) if m != parent] + [parent]
 
 
 def send_public(ops, ticket: Ticket, kind: str, template: str, *, auto: bool | None = False,

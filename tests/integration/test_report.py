@@ -131,9 +131,11 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
         "tickets": 6,
         "by_severity": {"critica": 2, "grave": 1, "leve": 3},
         "by_category": {"computadora-lenta": 1, "general": 4, "llaves-licencia": 1},
-        "acknowledgement_owed": 5,  # not the alert
+        "acknowledgement_owed": 5,  # not the alert: a machine's mail is no person's report
         "acknowledged_in_time": 3,  # 1, 4 and 5; 2 was late and 3 never acknowledged
         "acknowledged_in_time_pct": 60.0,
+        # 3's acknowledgement is still queued (this desk never sends): it counts against, with why.
+        "acknowledgement_missed": {"late": 1, "not_sent": 1},
         "attention_measured": 6,
         "attention_in_time": 4,  # 1, 2, 5 and 6; 3 answered late, 4 never
         "attention_in_time_pct": 66.7,
@@ -149,6 +151,7 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
         "acknowledgement_owed": 3,
         "acknowledged_in_time": 1,
         "acknowledged_in_time_pct": 33.3,
+        "acknowledgement_missed": {"late": 1, "not_sent": 1},
         "attention_measured": 3,
         "attention_in_time": 2,
         "attention_in_time_pct": 66.7,
@@ -164,6 +167,7 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
         "acknowledgement_owed": 2,
         "acknowledged_in_time": 2,
         "acknowledged_in_time_pct": 100.0,
+        "acknowledgement_missed": {},
         "attention_measured": 3,
         "attention_in_time": 2,
         "attention_in_time_pct": 66.7,
@@ -184,6 +188,12 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
     assert "Cliente cliente.com.mx" in text and "Cliente otra.com.mx" in text
     assert "Atención dentro del tiempo comprometido (%): 66.7" in text
     assert "Escalamientos a fabricantes: sonicwall: 1" in text
+    assert "Sin acuse en 30 minutos o menos: 2 (acuse enviado tarde: 1, acuse aún sin enviar: 1)" in text
+    t2, t3 = d.numbers[1], d.numbers[2]
+    assert f"{t2}, {A}, recibido 2026-07-10 17:00: acuse enviado tarde (a los 45 min)" in text
+    assert f"{t3}, {A}, recibido 2026-07-14 09:30: acuse aún sin enviar" in text
+    assert [(m["ticket"], m["reason"]) for m in data["acknowledgement_misses"]] == [(t2, "late"), (t3, "not_sent")]
+    assert [m["ticket"] for m in only["acknowledgement_misses"]] == []
 
     # Neighbouring quarters hold only the tickets on the other side of the bounds.
     q2 = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q2", "--json"))

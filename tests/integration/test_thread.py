@@ -367,3 +367,21 @@ def test_an_answer_straight_to_the_client_with_someone_new_copied_is_the_first_r
     assert shown["first_response_at"] is not None  # the client has it, whoever else was copied
     assert smtp_sink.to(CLIENT) == []  # already delivered by the engineer's own mail: not relayed again
     assert [e["data"]["relayed"] for e in shown["events"] if e["kind"] == "response"] == [False]
+
+
+def test_the_managers_escalation_mail_shows_the_clients_conversation_not_internal_mail(settings, dovecot, smtp_sink):
+    notice = _open_ticket(dovecot, settings, smtp_sink)
+    # A note with several paragraphs and nothing for the client: the engineer is told (internal mail).
+    dovecot.append(_engineer_reply(notice, "#nota era el proxy del cliente\n\nHola Juan, ya quedó: era el proxy.",
+                                   message_id="<n1@imagenti.mx>"))
+    run_once(settings)
+    assert "no se le envió nada" in " ".join(_text(smtp_sink.to(ANA)[0]).split())
+    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+                             body="Necesito hablar con el gerente de soporte.", message_id="<c3@cliente.com.mx>"))
+    run_once(settings)
+    [escalation] = smtp_sink.to(MANAGER)
+    conversation = " ".join(_text(escalation).split("----- Conversación hasta ahora -----", 1)[1].split())
+    assert "Soporte IMAGEN TI → juan.perez@cliente.com.mx" in conversation  # our acknowledgement
+    assert "Necesito hablar con el gerente" in conversation
+    # The engineers' notice and the mail about the kept note went to the team only.
+    assert "Nuevo ticket IMG-000001" not in conversation and "no se le envió nada" not in conversation
