@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.config import Settings
 from mailbot.db import engine as dbengine
 from mailbot.db.models import utcnow
+from mailbot.errors import ConfigError
+from mailbot.rules import RuleSet
+from mailbot.rules import load_rules as load_rules_folder
 from mailbot.templates import Templates
 
 log = logging.getLogger("mailbot")
@@ -28,7 +31,7 @@ class App:
     engine: Engine
     sessions: sessionmaker[Session]
     templates: Templates
-    rules: object | None = None  # mailbot.rules.RuleSet when rules are present
+    rules: RuleSet | None = None  # build_app always loads one
     calendar: object | None = None  # mailbot.calendar.BusinessCalendar
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -36,15 +39,20 @@ class App:
         self.engine.dispose()
 
 
-def load_rules(settings: Settings):
-    """The rule set from the rules folder, or None when there is no rules engine or folder."""
-    try:
-        from mailbot.rules import load_rules as _load
-    except ImportError:
-        return None
-    if not settings.rules_dir.is_dir():
-        return None
-    return _load(settings.rules_dir, vendors=settings.vendors.keys())
+def load_rules(settings: Settings) -> RuleSet:
+    """The rule set in force: ops' rules folder (it replaces the shipped rules whole), else the shipped one."""
+    problems = settings.folder_problems("rules")
+    if problems:
+        raise ConfigError(problems)
+    return load_rules_folder(settings.rules_dir, vendors=settings.vendors.keys())
+
+
+def load_templates(settings: Settings) -> Templates:
+    """The templates in force: ops' folder file by file, the shipped templates for what it lacks."""
+    problems = settings.folder_problems("templates")
+    if problems:
+        raise ConfigError(problems)
+    return Templates(settings.templates_dirs)
 
 
 def make_calendar(settings: Settings):
@@ -53,17 +61,33 @@ def make_calendar(settings: Settings):
     return BusinessCalendar(settings.calendar, settings.mailbot.timezone)
 
 
-def build_app(settings: Settings, *, upgrade: bool = True, clock=None) -> App:
-    engine = dbengine.make_engine(settings.database_url)
-    if upgrade:
-        dbengine.upgrade(engine)
+def build_app(settings: Settings, *, upgrade: bool = True, clock=None, create: bool = True) -> App:
+    """The runtime objects for ``settings``.
+
+    ``upgrade``: bring the schema to this mailbot's newest first (the daemon,
+    ``ingest``). ``create=False`` is for commands that only read or change
+    existing tickets: a missing SQLite file, an unreachable server or a schema
+    that is not this mailbot's raise ``Unavailable`` naming the database, and
+    no file or folder is created.
+    """
+    # Ops' files first: a mistake in them is reported before anything touches the database.
+    templates, rules, calendar = load_templates(settings), load_rules(settings), make_calendar(settings)
+    engine = dbengine.make_engine(settings.database_url, create=create)
+    try:
+        if upgrade:
+            dbengine.upgrade(engine)
+        elif not create:
+            dbengine.require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     app = App(
         settings=settings,
         engine=engine,
         sessions=dbengine.session_factory(engine),
-        templates=Templates(settings.templates_dir),
-        rules=load_rules(settings),
-        calendar=make_calendar(settings),
+        templates=templates,
+        rules=rules,
+        calendar=calendar,
     )
     if clock is not None:
         app.clock = clock

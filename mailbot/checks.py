@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from mailbot.config import Settings
+from mailbot import resources
+from mailbot.app import load_rules, load_templates
+from mailbot.config import Settings, deprecations
+from mailbot.db.engine import safe_url
 from mailbot.errors import OpsInputError
-from mailbot.templates import Templates
 
 
 def sample_contexts(settings: Settings) -> dict[str, dict]:
@@ -68,19 +70,17 @@ def check_all(settings: Settings) -> tuple[list, list]:
     """Return (problems, warnings), each a list of (file, line, message)."""
     problems, warnings = [], []
     try:
-        templates = Templates(settings.templates_dir)
+        templates = load_templates(settings)
     except OpsInputError as exc:
         problems += exc.problems
     else:
         problems += templates.check(sample_contexts(settings))
     try:
-        from mailbot.app import load_rules
-
         load_rules(settings)
     except OpsInputError as exc:
         problems += exc.problems
-    from mailbot.config import deprecations
-
+    else:
+        warnings += rules_notice(settings)
     warnings += deprecations(settings)
     if settings.security.trust_unauthenticated:
         warnings.append((str(settings.source or "<config>"), None,
@@ -97,3 +97,51 @@ def check_all(settings: Settings) -> tuple[list, list]:
                 problems.append((str(settings.source or "<config>"), None,
                                  f"environment variable {section.password_env} is not set"))
     return problems, warnings
+
+
+def rules_notice(settings: Settings) -> list[tuple[str, int | None, str]]:
+    """Ops' rules folder replaces the shipped rules whole: name the shipped files it does not have.
+
+    Not an error (ops may have dropped a file on purpose), but after an
+    upgrade it is how ops learn that a new shipped rule file is not in force.
+    """
+    own = settings.ops_folder("rules")
+    shipped = resources.shipped("rules")
+    if own is None or _same(own, shipped):
+        return []
+    missing = sorted({p.name for p in shipped.glob("*.toml")} - {p.name for p in own.glob("*.toml")})
+    if not missing:
+        return []
+    return [(str(own), None, f"replaces the shipped rules and lacks {len(missing)} shipped rule file(s): "
+                             f"{', '.join(missing)} (they are in {shipped})")]
+
+
+def describe_sources(settings: Settings) -> list[str]:
+    """Which config file, rules, templates and database are in use, one human line each.
+
+    ``check`` prints these and the daemon logs them at start-up, so ops see at
+    once when mailbot is not reading the folders they are editing.
+    """
+    lines = [f"config:    {settings.source.resolve()}" if settings.source is not None
+             else "config:    none (built-in defaults: no ./mailbot.toml and no --config)"]
+    shipped_rules, shipped_templates = resources.shipped("rules"), resources.shipped("templates")
+    own = settings.ops_folder("rules")
+    if own is None or _same(own, shipped_rules):
+        lines.append(f"rules:     {shipped_rules} (shipped)")
+    else:
+        lines.append(f"rules:     {own} (replaces the shipped rules)")
+    own = settings.ops_folder("templates")
+    if own is None or _same(own, shipped_templates):
+        lines.append(f"templates: {shipped_templates} (shipped)")
+    else:
+        lines.append(f"templates: {own}, then {shipped_templates} (shipped) for files it lacks")
+    lines.append(f"database:  {safe_url(settings.database_url)}")
+    return lines
+
+
+def _same(a, b) -> bool:
+    # The checkout's rules/ and the package's defaults/rules are one folder in an editable install.
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False

@@ -24,10 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from mailbot import tomlpos
+from mailbot import resources, tomlpos
 from mailbot.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = Path("mailbot.toml")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
@@ -59,6 +58,21 @@ def _address(value):
 
 
 Address = Annotated[str, BeforeValidator(_address)]
+
+
+def _port(value):
+    # Checked before pydantic's int coercion: "port = true" is a mistake, not port 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"not a port number: {value!r} (use 1-65535)")
+    if not 1 <= value <= 65535:
+        raise ValueError(f"not a port number: {value} (use 1-65535)")
+    return value
+
+
+Port = Annotated[int, BeforeValidator(_port)]
+
+# What make_engine can open; anything else would fail later with a traceback.
+DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://")
 
 
 class _Section(BaseModel):
@@ -142,10 +156,19 @@ PUBLIC_DOMAINS = (
 class DatabaseSection(_Section):
     url: str = "sqlite:///var/mailbot.db"
 
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, v):
+        if not v.startswith(DATABASE_SCHEMES):
+            scheme = v.split("://", 1)[0] + "://" if "://" in v else v
+            raise ValueError(f"unknown database URL scheme {scheme!r}: use sqlite:///PATH or "
+                             "postgresql://USER@HOST/DB (or postgresql+psycopg://)")
+        return v
+
 
 class ImapSection(_Secret):
     host: str
-    port: int | None = None
+    port: Port | None = None
     security: Literal["tls", "starttls", "none"] = "tls"
     username: str
     folder: str = "INBOX"
@@ -164,7 +187,7 @@ class ImapSection(_Secret):
 
 class SmtpSection(_Secret):
     host: str
-    port: int | None = None
+    port: Port | None = None
     security: Literal["tls", "starttls", "none"] = "starttls"
     username: str | None = None
     timeout: Duration = timedelta(seconds=30)
@@ -178,7 +201,7 @@ class SmtpSection(_Secret):
 class LmtpSection(_Section):
     enabled: bool = True
     host: str = "127.0.0.1"
-    port: int = 8024
+    port: Port = 8024
     protocol: Literal["lmtp", "smtp"] = "lmtp"
 
 
@@ -186,7 +209,7 @@ class HealthSection(_Section):
     # /healthz and /metrics over HTTP; keep it on loopback (or behind a proxy).
     enabled: bool = False
     host: str = "127.0.0.1"
-    port: int = 8025
+    port: Port = 8025
 
 
 class OutboxSection(_Section):
@@ -351,19 +374,69 @@ class Settings(_Section):
     def outbox_dir(self) -> Path:
         return self.path(self.outbox.dir) if self.outbox.dir else self.data_dir / "outbox"
 
-    @property
-    def templates_dir(self) -> Path:
-        if self.mailbot.templates_dir:
-            return self.path(self.mailbot.templates_dir)
-        local = self.base_dir / "templates"
-        return local if local.is_dir() else PROJECT_ROOT / "templates"
+    # Rules and templates: ops' own folder ([mailbot] rules_dir / templates_dir,
+    # else rules/ or templates/ beside the config file), else the shipped set.
+    def ops_folder(self, kind: Literal["rules", "templates"]) -> Path | None:
+        """Ops' own rules or templates folder, or None when the shipped set is used alone."""
+        configured = getattr(self.mailbot, f"{kind}_dir")
+        if configured is not None:
+            return self.path(configured)
+        if self.source is not None:
+            beside = self.base_dir / kind
+            if beside.is_dir():
+                return beside
+        return None
 
     @property
     def rules_dir(self) -> Path:
-        if self.mailbot.rules_dir:
-            return self.path(self.mailbot.rules_dir)
-        local = self.base_dir / "rules"
-        return local if local.is_dir() else PROJECT_ROOT / "rules"
+        """The one rules folder in force: ops' own replaces the shipped rules whole (rules are one set)."""
+        return self.ops_folder("rules") or resources.shipped("rules")
+
+    @property
+    def templates_dirs(self) -> tuple[Path, ...]:
+        """Where a template is looked up, file by file: ops' folder first, the shipped templates after."""
+        own = self.ops_folder("templates")
+        shipped = resources.shipped("templates")
+        return (own, shipped) if own is not None else (shipped,)
+
+    def folder_problems(self, kind: Literal["rules", "templates"]) -> list[tuple[str, int | None, str]]:
+        """Ops' rules or templates folder, if any, is there, readable and not empty; else why not.
+
+        A typo in rules_dir must not quietly leave every mail at the default severity.
+        """
+        folder = self.ops_folder(kind)
+        if folder is None:
+            return []
+        try:
+            names = [p.name for p in folder.iterdir()
+                     if not p.name.startswith(".") and (kind == "templates" or p.suffix == ".toml")]
+        except FileNotFoundError:
+            problem = "no such folder"
+        except NotADirectoryError:
+            problem = "not a folder"
+        except OSError as exc:
+            problem = f"cannot read the folder: {exc.strerror or exc}"
+        else:
+            if names:
+                return []
+            problem = ("no rule files (*.toml); a rules folder replaces the shipped rules whole"
+                       if kind == "rules" else "no template files")
+        key = f"{kind}_dir"
+        if getattr(self.mailbot, key) is None:  # found beside the config file, not named in it
+            return [(str(folder), None, f"{kind} folder beside the config file: {problem} "
+                                        f"(remove it to use the shipped {kind})")]
+        return [(str(self.source or "<config>"), self.key_line("mailbot", key),
+                 f"mailbot.{key}: {folder}: {problem}")]
+
+    def key_line(self, *loc: str) -> int | None:
+        """The line of a key in the config file, when there is one and it can be read."""
+        if self.source is None:
+            return None
+        try:
+            text = Path(self.source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return tomlpos.locate(text, loc)
 
     @property
     def database_url(self) -> str:
@@ -391,7 +464,8 @@ def settings_from_dict(data: dict, *, source: Path | None = None, text: str = ""
         for err in exc.errors():
             loc = tuple(err["loc"])
             line = tomlpos.locate(text, loc) if text else None
-            msg = err["msg"]
+            # pydantic prefixes a validator's own message with "Value error, ": noise to ops.
+            msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"
             elif err["type"] == "missing":
@@ -438,17 +512,11 @@ def deprecations(settings: Settings) -> list[tuple[str, int | None, str]]:
     """Keys an older config may still carry that no longer act, as (file, line, message) warnings."""
     out = []
     name = str(settings.source or "<config>")
-    text = ""
-    if settings.source is not None:
-        try:
-            text = Path(settings.source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            text = ""
     for key in ("autoreply_limit", "autoreply_window"):
         if getattr(settings.mailbot, key) is not None:
-            line = tomlpos.locate(text, ("mailbot", key)) if text else None
-            out.append((name, line, f"mailbot.{key} is no longer applied: a person's distinct reports are "
-                                    "always acknowledged; the last guard against loops is [loops] sender_ceiling "
-                                    f"(now {settings.loops.sender_ceiling} per {settings.loops.ceiling_window}); "
-                                    "remove this key"))
+            out.append((name, settings.key_line("mailbot", key),
+                        f"mailbot.{key} is no longer applied: a person's distinct reports are "
+                        "always acknowledged; the last guard against loops is [loops] sender_ceiling "
+                        f"(now {settings.loops.sender_ceiling} per {settings.loops.ceiling_window}); "
+                        "remove this key"))
     return out

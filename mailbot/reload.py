@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from mailbot.app import App, load_rules, make_calendar
+from mailbot.app import App, load_rules, load_templates, make_calendar
 from mailbot.config import load_settings
 from mailbot.errors import OpsInputError
-from mailbot.templates import Templates
 
 log = logging.getLogger("mailbot.reload")
 
@@ -51,7 +50,7 @@ def reload_app(app: App) -> ReloadResult:
     if problems:
         return ReloadResult(None, problems, changed)
     try:
-        fresh = replace(app, settings=new, templates=Templates(new.templates_dir), rules=load_rules(new),
+        fresh = replace(app, settings=new, templates=load_templates(new), rules=load_rules(new),
                         calendar=make_calendar(new))
     except OpsInputError as exc:  # a file changed again between the check and the load
         return ReloadResult(None, list(exc.problems), changed)

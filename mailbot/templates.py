@@ -5,6 +5,8 @@ A template file is a mail: a ``Subject:`` line, a blank line, then the body.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,18 +29,29 @@ class Rendered:
 
 
 class Templates:
-    """The template files of one folder, read once.
+    """The template files of one or more folders, read once.
+
+    ``directories`` are looked up in order, file by file: ops' own folder
+    first, the shipped templates after it, so a folder copied from an older
+    version keeps working when a later version adds a template.
 
     The files are read into memory when loaded: an edit on disk takes effect
     at the next reload (SIGHUP), after ``check`` has passed on it, never
     half-way through a running daemon's day.
     """
 
-    def __init__(self, directory: Path):
-        self.directory = Path(directory)
-        self.sources = _read_folder(self.directory)
+    def __init__(self, directories: Path | Sequence[Path]):
+        if isinstance(directories, (str, os.PathLike)):
+            directories = [directories]
+        self.directories = tuple(Path(d) for d in directories)
+        self.sources: dict[str, str] = {}
+        self.paths: dict[str, Path] = {}  # where each template was read: error lines name that file
+        for directory in self.directories:
+            for name, (path, text) in _read_folder(directory).items():
+                if name not in self.sources:
+                    self.sources[name], self.paths[name] = text, path
         self.env = SandboxedEnvironment(
-            loader=_SnapshotLoader(self.directory, self.sources),
+            loader=_SnapshotLoader(self.sources, self.paths),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,
@@ -49,7 +62,7 @@ class Templates:
         self.env.filters["status"] = lambda s: STATUS_LABELS.get(s, s)
 
     def render(self, name: str, **context) -> Rendered:
-        path = self.directory / name
+        path = self.paths.get(name, self.directories[0] / name)
         try:
             text = self.env.get_template(name).render(**context)
         except jinja2.TemplateSyntaxError as exc:
@@ -76,25 +89,25 @@ class Templates:
 class _SnapshotLoader(jinja2.BaseLoader):
     """Serves the files as read at load time, under their real paths (for error lines)."""
 
-    def __init__(self, directory: Path, sources: dict[str, str]):
-        self.directory, self.sources = directory, sources
+    def __init__(self, sources: dict[str, str], paths: dict[str, Path]):
+        self.sources, self.paths = sources, paths
 
     def get_source(self, environment, template):
         if template not in self.sources:
             raise jinja2.TemplateNotFound(template)
-        return self.sources[template], str(self.directory / template), lambda: True
+        return self.sources[template], str(self.paths[template]), lambda: True
 
     def list_templates(self):
         return sorted(self.sources)
 
 
-def _read_folder(directory: Path) -> dict[str, str]:
+def _read_folder(directory: Path) -> dict[str, tuple[Path, str]]:
     sources = {}
     if directory.is_dir():
         for path in sorted(directory.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 try:
-                    sources[path.relative_to(directory).as_posix()] = path.read_text(encoding="utf-8")
+                    sources[path.relative_to(directory).as_posix()] = (path, path.read_text(encoding="utf-8"))
                 except (OSError, UnicodeDecodeError) as exc:
                     raise TemplateError([(str(path), None, f"cannot read: {exc}")]) from None
     return sources

@@ -215,7 +215,7 @@ def test_tickets_close_cli_sends_the_closure_mail(settings, dovecot, smtp_sink):
     out = cli("tickets", "close", "IMG-000001", "--summary", "Se restableció la VPN.", config=settings.source)
     assert "queued closure to juan.perez@cliente.com.mx" in out.stdout.decode()
     again = cli("tickets", "close", "IMG-000001", "--summary", "otra vez", config=settings.source, check=False)
-    assert again.returncode == 1 and "already closed" in again.stderr.decode()
+    assert again.returncode == 65 and "already closed" in again.stderr.decode()
     run_once(settings)
     [closure] = smtp_sink.to(CLIENT)
     assert "Se restableció la VPN." in _text(closure)

@@ -6,6 +6,7 @@ import pytest
 
 from mailbot.config import load_settings, parse_duration
 from mailbot.errors import ConfigError
+from mailbot.exitcodes import Exit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +32,15 @@ def problems_of(tmp_path, text):
     ('[mailbot\naddress = 1\n', 1, "TOML syntax"),
     ('[smtp]\nhost = "h"\ntimeout = "2m"\n[outbox]\nlease = "5m"\n', 5, "outbox.lease (0:05:00) must be at least 4"),
     ('[smtp]\nhost = "h"\ntimeout = "2m"\n', 3, "must be at least 4 × smtp.timeout (0:02:00)"),
+    ('[lmtp]\nenabled = true\nport = 70000\n', 3, "lmtp.port: not a port number: 70000 (use 1-65535)"),
+    ('[health]\nport = 0\n', 2, "health.port: not a port number: 0"),
+    ('[imap]\nhost = "h"\nusername = "u"\nport = 65536\n', 4, "imap.port: not a port number"),
+    ('[smtp]\nhost = "h"\nport = -25\n', 3, "smtp.port: not a port number: -25"),
+    ('[lmtp]\nport = true\n', 2, "lmtp.port: not a port number: True"),
+    ('[database]\nurl = "mysql://mailbot@db/mailbot"\n', 2, "database.url: unknown database URL "
+                                                           "scheme 'mysql://'"),
+    ('# ops\n[database]\nurl = "postgres://mailbot@db/mailbot"\n', 3, "unknown database URL scheme 'postgres://'"),
+    ('[database]\nurl = "var/mailbot.db"\n', 2, "database.url: unknown database URL scheme"),
 ])
 def test_config_errors_name_file_line_and_key(tmp_path, text, line, fragment):
     problems = problems_of(tmp_path, text)
@@ -84,5 +94,30 @@ def test_check_command_reports_template_line(tmp_path):
     p.write_text(f'[mailbot]\ntemplates_dir = "{tdir}"\n')
     proc = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(p), "check"], capture_output=True,
                           text=True, timeout=60)
-    assert proc.returncode == 1
+    assert proc.returncode == Exit.CONFIG
     assert f"{tdir / 'acknowledgement.txt'}:4:" in proc.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite:///var/mailbot.db", "sqlite:////var/lib/mailbot/mailbot.db",
+                                 "postgresql://mailbot@db/mailbot", "postgresql+psycopg://mailbot:pw@db:5433/m"])
+def test_database_urls_mailbot_can_open_are_accepted(tmp_path, url):
+    p = tmp_path / "mailbot.toml"
+    p.write_text(f'[database]\nurl = "{url}"\n')
+    assert load_settings(p).database.url == url
+
+
+def test_ports_at_the_ends_of_the_range_are_accepted(tmp_path):
+    p = tmp_path / "mailbot.toml"
+    p.write_text('[lmtp]\nport = 1\n[health]\nport = 65535\n')
+    s = load_settings(p)
+    assert (s.lmtp.port, s.health.port) == (1, 65535)
+
+
+def test_check_command_names_the_database_url_key(tmp_path):
+    p = tmp_path / "mailbot.toml"
+    p.write_text('[mailbot]\naddress = "soporte@imagenti.mx"\n\n[database]\nurl = "mysql://mailbot:pw@db/m"\n')
+    proc = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(p), "check"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == Exit.CONFIG
+    assert f"{p}:5: database.url:" in proc.stderr and "Traceback" not in proc.stderr
+    assert ":pw@" not in proc.stderr
