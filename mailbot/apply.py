@@ -10,19 +10,20 @@ import email
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot import sla
 from mailbot.app import App
-from mailbot.db.models import AutoReplyLog, MessageRow, Participant, Ticket
+from mailbot.db.models import AutoReplyLog, Event, MessageRow, Participant, Ticket
 from mailbot.numbering import next_number, subject_tag
 from mailbot.outbox import queue_mail
 from mailbot.parse import InboundMail
 from mailbot.screen import Screening
-from mailbot.ticket_ops import event
+from mailbot.thread_match import Repeat, find_repeat, repeat_key
+from mailbot.ticket_ops import event, send_internal
 
 log = logging.getLogger("mailbot.apply")
 
@@ -108,8 +109,12 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
         event(ctx, None, "ignored", actor=mail.from_addr, message_id=mail.message_id, reason=cls.ignore,
               rules=cls.to_json())
         return Outcome("ignored", None, mail.message_id, f"rule: {cls.ignore}")
-    # Asked before anything is added: the query's autoflush then has nothing to write.
-    ack_reason = autoreply_refusal(ctx, cls)
+    # Asked before anything is added: the queries' autoflush then has nothing to write.
+    key = repeat_key(mail)
+    repeat = find_repeat(ctx.session, mail, screening, settings, ctx.now, key)
+    if repeat is not None:
+        return record_repeat(ctx, repeat)
+    refusal = autoreply_refusal(ctx, cls)
     seq, number = next_number(ctx.session, settings)
     severity = (cls.severity if cls and cls.severity else None) or settings.mailbot.default_severity
     ticket = Ticket(
@@ -130,39 +135,121 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
     _add_participants(ctx, ticket, is_new=True)
     event(ctx, ticket, "created", actor=mail.from_addr, message_id=mail.message_id, source=ctx.source,
           kind=screening.kind, role=screening.role, severity=ticket.severity, category=ticket.category,
-          product=ticket.product, attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None)
+          product=ticket.product, attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
+          repeat_key=key)
     if cls is not None and cls.hits:
         event(ctx, ticket, "classified", rules=cls.to_json())
     if linked is not None:
         event(ctx, ticket, "linked", linked_to=linked.number, reason=link_reason)
         event(ctx, linked, "linked_from", ticket=number, sender=mail.from_addr)
-    if ack_reason is None:
+    if refusal is None:
         queue_acknowledgement(ctx, ticket)
+    elif refusal.ceiling is None:
+        event(ctx, ticket, "ack_suppressed", reason=refusal.reason)
     else:
-        event(ctx, ticket, "ack_suppressed", reason=ack_reason)
+        event(ctx, ticket, "ack_suppressed", reason=refusal.reason, guard="sender_ceiling", **refusal.ceiling)
+        tell_team_of_ceiling(ctx, ticket, refusal)
     queue_notice(ctx, ticket, cls)
-    detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {ack_reason}" if ack_reason else "")
+    detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {refusal.reason}" if refusal else "")
     return Outcome("created", number, mail.message_id, detail, severity=ticket.severity)
 
 
-def autoreply_refusal(ctx: Inbound, cls) -> str | None:
-    """Why no automatic reply may go to this sender, or None when one may."""
+def record_repeat(ctx: Inbound, repeat: Repeat):
+    """The same mail again (``thread_match.find_repeat``): kept on the first ticket, nothing sent."""
+    from mailbot.pipeline import Outcome
+
+    mail, ticket = ctx.mail, repeat.ticket
+    record_message(ctx, ticket)
+    _add_participants(ctx, ticket, is_new=False)  # a colleague copied on the second sending joins
+    ticket.updated_at = ctx.now
+    event(ctx, ticket, "repeat", actor=mail.from_addr, message_id=mail.message_id, first=repeat.first_message_id,
+          window=int(ctx.settings.loops.repeat_window.total_seconds()))
+    # "appended" (what became of it, in the vocabulary the doors, metrics and tools know); the event says repeat.
+    return Outcome("appended", ticket.number, mail.message_id,
+                   f"repeat of {repeat.first_message_id}: joined, not acknowledged again")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why no acknowledgement goes to this sender."""
+
+    reason: str
+    # Set when the per-sender ceiling tripped: the figures, for the event and the team's notice.
+    ceiling: dict | None = None
+
+
+def autoreply_refusal(ctx: Inbound, cls) -> Refusal | None:
+    """Why no automatic reply may go to this sender, or None when one may.
+
+    Loops are told by what marks them, before this is asked: automatic mail
+    (screen.py) never gets an answer; an answer to one of our mails threads
+    into its ticket (thread_match.py), where nothing is acknowledged; the same
+    mail again joins its first ticket (``find_repeat``). What is left is a
+    person's new report, acknowledged every time, up to the ceiling: the last
+    guard against a responder that looks like a person and writes a new mail
+    for each of ours. When it trips, the team is told (``tell_team_of_ceiling``).
+    """
     s = ctx.screening
     if s.kind != "normal":
-        return f"{s.kind} mail: " + "; ".join(s.reasons)
+        return Refusal(f"{s.kind} mail: " + "; ".join(s.reasons))
     if cls is not None and cls.no_autoreply:
-        return "rule: no automatic reply"
+        return Refusal("rule: no automatic reply")
     if s.role != "client":
-        return f"sender is {s.role}"
-    limit = ctx.settings.loops.sender_ceiling
-    since = ctx.now - ctx.settings.loops.ceiling_window
+        return Refusal(f"sender is {s.role}")
+    loops = ctx.settings.loops
+    since = ctx.now - loops.ceiling_window
     sent = ctx.session.scalar(
         select(func.count()).select_from(AutoReplyLog)
         .where(AutoReplyLog.address == ctx.mail.from_addr, AutoReplyLog.at > since)
     )
-    if sent >= limit:
-        return f"rate limit: {sent} automatic replies to {ctx.mail.from_addr} since {since:%H:%M} UTC"
+    if sent >= loops.sender_ceiling:
+        window = _span(loops.ceiling_window)
+        return Refusal(
+            f"loop guard: {sent} automatic replies to {ctx.mail.from_addr} in the last {window}, "
+            f"the ceiling is {loops.sender_ceiling} per {window}",
+            ceiling={"sent": sent, "limit": loops.sender_ceiling,
+                     "window": int(loops.ceiling_window.total_seconds())},
+        )
     return None
+
+
+def _span(td: timedelta) -> str:
+    minutes = int(td.total_seconds() // 60)
+    if minutes and minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min" if minutes else f"{int(td.total_seconds())} s"
+
+
+NOTICE_EVERY = timedelta(days=1)
+
+
+def tell_team_of_ceiling(ctx: Inbound, ticket: Ticket, refusal: Refusal) -> None:
+    """Tell the team that a sender's acknowledgements are withheld: once per sender a day.
+
+    A person who writes past the ceiling is a client in trouble, not a loop,
+    and must not be left unanswered without anybody knowing. The notice is an
+    event on the ticket that tripped (``loop_guard_notice``), so "told in the
+    last day" is asked of that sender's recent tickets.
+    """
+    sender = ticket.requester
+    told = ctx.session.scalar(
+        select(Event.id).join(Ticket, Event.ticket_id == Ticket.id)
+        .where(Ticket.requester == sender, Ticket.created_at > ctx.now - NOTICE_EVERY,
+               Event.kind == "loop_guard_notice")
+        .limit(1)
+    )
+    if told is not None:
+        return
+    team = ctx.settings.team
+    to = list(team.notify_addresses) or ([team.manager] if team.manager else [])
+    event(ctx, ticket, "loop_guard_notice", sender=sender, to=to, **refusal.ceiling)
+    log.warning("%s: acknowledgements to %s withheld by the loop guard (%s automatic replies in %s, ceiling %s); %s",
+                ticket.number, sender, refusal.ceiling["sent"], _span(ctx.settings.loops.ceiling_window),
+                refusal.ceiling["limit"], f"told {', '.join(to)}" if to else "nobody to tell: set [team] notify",
+                extra={"fields": {"event": "loop_guard", "ticket": ticket.number, "sender": sender, "to": to}})
+    send_internal(ctx, ticket, "loop_guard_notice", "loop_guard_notice.txt", to, in_reply_to=ctx.mail.message_id,
+                  sender=sender, sent=refusal.ceiling["sent"], limit=refusal.ceiling["limit"],
+                  window=sla.duration_text(ctx.settings.loops.ceiling_window))
 
 
 def _local(app: App, when: datetime | None) -> str:

@@ -52,6 +52,7 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
         "escalation.txt": dict(base, reason="sla_breach", actor="mailbot", late="15 minutos", due_local=local,
                                client_text="El servidor no responde.", thread=thread),
         "manager_reminder.txt": dict(base, escalated_local=local, due_local=local, window="30 minutos"),
+        "loop_guard_notice.txt": dict(base, sender=ticket.requester, sent=50, limit=50, window="1 hora"),
     }
     if settings.vendors:
         samples["vendor_overdue_notice.txt"] = dict(base, vendor=next(iter(settings.vendors.values())),

@@ -54,7 +54,9 @@ _ADDR = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 def _address(value):
     if not isinstance(value, str) or not _ADDR.match(value.strip()):
         raise ValueError(f"not an email address: {value!r}")
-    return value.strip().lower()
+    # The form intake stores (mailbot/addresses.py): a team address written with
+    # an xn-- domain must match the same address in a mail.
+    return normalize_address(value.strip())
 
 
 Address = Annotated[str, BeforeValidator(_address)]

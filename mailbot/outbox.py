@@ -30,13 +30,13 @@ from datetime import datetime, timedelta
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-import idna
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Settings
 from mailbot.db.models import Event, MessageRow, Outbox, Ticket, utcnow
+from mailbot.addresses import wire_address
 from mailbot.errors import SendError
 from mailbot.heartbeat import live
 from mailbot.parse import clean_line
@@ -115,23 +115,6 @@ _BODY_CHARSET.body_encoding = QP  # quoted-printable and CRLF: safe through any 
 # 8bit only lets an address with a UTF-8 local part (RFC 6532) through as it is;
 # every body is quoted-printable or base64 already.
 _POLICY = email.policy.compat32.clone(linesep="\r\n", cte_type="8bit")
-
-
-def wire_address(address: str) -> str:
-    """The address as it goes on the wire: a non-ASCII domain in its IDNA form (``xn--``).
-
-    Any relay carries an A-label domain; only a non-ASCII local part needs the
-    relay's SMTPUTF8 (RFC 6531), and that one is left as it is for the sender to judge.
-    """
-    if address.isascii():
-        return address
-    local, at, domain = address.rpartition("@")
-    if not at or not local.isascii():
-        return address
-    try:
-        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
-    except idna.IDNAError:
-        return address  # not a valid IDN: sent as written (SMTPUTF8, else a clear failure)
 
 
 def _subject(subject: str):

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from email.header import Header, decode_header
 from email.message import Message
 
+
+from mailbot.addresses import normalize_address, normalize_domain  # noqa: F401 (re-exported)
 from mailbot.errors import MailbotError
 
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # the default of [mailbot] max_message_size
@@ -294,6 +296,8 @@ def decode_header_text(value) -> str:
     return _unicode_clean("".join(out))
 
 
+# -- addresses -------------------------------------------------------------------
+
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 
 
@@ -331,7 +335,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
 
 def _split_addresses(values: list[str], token: re.Pattern | None):
     for display, addr in email.utils.getaddresses(values):
-        addr = clean_line(addr).strip("<>").lower()
+        addr = normalize_address(clean_line(addr).strip("<>"))
         if "@" in addr and " " not in addr and len(addr) <= MAX_ADDRESS_LENGTH and not (token and token.search(addr)):
             yield display, addr
 
@@ -761,7 +765,7 @@ def _parse(raw: bytes, max_message: int | None, max_part: int | None, skeleton: 
             defects.append("UnreadableHeader")
     return_path = msg.get("Return-Path")
     if return_path is not None:
-        return_path = clean_line(_raw_header(return_path)).strip("<>").strip().lower()
+        return_path = normalize_address(clean_line(_raw_header(return_path)).strip("<>").strip())
     report_type = None
     content_type = _content_type(msg)
     if content_type == "multipart/report":

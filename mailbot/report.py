@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from mailbot.addresses import normalize_domain
 from mailbot.db.models import Counter, Escalation, Event, MessageRow, Ticket
 
 log = logging.getLogger("mailbot.report")
@@ -203,7 +204,7 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
     query = select(Ticket).where(Ticket.received_at >= start, Ticket.received_at < end).order_by(Ticket.id)
     tickets = list(session.scalars(query))
     if client:
-        tickets = [t for t in tickets if _domain(t) == client.lower()]
+        tickets = [t for t in tickets if _domain(t) == normalize_domain(client.strip().lstrip("@"))]
     escalations: dict[int, list[Escalation]] = {}
     acks: dict[int, Ack | None] = {}
     ids = [t.id for t in tickets]
@@ -238,7 +239,7 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
 
 
 def _domain(t: Ticket) -> str:
-    return t.requester.rpartition("@")[2].lower()
+    return normalize_domain(t.requester.rpartition("@")[2])
 
 
 _LABELS = [

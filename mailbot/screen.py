@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from mailbot.config import Settings
+from mailbot.addresses import normalize_domain
 from mailbot.parse import InboundMail
 
 _NOREPLY_LOCAL = re.compile(
@@ -157,7 +158,8 @@ def authenticated(mail: InboundMail, settings: Settings) -> bool:
             m = re.search(r"(header\.d|header\.from|smtp\.mailfrom|header\.i)\s*=\s*([^\s;]+)", props, re.I)
             if not m:
                 continue
-            seen = m.group(2).lower().rpartition("@")[2]
+            # DKIM's d= carries an international domain in its ASCII form; the From domain is stored in Unicode.
+            seen = normalize_domain(m.group(2).rpartition("@")[2])
             if seen == domain or (method == "dkim" and domain.endswith("." + seen)):
                 return True
     return False

@@ -1,17 +1,24 @@
-"""Find the ticket a mail belongs to: references first, then the subject tag."""
+"""Find the ticket a mail belongs to: references first, then the subject tag;
+and, for a mail that would open a ticket, whether it repeats one.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
-from mailbot.db.models import Escalation, MessageRow, Participant, Ticket
+from mailbot.db.models import AutoReplyLog, Escalation, Event, MessageRow, Participant, Ticket
 from mailbot.numbering import find_number
 from mailbot.parse import InboundMail
 from mailbot.screen import Screening
+from mailbot.ticket_ops import OPEN
 
 
 @dataclass(frozen=True)
@@ -74,3 +81,85 @@ def may_write_into(session: Session, ticket: Ticket, mail: InboundMail, screenin
     req_domain = ticket.requester.rpartition("@")[2]
     public = {d.lower() for d in settings.mailbot.public_domains}
     return domain == req_domain and domain not in public
+
+
+# -- the same mail again ---------------------------------------------------------------
+#
+# A mail that repeats one its sender sent within [loops] repeat_window joins
+# that first ticket instead of opening another, and gets no acknowledgement: a
+# responder answering our acknowledgement with the same text, or a mail
+# program sending one mail twice. "The same" is read narrowly, so that a
+# person's distinct reports never meet: subject, body and attachments (name
+# and size) equal once case, runs of whitespace, typographic quote marks and
+# ">"-quoted lines are set aside. Quoted lines go because a responder quotes
+# the mail it answers, which differs every time; an attribution line above
+# them ("El lun, 2 mar … escribió:") stays, so two replies with the same words
+# to different mails are still two mails.
+
+_QUOTE_MARKS = str.maketrans({
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2039": "'", "\u203a": "'", "\u2032": "'",
+    "`": "'", "\u00b4": "'",
+})
+_QUOTED_LINE = re.compile(r"(?m)^[ \t]*>.*$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _comparable(text: str) -> str:
+    text = _QUOTED_LINE.sub("", unicodedata.normalize("NFC", text))
+    return _WHITESPACE.sub(" ", text.translate(_QUOTE_MARKS)).strip().casefold()
+
+
+def repeat_key(mail: InboundMail) -> str:
+    """What two mails share when one repeats the other (stored on the ``created`` event)."""
+    digest = hashlib.sha256()
+    digest.update(_comparable(mail.subject).encode("utf-8", "replace"))
+    digest.update(b"\x00")
+    digest.update(_comparable(mail.text).encode("utf-8", "replace"))
+    for a in mail.attachments:
+        digest.update(f"\x00{a.filename}\x00{a.size}".encode("utf-8", "replace"))
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Repeat:
+    ticket: Ticket  # locked, open
+    first_message_id: str | None  # the mail that opened it
+
+
+def find_repeat(session: Session, mail: InboundMail, screening: Screening, settings: Settings, now: datetime,
+                key: str) -> Repeat | None:
+    """The open ticket this mail repeats, if it would otherwise open a ticket of its own.
+
+    Only a client's own mail is looked at: a repeat matters where it would
+    cost a second acknowledgement, and machine, list and team mail never get
+    one. And only when this sender was acknowledged within the window, which
+    the autoreply log's (address, time) index answers at once: the tickets
+    table (no index on the requester) is then searched for the few senders
+    who wrote within the hour, not for every mail. A first mail that got no
+    acknowledgement (past the ceiling, a rule) is left out by that, and its
+    repeat opens a ticket of its own, withheld the same way or acknowledged
+    once: no loop either way.
+    """
+    if screening.kind != "normal" or screening.role != "client":
+        return None
+    since = now - settings.loops.repeat_window
+    sender = mail.from_addr
+    answered = session.scalar(select(AutoReplyLog.id).where(
+        AutoReplyLog.address == sender, AutoReplyLog.at > since).limit(1))
+    if answered is None:
+        return None
+    rows = session.execute(
+        select(Ticket.id, Event.data).join(Event, Event.ticket_id == Ticket.id)
+        .where(Ticket.requester == sender, Ticket.created_at > since, Ticket.origin == "normal",
+               Ticket.status.in_(OPEN), Event.kind == "created")
+        .order_by(Ticket.seq)
+    ).all()
+    for ticket_id, data in rows:
+        if isinstance(data, dict) and data.get("repeat_key") == key:
+            # Read again under the lock: a close that committed meanwhile makes it no repeat.
+            ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+                                    .execution_options(populate_existing=True))
+            if ticket is not None and ticket.status in OPEN:
+                return Repeat(ticket, data.get("message_id"))
+    return None

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import Event, MessageRow, Ticket
-from mailbot.parse import normalize_domain
+from mailbot.addresses import normalize_domain
 
 
 def _iso(dt):

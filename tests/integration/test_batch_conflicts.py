@@ -89,12 +89,12 @@ def test_a_lock_held_too_long_is_a_temporary_failure_not_a_quarantine(make_setti
         with psycopg.connect(PG_URL) as blocker:  # someone holds the ticket counter (a long transaction)
             blocker.execute(f"SELECT value FROM {schema}.counters FOR UPDATE").fetchall()
             with pytest.raises(TemporaryFailure, match="lock conflict"):
-                Pipeline(app).process_batch([Item(make_mail(message_id=f"<b{i}@cliente.com.mx>"), source="imap")
+                Pipeline(app).process_batch([Item(make_mail(subject=f"Caso {i}", message_id=f"<b{i}@cliente.com.mx>"), source="imap")
                                              for i in range(3)])
         with app.sessions() as s:
             assert s.scalar(select(func.count()).select_from(Quarantine)) == 0
         # Once the lock is free the same mails go through.
-        out = Pipeline(app).process_batch([Item(make_mail(message_id=f"<b{i}@cliente.com.mx>"), source="imap")
+        out = Pipeline(app).process_batch([Item(make_mail(subject=f"Caso {i}", message_id=f"<b{i}@cliente.com.mx>"), source="imap")
                                            for i in range(3)])
         assert [o.action for o in out] == ["created"] * 3
     finally:

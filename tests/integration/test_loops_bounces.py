@@ -256,46 +256,101 @@ def test_read_receipts_and_other_reports_are_never_answered(desk):
     assert desk.send() == []
 
 
-def test_per_sender_limit_stops_ping_pong_with_a_misbehaving_responder(make_settings, db_url):
-    """A helpdesk that answers every mail with a new, unthreaded, unmarked mail of its own."""
+def test_the_sender_ceiling_stops_ping_pong_with_a_responder_that_looks_human(make_settings, db_url):
+    """A helpdesk that answers every mail with a new, unthreaded mail without RFC 3834 headers and
+    with new words each time: nothing marks it as a loop, so only the ceiling (50 an hour by
+    default) stops it; the team hears of it once."""
     now = [datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)]
-    desk = Desk(make_settings(db_url=db_url, loops={"sender_ceiling": 3, "ceiling_window": "1h"}),
-                clock=lambda: now[0])
+    desk = Desk(make_settings(db_url=db_url), clock=lambda: now[0])
     responder = "mesa@proveedor-x.com"
     counter = iter(range(1, 1000))
 
     def responder_mail():
         n = next(counter)
         return make_mail(sender=f"Mesa de ayuda <{responder}>", subject=f"Solicitud {4700 + n} registrada",
-                         message_id=f"<r{n}@proveedor-x.com>", body="Su solicitud fue registrada.")
+                         message_id=f"<r{n}@proveedor-x.com>", body=f"Su solicitud {4700 + n} fue registrada.")
+
+    def loop_notices():
+        return desk.count(MessageRow, MessageRow.kind == "loop_guard_notice")
 
     try:
         inbox = [responder_mail()]
         rounds = 0
-        while inbox and rounds < 20:
+        while inbox and rounds < 80:
             rounds += 1
             for raw in inbox:
                 desk.take(raw)
-            now[0] += timedelta(minutes=1)
+            now[0] += timedelta(seconds=30)
             # The responder answers every mail it receives with a new mail.
             inbox = [responder_mail() for m in desk.send() if m["X-Envelope-To"] == responder]
         assert not inbox, "the ping-pong did not stop"
-        assert desk.count(MessageRow, MessageRow.kind == "ack") == 3
+        assert desk.count(MessageRow, MessageRow.kind == "ack") == 50
         tickets = desk.tickets()
-        assert len(tickets) == 4  # every mail is still ticketed; only the replies stop
+        assert len(tickets) == 51  # every mail is still ticketed; only the acknowledgements stop
         last = desk.show(tickets[-1]["number"])
-        [suppressed] = [e for e in last["events"] if e["kind"] == "ack_suppressed"]
-        assert suppressed["data"]["reason"].startswith(f"rate limit: 3 automatic replies to {responder}")
+        [withheld] = [e for e in last["events"] if e["kind"] == "ack_suppressed"]
+        assert withheld["data"]["reason"].startswith(f"loop guard: 50 automatic replies to {responder}")
+        assert withheld["data"]["guard"] == "sender_ceiling"
+        # The team is told, in Spanish, naming the sender; the notice is on the ticket that tripped.
+        [told] = [e for e in last["events"] if e["kind"] == "loop_guard_notice"]
+        assert told["data"]["sender"] == responder and sorted(told["data"]["to"]) == sorted(ENGINEERS)
+        [notice] = [m for m in last["messages"] if m["kind"] == "loop_guard_notice"]
+        assert notice["to"] == told["data"]["to"] and responder in notice["subject"]
+        assert "dejó de enviar acuses de recibo automáticos a " + responder in notice["body"]
 
-        # The limit is per sender: a client writing now is answered.
+        # It writes on later in the day: recorded, not answered, and the team is not told again.
+        now[0] += timedelta(minutes=10)
+        assert desk.take(responder_mail()).action == "created"
+        assert [m["X-Envelope-To"] for m in desk.send()].count(responder) == 0
+        assert loop_notices() == 1
+        # The ceiling is per sender: a client writing now is answered.
         desk.take(make_mail(message_id="<other@cliente.com.mx>"))
         assert [m["X-Envelope-To"] for m in desk.send()].count(CLIENT) == 1
-        # Once the window has passed, the responder is answered again.
+        # Once the window has passed, the responder is answered again (a notice a day: test_loop_guard.py).
         now[0] += timedelta(minutes=61)
         desk.take(responder_mail())
         assert [m["X-Envelope-To"] for m in desk.send()].count(responder) == 1
     finally:
         desk.close()
+
+
+def test_a_responder_answering_in_the_thread_gets_one_acknowledgement(desk):
+    """A responder without RFC 3834 headers that answers every mail we send, in the thread: its
+    answers join the ticket, where nothing is acknowledged, so the exchange stops at once; after
+    a closure, its answer to the closure opens one new ticket (a person's mail could mean the
+    problem is back), and that is all."""
+    def answer(to: email.message.EmailMessage, n: int) -> bytes:
+        return make_mail(subject="Re: " + str(to["Subject"]), message_id=f"<a{n}@cliente.com.mx>",
+                         in_reply_to=str(to["Message-ID"]), references=str(to["Message-ID"]),
+                         body="Gracias por su correo, lo atenderemos a la brevedad.")
+
+    assert desk.take(make_mail(subject="Sin correo", message_id="<s1@cliente.com.mx>")).action == "created"
+    answered, n = 0, 0
+    inbox = [m for m in desk.send() if m["X-Envelope-To"] == CLIENT]
+    while inbox and n < 20:
+        for mail in inbox:
+            n += 1
+            outcome = desk.take(answer(mail, n))
+            assert (outcome.action, outcome.ticket) == ("appended", "IMG-000001")
+        answered += len(inbox)
+        inbox = [m for m in desk.send() if m["X-Envelope-To"] == CLIENT]
+    assert answered == 1  # our acknowledgement, answered once; nothing went back
+    assert desk.count(MessageRow, MessageRow.kind == "ack") == 1
+
+    cli_json("tickets", "close", "IMG-000001", "--summary", "Se restableció el buzón.", config=desk.settings.source)
+    inbox = [m for m in desk.send() if m["X-Envelope-To"] == CLIENT]
+    assert len(inbox) == 1  # the closure
+    rounds = 0
+    while inbox and rounds < 20:
+        rounds += 1
+        for mail in inbox:
+            n += 1
+            desk.take(answer(mail, n))
+        inbox = [m for m in desk.send() if m["X-Envelope-To"] == CLIENT]
+    assert [t["number"] for t in desk.tickets()] == ["IMG-000001", "IMG-000002"]
+    assert desk.show("IMG-000002")["linked_ticket"] == "IMG-000001"
+    assert desk.count(MessageRow, MessageRow.kind == "ack") == 2
+    assert rounds == 2  # the closure answered (a new ticket, acknowledged), its acknowledgement answered (joined)
 
 
 # -- RFC 3464: bounces ---------------------------------------------------------------

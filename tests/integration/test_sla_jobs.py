@@ -126,7 +126,8 @@ def show_json(mailbot, settings, number) -> dict:
 
 def critical_mail(n: int = 1, **kw) -> bytes:
     kw.setdefault("subject", CRITICAL_SUBJECT)
-    kw.setdefault("body", CRITICAL_BODY)
+    # Each its own report: the same mail again within the hour would join the first ticket as a repeat.
+    kw.setdefault("body", CRITICAL_BODY if n == 1 else f"{CRITICAL_BODY}\nEquipo {n}.")
     return make_mail(message_id=f"<c{n}@cliente.com.mx>", **kw)
 
 
