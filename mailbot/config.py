@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from mailbot import resources, tomlpos
+from mailbot.addresses import normalize_address
 from mailbot.errors import ConfigError
 
 DEFAULT_CONFIG = Path("mailbot.toml")

@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
 
 from mailbot.app import App, build_app
+from mailbot.checks import describe_sources
 from mailbot.config import Settings
-from mailbot.errors import MailbotError
+from mailbot.db.engine import safe_url
+from mailbot.errors import MailbotError, Unavailable
 from mailbot.intake.imap import ImapSource
 from mailbot.intake.lmtp import start_listener
 from mailbot.outbox import OutboxSender
@@ -87,6 +90,10 @@ class Daemon:
 
     async def async_run(self, once: bool = False) -> None:
         self._take_sqlite_lock()
+        # Which files and database this process reads: ops editing a folder mailbot
+        # does not read see it here at once.
+        for line in describe_sources(self.settings):
+            log.info("%s", line)
         try:
             if once:
                 await self._run_once()
@@ -98,17 +105,41 @@ class Daemon:
     async def _run_once(self):
         from mailbot.scheduler import sla_tick
 
+        problems: list[Unavailable] = []
         if self.imap is not None:
-            await asyncio.to_thread(self.imap.run_once)
+            try:
+                await asyncio.to_thread(self.imap.run_once)
+            except Unavailable as exc:
+                # Mail that came in by LMTP or `ingest` is still sent; the run then fails.
+                problems.append(exc)
         await asyncio.to_thread(sla_tick, self.app)
-        await asyncio.to_thread(self.send_all_due)
+        relay_error = await asyncio.to_thread(self.send_all_due)
+        if relay_error is not None:
+            problems.append(Unavailable(self._relay_problem(relay_error)))
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise Unavailable("; ".join(map(str, problems))) from problems[0]
 
-    def send_all_due(self):
-        """Send until nothing is due now (a retry scheduled later is left for later)."""
+    def _relay_problem(self, error: str) -> str:
+        smtp = self.settings.smtp
+        where = f"{smtp.host}:{smtp.effective_port}" if smtp is not None else "?"
+        # The outbox's message may name the relay already: say it once.
+        error = error.removeprefix(f"cannot connect to {where}: ")
+        return f"SMTP relay {where}: {error}"
+
+    def send_all_due(self) -> str | None:
+        """Send until nothing is due now (a retry scheduled later is left for later).
+
+        Returns the relay's error when the relay could not be reached or refused
+        our login (the mail stays queued for its retry), else None.
+        """
+        relay_error = None
         while True:
             report = self.sender.send_due()
+            relay_error = getattr(report, "relay_error", None) or relay_error
             if report.sent + report.retried + report.failed == 0:
-                return
+                return relay_error
 
     async def _run_forever(self):
         loop = asyncio.get_running_loop()
@@ -120,50 +151,81 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, self.reload)
         except (ValueError, RuntimeError):
             pass  # not the main thread (embedded in tests): stop with request_stop()
+        # The listening ports first: a port taken is one line and exit 69, before
+        # any thread starts or any mail is touched.
+        server = await self._listen()
         tasks = []
-        server = None
+        try:
+            if self.imap is not None:
+                tasks.append(asyncio.create_task(asyncio.to_thread(self.imap.run_forever), name="imap"))
+            tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+            from mailbot.scheduler import Scheduler
+
+            self.scheduler = Scheduler(lambda: self.pipeline.app, on_mail=self.outbox_wake.set)
+            self.scheduler.start()
+            log.info("mailbot running (database %s)", safe_url(self.settings.database_url))
+            await self._stopping.wait()
+            log.info("stopping")
+        finally:
+            # Also when starting failed half-way: threads already started must end,
+            # or asyncio.run would wait for them for ever.
+            self._tell_everyone_to_stop()
+            if server is not None:
+                server.close()  # no new LMTP sessions; a delivery under way finishes
+            # Every wait has been told (stop_event, the wake-ups): the threads end
+            # together, none waiting out a timeout, and asyncio.run's executor
+            # shutdown has nothing left to wait for after "stopped".
+            waits = list(tasks)
+            if self.scheduler is not None:
+                waits.append(asyncio.to_thread(self.scheduler.shutdown))
+            if self.health_server is not None:
+                waits.append(asyncio.to_thread(self.health_server.stop))
+            for result in await asyncio.gather(*waits, return_exceptions=True):
+                if isinstance(result, Exception):
+                    log.error("while stopping: %s: %s", type(result).__name__, result)
+            self.health_server = None
+            if server is not None:
+                await server.wait_closed()
+        # Whatever was queued by the last messages goes out before exit.
+        await asyncio.to_thread(self.send_all_due)
+        log.info("stopped")
+
+    async def _listen(self):
+        """Bind the health and LMTP ports; Unavailable naming the one that cannot be had."""
         if self.settings.health.enabled:
             from mailbot.health import HealthServer
 
             h = self.settings.health
-            self.health_server = HealthServer(h.host, h.port, self.health_facts, self.metrics.registry).start()
+            try:
+                self.health_server = HealthServer(h.host, h.port, self.health_facts, self.metrics.registry).start()
+            except OSError as exc:
+                raise Unavailable(f"health listener {h.host}:{h.port}: {_os_reason(exc)}") from None
             log.info("health on http://%s:%s/healthz and /metrics", h.host, self.health_server.port)
-        if self.settings.lmtp.enabled:
-            lm = self.settings.lmtp
-            server = await start_listener(self.pipeline, lm.host, lm.port, lm.protocol)
-        if self.imap is not None:
-            tasks.append(asyncio.create_task(asyncio.to_thread(self.imap.run_forever), name="imap"))
-        tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
-        from mailbot.scheduler import Scheduler
-
-        self.scheduler = Scheduler(lambda: self.pipeline.app, on_mail=self.outbox_wake.set)
-        self.scheduler.start()
-        log.info("mailbot running (database %s)", self.settings.database_url.split("@")[-1])
-        await self._stopping.wait()
-        log.info("stopping")
-        self.stop_event.set()
-        await asyncio.to_thread(self.scheduler.shutdown)
-        if server is not None:
-            server.close()
-            await server.wait_closed()
-        for t in tasks:
-            if t.get_name() == "outbox":
-                t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if self.health_server is not None:
-            await asyncio.to_thread(self.health_server.stop)
-        # Whatever was queued by the last messages goes out before exit.
-        await asyncio.to_thread(self.send_all_due)
-        log.info("stopped")
+        if not self.settings.lmtp.enabled:
+            return None
+        lm = self.settings.lmtp
+        try:
+            return await start_listener(self.pipeline, lm.host, lm.port, lm.protocol)
+        except OSError as exc:
+            if self.health_server is not None:
+                await asyncio.to_thread(self.health_server.stop)
+                self.health_server = None
+            raise Unavailable(f"{lm.protocol.upper()} listener {lm.host}:{lm.port}: {_os_reason(exc)}") from None
 
     def health_facts(self) -> dict:
         from mailbot.health import facts
 
         return facts(self.pipeline.app, self.imap)
 
-    def request_stop(self):
+    def _tell_everyone_to_stop(self):
+        """Set the stop flag and wake every thread waiting on something, so none waits out its timeout."""
         self.stop_event.set()
         self.outbox_wake.set()
+        if self.imap is not None:
+            self.imap.request_stop()
+
+    def request_stop(self):
+        self._tell_everyone_to_stop()
         if self._stopping is not None:
             # Thread-safe: may be called from outside the daemon's loop.
             self._loop.call_soon_threadsafe(self._stopping.set)
@@ -178,22 +240,39 @@ class Daemon:
             return result
 
     async def _outbox_loop(self):
+        """Send what is due, then wait for new mail or the next tick; ends when stopping.
+
+        It ends by itself rather than being cancelled: a cancelled task leaves
+        its thread waiting on the wake-up, and asyncio.run waits for that thread.
+        """
         interval = self.settings.outbox.interval.total_seconds()
-        while True:
+        while not self.stop_event.is_set():
             try:
                 await asyncio.to_thread(self.send_all_due)
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 log.exception("outbox sender failed; retrying at the next tick")
-            woke = await asyncio.to_thread(self.outbox_wake.wait, interval)
-            if woke:
+            if self.stop_event.is_set():
+                return  # _run_forever sends what is left, once everything else stopped
+            if await asyncio.to_thread(self.outbox_wake.wait, interval):
+                # Cleared before the next send: a wake-up from now on is not lost.
                 self.outbox_wake.clear()
 
     def close(self):
+        if self.health_server is not None:
+            self.health_server.stop()
+            self.health_server = None
         if self.lease is not None:
             self.lease.close()
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
         self.app.close()
+
+
+def _os_reason(exc: OSError) -> str:
+    """"address already in use", not "[Errno 98] error while attempting to bind on address ..."."""
+    if exc.errno and exc.errno > 0:  # asyncio rewords the message; the number says it plainly
+        reason = os.strerror(exc.errno)
+    else:  # a host name that does not resolve (getaddrinfo's codes are negative)
+        reason = exc.strerror or str(exc) or type(exc).__name__
+    return reason[:1].lower() + reason[1:]

@@ -10,25 +10,98 @@ duplicate check, never a lost mail.
 from __future__ import annotations
 
 import logging
+import os
 import select
 import socket
 import ssl
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import imapclient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from mailbot.config import Settings
 from mailbot.db.models import MailboxCursor
-from mailbot.errors import TemporaryFailure
+from mailbot.errors import TemporaryFailure, Unavailable
 from mailbot.lease import LeaseLost, MailboxLease
 from mailbot.pipeline import Cursor, Item, Pipeline
 
 log = logging.getLogger("mailbot.imap")
 
 NETWORK_ERRORS = (IMAPClientError, OSError, socket.timeout, ssl.SSLError, EOFError)
+
+# Reconnect waits. A network failure is retried soon: 1 s doubling to a minute.
+# A refused login doubles from a minute to 15: retrying a wrong password every
+# few seconds is what makes a server lock the account (or ban the address).
+NETWORK_BACKOFF = (1.0, 60.0)
+LOGIN_BACKOFF = (60.0, 15 * 60.0)
+
+
+class Backoff:
+    """Waits that double from ``first`` up to ``cap``; ``reset()`` after a success."""
+
+    def __init__(self, first: float, cap: float):
+        self.first, self.cap = first, cap
+        self._next = first
+
+    def next(self) -> float:
+        delay, self._next = self._next, min(self._next * 2, self.cap)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.first
+
+# How often the IDLE wait looks up from the socket to check the mailbox lease.
+IDLE_TICK = 1.0
+# Searches in a row that come back empty while the server keeps announcing
+# new mail: a server that sends EXISTS with every answer must not keep the
+# drain from ever ending (the re-check at poll_interval still looks again).
+EXISTS_RECHECKS = 3
+
+
+class WakeEvent(threading.Event):
+    """A threading.Event that poll() can also wait on, next to a socket.
+
+    The IDLE wait watches the IMAP socket; a stop request or a wake-up must end
+    that wait at once, not at its next timeout.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._r, self._w = os.pipe()
+        os.set_blocking(self._r, False)
+        os.set_blocking(self._w, False)
+        weakref.finalize(self, _close_fds, self._r, self._w)
+
+    def fileno(self) -> int:
+        return self._r
+
+    def set(self):
+        super().set()
+        try:
+            os.write(self._w, b"\0")
+        except OSError:
+            pass  # the pipe is full of wake-ups: readable already
+
+    def clear(self):
+        # The pipe first, then the flag: a set() in between leaves a byte behind
+        # (one spurious wake-up), never a set flag that poll() does not see.
+        try:
+            while os.read(self._r, 512):
+                pass
+        except OSError:
+            pass
+        super().clear()
+
+
+def _close_fds(*fds):
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 @dataclass
@@ -62,10 +135,15 @@ class ImapSource:
         self.stop = stop or threading.Event()
         self.stats = ImapStats()
         self.mailbox_key = f"{self.cfg.username}@{self.cfg.host}:{self.cfg.effective_port}/{self.cfg.folder}"
-        self.wake = threading.Event()
+        self.wake = WakeEvent()
         # Several processes on one PostgreSQL: only the lease holder reads the mailbox.
         self.lease = lease
         self.lease_retry = lease_retry
+
+    def request_stop(self) -> None:
+        """Stop: the current chunk is finished, every wait ends at once."""
+        self.stop.set()
+        self.wake.set()
 
     # -- connection -------------------------------------------------------
     def _ssl_context(self):
@@ -102,6 +180,30 @@ class ImapSource:
         log.info("connected to %s, UIDVALIDITY %s, %s messages", self.mailbox_key, uidvalidity,
                  info.get(b"EXISTS"))
         return client, uidvalidity
+
+    def problem(self, exc: BaseException) -> str:
+        """One line for ops: which server, and what went wrong (never the password)."""
+        where = f"IMAP {self.cfg.host}:{self.cfg.effective_port}"
+        if isinstance(exc, LoginError):
+            what = f"login refused for {self.cfg.username}: {_text(exc)}"
+        elif isinstance(exc, socket.gaierror):
+            what = f"cannot resolve the host name: {exc.strerror or exc}"
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            what = f"TLS: certificate verify failed: {exc.verify_message or exc}"
+        elif isinstance(exc, ssl.SSLError):
+            what = f"TLS: {exc.reason or exc}"
+        elif isinstance(exc, (socket.timeout, TimeoutError)):
+            what = "timed out"
+        elif isinstance(exc, OSError) and exc.strerror:
+            what = exc.strerror[:1].lower() + exc.strerror[1:]
+        elif isinstance(exc, EOFError) or (isinstance(exc, IMAPClientError) and "EOF" in str(exc)):
+            what = "the server closed the connection (EOF)"
+        else:
+            what = _text(exc) or type(exc).__name__
+        password = self.cfg.secret()
+        if password:  # a server that echoes what it was sent must not put it in a log
+            what = what.replace(password, "***")
+        return f"{where}: {what}"
 
     # -- one pass over what is new --------------------------------------
     def _cursor(self, uidvalidity: int) -> int:
@@ -140,13 +242,25 @@ class ImapSource:
         Messages are fetched and committed in chunks (one FETCH, one
         transaction, one STORE per chunk) bounded by count and by bytes, so a
         backlog goes at the database's pace and a large mail comes alone.
+
+        It ends only on a search that found nothing new while the server
+        announced no new mail (EXISTS) with it. A mail that arrives while a
+        command runs is announced once, in that command's answer, and IDLE
+        reports only later news: had that announcement been spent here, the
+        mail would wait in the mailbox until the next one arrived.
         """
         done = 0
+        empty_with_news = 0
         while not self.stop.is_set():
+            _announced_new_mail(client)  # what was announced so far, this search sees
             last = self._cursor(uidvalidity)
             uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
             if not uids:
+                if _announced_new_mail(client) and empty_with_news < EXISTS_RECHECKS:
+                    empty_with_news += 1
+                    continue  # announced with the search's answer, maybe after it ran: look again
                 break
+            empty_with_news = 0
             batch = uids[: self.cfg.batch_size]
             sizes = {uid: int(data.get(b"RFC822.SIZE", 0))
                      for uid, data in client.fetch(batch, ["RFC822.SIZE"]).items()}
@@ -168,8 +282,6 @@ class ImapSource:
                     self.stats.counts[outcome.action] = self.stats.counts.get(outcome.action, 0) + 1
                 self._mark(client, chunk)
                 done += len(outcomes)
-            if len(uids) <= len(batch):
-                break
         self.stats.last_poll = time.time()
         return done
 
@@ -193,10 +305,18 @@ class ImapSource:
         if self.lease is not None and not self.lease.try_acquire():
             log.info("%s: another process holds the IMAP session; not reading it", self.mailbox_key)
             return 0
-        client, uidvalidity = self.connect()
+        try:
+            client, uidvalidity = self.connect()
+        except NETWORK_ERRORS as exc:
+            if self.lease is not None:
+                self.lease.release()
+            raise Unavailable(self.problem(exc)) from exc
         try:
             self.mark_leftovers(client, uidvalidity)
             return self.drain(client, uidvalidity)
+        except NETWORK_ERRORS as exc:
+            # What was committed stays; the rest is read at the next run.
+            raise Unavailable(self.problem(exc)) from exc
         finally:
             _safe_logout(client)
             self.stats.connected = False
@@ -223,12 +343,14 @@ class ImapSource:
                 self.lease.release()
 
     def _run_forever(self) -> None:
-        backoff = 1.0
+        backoff, login_backoff = Backoff(*NETWORK_BACKOFF), Backoff(*LOGIN_BACKOFF)
         while self._wait_for_lease():
             client = None
+            delay = None
             try:
                 client, uidvalidity = self.connect()
-                backoff = 1.0
+                backoff.reset()
+                login_backoff.reset()
                 self.mark_leftovers(client, uidvalidity)
                 self.drain(client, uidvalidity)
                 if self.cfg.idle and client.has_capability("IDLE"):
@@ -241,15 +363,23 @@ class ImapSource:
                 log.warning("%s: %s; leaving the IMAP session", self.mailbox_key, exc)
                 continue
             except TemporaryFailure as exc:
+                delay = backoff.next()
                 self.stats.last_error = str(exc)
-                log.warning("%s: %s; retrying in %.0fs", self.mailbox_key, exc, backoff)
+                log.warning("%s: %s; retrying in %.0fs", self.mailbox_key, exc, delay)
+            except LoginError as exc:
+                # LMTP and the outbox go on meanwhile; ops fix [imap] and restart.
+                delay = login_backoff.next()
+                self.stats.last_error = self.problem(exc)
+                log.warning("%s; retrying in %.0fs", self.stats.last_error, delay)
             except NETWORK_ERRORS as exc:
-                self.stats.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("%s: connection problem (%s: %s); reconnecting in %.0fs",
-                            self.mailbox_key, type(exc).__name__, exc, backoff)
+                delay = backoff.next()
+                self.stats.last_error = self.problem(exc)
+                log.warning("%s: connection problem (%s); reconnecting in %.0fs",
+                            self.mailbox_key, self.stats.last_error, delay)
             except Exception:
+                delay = backoff.next()
                 self.stats.last_error = "unexpected error"
-                log.exception("%s: unexpected error; reconnecting in %.0fs", self.mailbox_key, backoff)
+                log.exception("%s: unexpected error; reconnecting in %.0fs", self.mailbox_key, delay)
             finally:
                 self.stats.connected = False
                 self.stats.idle = False
@@ -258,8 +388,8 @@ class ImapSource:
             if self.stop.is_set():
                 break
             self.stats.reconnects += 1
-            self.stop.wait(backoff)
-            backoff = min(backoff * 2, 60.0)
+            if delay:
+                self.stop.wait(delay)
 
     def _poll_loop(self, client, uidvalidity):
         interval = self.cfg.poll_interval.total_seconds()
@@ -274,24 +404,35 @@ class ImapSource:
             self.drain(client, uidvalidity)
 
     def _idle_loop(self, client, uidvalidity):
-        renew = self.cfg.idle_renew.total_seconds()
+        """IDLE until the server announces news, then drain; look again every poll_interval regardless.
+
+        The drain before each IDLE ends on a search that found nothing while no
+        new mail was announced, so any mail from then on is announced during
+        IDLE. The look at poll_interval is the safety net for a server that
+        fails to announce one; it costs three short commands.
+        """
+        window = min(self.cfg.idle_renew, self.cfg.poll_interval).total_seconds()
+        sock = client.socket()
         while not self.stop.is_set():
             client.idle()
             self.stats.idle = True
             started = time.monotonic()
-            responses = []
             try:
-                # Short checks so a stop request is seen within a second; the
-                # IDLE itself is re-issued before the server's 30-minute limit.
-                while not self.stop.is_set() and time.monotonic() - started < renew:
+                while not self.stop.is_set() and not self.wake.is_set():
+                    left = window - (time.monotonic() - started)
+                    if left <= 0:
+                        break
                     if self.lease is not None:
                         self.lease.check()
-                    responses = client.idle_check(timeout=1)
+                    if _buffered(client, sock):
+                        break  # news read into imaplib's buffer along with "+ idling": poll() cannot see it
+                    if not _wait_readable(sock, self.wake, min(left, IDLE_TICK)):
+                        continue
                     # idle_check() swallows EOF and connection errors and returns [].
                     # A socket still readable right after it has been closed or has
                     # failed: leave IDLE, so idle_done() raises and we reconnect,
                     # instead of spinning on it until the next renewal.
-                    if responses or self.wake.is_set() or _readable_now(client.socket()):
+                    if client.idle_check(timeout=0) or _readable_now(sock):
                         break
             finally:
                 self.stats.idle = False
@@ -331,6 +472,59 @@ def quiet_imaplib(client):
     if imap is not None and not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
         imap.debug = 0
     return client
+
+
+def _announced_new_mail(client) -> bool:
+    """Has the server announced new mail (an untagged EXISTS) since the last call?
+
+    imaplib keeps the untagged answers of every command until they are asked
+    for; ``response()`` is its public way to take them. imapclient offers none.
+    """
+    imap = getattr(client, "_imap", None)
+    if imap is None:
+        return False
+    _typ, data = imap.response("EXISTS")
+    return data != [None]
+
+
+def _buffered(client, sock) -> bool:
+    """Has imaplib already read, but not yet parsed, something from the server?
+
+    A server may send news right behind the "+ idling" that starts IDLE; the
+    read of that line can take the news into imaplib's buffer, where waiting
+    on the socket would never see it.
+    """
+    reader = getattr(getattr(client, "_imap", None), "file", None)
+    if reader is None or not hasattr(reader, "peek"):
+        return False
+    timeout = sock.gettimeout()
+    try:
+        sock.setblocking(False)  # peek() reads the socket only when its buffer is empty
+        return bool(reader.peek(1))
+    except (OSError, ValueError):
+        return False  # nothing buffered and nothing waiting (a TLS socket raises "want read")
+    finally:
+        sock.settimeout(timeout)
+
+
+def _wait_readable(sock, wake: WakeEvent, timeout: float) -> bool:
+    """Wait until the socket has something to read (True), or ``wake`` is set or ``timeout`` passes."""
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN | select.POLLPRI)
+        poller.register(wake.fileno(), select.POLLIN)
+        ready = {fd for fd, _event in poller.poll(timeout * 1000)}
+    except (OSError, ValueError):
+        return True  # closed under us: let idle_check()/idle_done() report it
+    return sock.fileno() in ready
+
+
+def _text(exc: BaseException) -> str:
+    """An exception's message on one line, a server's bytes answer decoded."""
+    text = str(exc)
+    if text.startswith(("b'", 'b"')) and text.endswith(text[1]):
+        text = text[2:-1]
+    return " ".join(text.split())
 
 
 def _readable_now(sock) -> bool:

@@ -66,21 +66,23 @@ def test_ingest_applies_and_exits_0(make_settings, db_url):
     assert b"IMG-000001" in to_client[0]
 
 
-def test_mailbot_run_process_stops_cleanly_on_sigterm(make_settings, smtp_sink):
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+def test_mailbot_run_process_stops_cleanly_on_sigterm(make_settings, smtp_sink, verbose):
     import signal
     import subprocess
     import sys
 
     port = free_port()
     settings = make_settings(smtp=smtp_section(smtp_sink), lmtp={"enabled": True, "port": port})
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), *(["-v"] * verbose),
+                             "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         client = wait_until(lambda: proc.poll() is None and _lmtp(port), 30, what="LMTP listener of mailbot run")
         client.sendmail(CLIENT, ["soporte@imagenti.mx"], make_mail(message_id="<term@cliente.com.mx>"))
         client.quit()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
+        log = proc.stderr.read().decode()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -90,3 +92,9 @@ def test_mailbot_run_process_stops_cleanly_on_sigterm(make_settings, smtp_sink):
     # What was queued before the stop went out before the process exited.
     assert [m["to"] for m in smtp_sink.messages if m["to"] == [CLIENT]] == [[CLIENT]]
     assert [t["subject"] for t in tickets(settings)] == ["Problema con el antivirus"]
+    # The start-up log says which config and database are in use (the password would be hidden).
+    assert f"INFO mailbot.daemon: config:    {settings.source}" in log
+    assert f"INFO mailbot.daemon: database:  sqlite:///{settings.source.parent}/mailbot.db" in log
+    # aiosmtpd's lines for every LMTP session ("Peer", "AUTH mechanisms", ...) are debug news.
+    assert "INFO mail.log" not in log and " INFO mailbot.pipeline: created IMG-000001" in log
+    assert ("DEBUG mail.log" in log and "AUTH mechanisms" in log) == verbose

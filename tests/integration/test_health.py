@@ -26,6 +26,11 @@ def _get(port, path):
         return exc.code, exc.read().decode()
 
 
+def _healthz(port):
+    code, body = _get(port, "/healthz")
+    return code, json.loads(body)
+
+
 def _metric(text, name):
     for line in text.splitlines():
         if line.startswith(name + " "):
@@ -44,9 +49,11 @@ def test_health_and_metrics_follow_an_smtp_outage(make_settings, db_url, dovecot
         dovecot.append(make_mail(message_id="<h1@cliente.com.mx>"))
         wait_until(lambda: json.loads(_get(port, "/healthz")[1])["outbox"]["queued"] == 2, 20,
                    what="ack and notice queued")
-        code, body = _get(port, "/healthz")
-        health = json.loads(body)
-        assert code == 200 and health["status"] == "ok" and health["imap"]["state"] == "idle"
+        # The session leaves IDLE to take each mail in (and to look again at poll_interval):
+        # wait for it to be back, rather than catch it in between.
+        code, health = wait_until(lambda: (lambda c, h: (c, h) if h["imap"]["state"] == "idle" else None)(
+            *_healthz(port)), 20, what="the IMAP session back in IDLE")
+        assert code == 200 and health["status"] == "ok"
         assert health["oldest_unacknowledged_seconds"] is not None
         metrics = wait_until(lambda: (lambda t: t if (_metric(t, 'mailbot_outbox_failures_total{permanent="false"}')
                                                       or 0) >= 1 else None)(_get(port, "/metrics")[1]),
@@ -120,6 +127,8 @@ def test_json_logs_have_one_object_per_line_with_the_ticket(make_settings):
     assert mail["action"] == "created" and mail["ticket"] == "IMG-000001"
     assert mail["message_id"] == "<j1@cliente.com.mx>" and mail["from"] == CLIENT
     assert mail["time"].endswith("+00:00") and mail["level"] == "INFO"
-    human = cli("ingest", "-", config=settings.source, input=make_mail(message_id="<j2@cliente.com.mx>"))
+    # Another report (the same mail again would join the first ticket as a repeat).
+    human = cli("ingest", "-", config=settings.source,
+                input=make_mail(message_id="<j2@cliente.com.mx>", subject="Otro problema"))
     assert any(" INFO mailbot.pipeline: created IMG-000002: <j2@cliente.com.mx>" in line
                for line in human.stderr.decode().splitlines())

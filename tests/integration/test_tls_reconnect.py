@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from mailbot.app import build_app
 from mailbot.db.models import Outbox, utcnow
+from mailbot.errors import Unavailable
 from mailbot.intake.imap import ImapSource
 from mailbot.outbox import OutboxSender
 from mailbot.pipeline import Pipeline
@@ -95,8 +96,11 @@ def test_imap_refuses_an_untrusted_certificate_and_takes_nothing(make_settings, 
     dovecot_tls.append(make_mail(message_id=f"<untrusted-{security}@cliente.com.mx>"))
     logins = dovecot_tls.logins()
 
-    with pytest.raises(ssl.SSLCertVerificationError, match="certificate verify failed"):
+    # One line for ops (exit 69 from the CLI), naming the server and the reason.
+    port = dovecot_tls.tls_port if security == "tls" else dovecot_tls.port
+    with pytest.raises(Unavailable, match=f"^IMAP 127.0.0.1:{port}: TLS: certificate verify failed") as info:
         run_once(settings)
+    assert isinstance(info.value.__cause__, ssl.SSLCertVerificationError)
 
     # The password never crossed the wire: no login at all happened.
     assert dovecot_tls.logins() == logins
@@ -110,7 +114,7 @@ def test_imap_starttls_against_a_server_without_it_fails_and_takes_nothing(make_
     dovecot.append(make_mail(message_id="<no-starttls@cliente.com.mx>"))
     logins = dovecot.logins()
 
-    with pytest.raises(Exception, match="(?i)does not support STARTTLS"):
+    with pytest.raises(Unavailable, match=f"^IMAP 127.0.0.1:{dovecot.port}: .*(?i:does not support STARTTLS)"):
         run_once(settings)
 
     assert dovecot.logins() == logins
@@ -126,12 +130,15 @@ def test_smtp_untrusted_certificate_keeps_mail_queued_never_plaintext(
     settings = make_settings(imap=imap_section(dovecot), smtp=smtp)
     dovecot.append(make_mail(message_id=f"<smtp-untrusted-{security}@cliente.com.mx>"))
 
-    run_once(settings)
+    with pytest.raises(Unavailable, match=f"^SMTP relay 127.0.0.1:{sink.port}: .*certificate verify failed"):
+        run_once(settings)
 
     [t] = tickets(settings)  # the intake side worked
     rows = outbox_rows(settings)
     assert [r["status"] for r in rows] == ["queued", "queued"]
-    assert all("CERTIFICATE_VERIFY_FAILED" in r["last_error"] for r in rows)
+    # The relay failed, not the mail: the first mail tried records why, the other waits for
+    # its retry untried.
+    assert [r["attempts"] for r in rows] == [1, 0] and "CERTIFICATE_VERIFY_FAILED" in rows[0]["last_error"]
     assert sink.messages == []
     assert ticket(settings, t["number"])["acknowledged_at"] is None
 
@@ -148,11 +155,14 @@ def test_smtp_starttls_against_a_server_without_it_keeps_mail_queued(make_settin
     settings = make_settings(imap=imap_section(dovecot), smtp=smtp_section(smtp_sink, security="starttls"))
     dovecot.append(make_mail(message_id="<smtp-no-starttls@cliente.com.mx>"))
 
-    run_once(settings)
+    with pytest.raises(Unavailable, match=f"^SMTP relay 127.0.0.1:{smtp_sink.port}: .*STARTTLS"):
+        run_once(settings)
 
     rows = outbox_rows(settings)
     assert [r["status"] for r in rows] == ["queued", "queued"]
-    assert all("STARTTLS" in r["last_error"] for r in rows)
+    # The relay failed, not the mail: the first mail tried records why, the other waits for
+    # its retry untried.
+    assert [r["attempts"] for r in rows] == [1, 0] and "STARTTLS" in rows[0]["last_error"]
     assert smtp_sink.messages == []
 
 
@@ -180,11 +190,15 @@ def test_smtp_auth_with_a_wrong_password_keeps_mail_queued(make_settings, doveco
     settings = make_settings(imap=imap_section(dovecot), smtp=smtp)
     dovecot.append(make_mail(message_id="<auth-wrong@cliente.com.mx>"))
 
-    run_once(settings)
+    with pytest.raises(Unavailable, match=f"^SMTP relay 127.0.0.1:{sink.port}: .*535") as info:
+        run_once(settings)
+    assert "wrong" not in str(info.value)  # the password
 
     rows = outbox_rows(settings)
     assert [r["status"] for r in rows] == ["queued", "queued"]
-    assert all("535" in r["last_error"] for r in rows)
+    # The relay failed, not the mail: the first mail tried records why, the other waits for
+    # its retry untried.
+    assert [r["attempts"] for r in rows] == [1, 0] and "535" in rows[0]["last_error"]
     assert sink.messages == []
     assert [(user, ok) for _mech, user, ok in sink.auth_attempts][:1] == [(SMTP_USER, False)]
 
