@@ -426,7 +426,10 @@ class ImapSource:
                         self.lease.check()
                     if _buffered(client, sock):
                         break  # news read into imaplib's buffer along with "+ idling": poll() cannot see it
-                    if not _wait_readable(sock, self.wake, min(left, IDLE_TICK)):
+                    ready = _wait_readable(sock, self.wake, min(left, IDLE_TICK))
+                    if ready == "wake":
+                        break  # a stop or a wake-up (set() may have raced a clear(): one more look is cheap)
+                    if ready is None:
                         continue
                     # idle_check() swallows EOF and connection errors and returns [].
                     # A socket still readable right after it has been closed or has
@@ -507,16 +510,18 @@ def _buffered(client, sock) -> bool:
         sock.settimeout(timeout)
 
 
-def _wait_readable(sock, wake: WakeEvent, timeout: float) -> bool:
-    """Wait until the socket has something to read (True), or ``wake`` is set or ``timeout`` passes."""
+def _wait_readable(sock, wake: WakeEvent, timeout: float) -> str | None:
+    """Wait for the socket to have something to read ("sock") or for ``wake`` ("wake"); None after ``timeout``."""
     try:
         poller = select.poll()
         poller.register(sock, select.POLLIN | select.POLLPRI)
         poller.register(wake.fileno(), select.POLLIN)
         ready = {fd for fd, _event in poller.poll(timeout * 1000)}
     except (OSError, ValueError):
-        return True  # closed under us: let idle_check()/idle_done() report it
-    return sock.fileno() in ready
+        return "sock"  # closed under us: let idle_check()/idle_done() report it
+    if wake.fileno() in ready:
+        return "wake"
+    return "sock" if ready else None
 
 
 def _text(exc: BaseException) -> str:
