@@ -78,10 +78,6 @@ def _exit_for(exc: BaseException) -> tuple[Exit, list[str]] | None:
                        (TemporaryFailure, Exit.TEMPFAIL)):
         if isinstance(exc, kind):
             return code, [str(exc)]
-    if isinstance(exc, MailbotError) and type(exc).__name__ == "AlreadyRunning":
-        # mailbot.daemon's: another process holds the SQLite file. Matched by name, so that
-        # every command does not import the daemon (and aiosmtpd, imapclient) to start.
-        return Exit.TEMPFAIL, [str(exc)]
     return None
 
 
@@ -729,9 +725,10 @@ def quarantine_retry(obj: Ctx, qids, retry_all, as_json):
     """Take held mail in again, after fixing the cause.
 
     QIDS (from `mailbot quarantine list`), or --all, go through the pipeline
-    again. Exits 65 when a mail is held again or a QID is not held.
+    again. Exits 65 when a mail is held again or a QID names no quarantined
+    mail; one applied already is reported and left alone.
     """
-    from mailbot.quarantine import retry
+    from mailbot.quarantine import get_held, retry
 
     if bool(qids) == retry_all:
         raise click.UsageError("give the ids of held mails (see 'mailbot quarantine list') or --all"
@@ -739,6 +736,9 @@ def quarantine_retry(obj: Ctx, qids, retry_all, as_json):
     app = obj.app(create=False)
     try:
         results = retry(app, list(qids), retry_all=retry_all)
+        # A mail applied already (by an earlier retry) is done: retrying it again is not a mistake.
+        missing = sorted(set(qids) - {r["id"] for r in results})
+        done = [q for q in missing if (get_held(app, q) or {}).get("status") == "applied"]
     finally:
         app.close()
     if as_json:
@@ -746,8 +746,10 @@ def quarantine_retry(obj: Ctx, qids, retry_all, as_json):
     else:
         for r in results:
             click.echo(f"{r['id']}: {r['action']} {r.get('ticket') or ''} {r.get('detail') or ''}".rstrip())
+        for q in done:
+            click.echo(f"{q}: applied already, nothing to do")
     problems = []
-    not_held = sorted(set(qids) - {r["id"] for r in results})
+    not_held = [q for q in missing if q not in done]
     if not_held:
         problems.append(f"no held mail {', '.join(map(str, not_held))} (see 'mailbot quarantine list')")
     again = [str(r["id"]) for r in results if r["action"] == "quarantined"]

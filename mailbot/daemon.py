@@ -12,13 +12,15 @@ import logging
 import os
 import signal
 import threading
+from importlib.metadata import version
 from pathlib import Path
 
 from mailbot.app import App, build_app
 from mailbot.checks import describe_sources
 from mailbot.config import Settings
 from mailbot.db.engine import safe_url
-from mailbot.errors import MailbotError, Unavailable
+from mailbot.errors import AlreadyRunning, Unavailable
+from mailbot.heartbeat import Heartbeat
 from mailbot.intake.imap import ImapSource
 from mailbot.intake.lmtp import start_listener
 from mailbot.outbox import OutboxSender
@@ -28,8 +30,7 @@ from mailbot.reload import ReloadResult, log_result, reload_app
 log = logging.getLogger("mailbot.daemon")
 
 
-class AlreadyRunning(MailbotError):
-    pass
+_VERSION = version("mailbot")
 
 
 class Daemon:
@@ -47,8 +48,15 @@ class Daemon:
                                    stop=self.stop_event)
             self.lease = MailboxLease(settings.database_url, self.imap.mailbox_key)
             self.imap.lease = self.lease if self.lease.enabled else None
+        # Written to the database while this process lives: `mailbot status` reads
+        # it, and the outbox ties its claims to it, so mail a dead process had
+        # claimed goes out at once from the next one. On SQLite this process is
+        # the only one (it holds the lock file): any other row is a dead one's.
+        self.heartbeat = Heartbeat(lambda: self.app.sessions, facts=self._heartbeat_facts,
+                                   sole=settings.database_url.startswith("sqlite"))
+        self._mode = "run"
         self.sender = OutboxSender(settings, self.app.sessions, transport_factory=transport_factory,
-                                   clock=lambda: self.app.clock())
+                                   clock=lambda: self.app.clock(), process_id=self.heartbeat.id)
         self.outbox_wake = threading.Event()
         self.pipeline.after_commit.append(lambda _outcome: self.outbox_wake.set())
         from mailbot.metrics import Metrics
@@ -94,13 +102,33 @@ class Daemon:
         # does not read see it here at once.
         for line in describe_sources(self.settings):
             log.info("%s", line)
+        self._mode = "once" if once else "run"
         try:
+            await asyncio.to_thread(self._start_heartbeat)
             if once:
                 await self._run_once()
             else:
                 await self._run_forever()
         finally:
+            await asyncio.to_thread(self.heartbeat.stop)
             self.close()
+
+    def _start_heartbeat(self):
+        try:
+            self.heartbeat.start()
+        except Exception as exc:  # the database itself: nothing else would work either
+            raise Unavailable(f"database {safe_url(self.settings.database_url)}: "
+                              f"{(str(exc).strip().splitlines() or [type(exc).__name__])[0]}") from None
+
+    def _heartbeat_facts(self) -> dict:
+        facts = {"mode": self._mode, "version": _VERSION}
+        if self.imap is not None:
+            st = self.imap.stats
+            facts["imap"] = {"mailbox": self.imap.mailbox_key, "state": st.state, "reconnects": st.reconnects,
+                             "last_error": st.last_error}
+        if self.settings.lmtp.enabled and self._mode == "run":
+            facts["lmtp"] = f"{self.settings.lmtp.host}:{self.settings.lmtp.port}"
+        return facts
 
     async def _run_once(self):
         from mailbot.scheduler import sla_tick

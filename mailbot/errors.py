@@ -38,6 +38,10 @@ class TemporaryFailure(MailbotError):
     """Try again later: the database or a server is unavailable."""
 
 
+class AlreadyRunning(TemporaryFailure):
+    """Another mailbot process holds the SQLite database (it serves one process)."""
+
+
 class SendError(MailbotError):
     """An outbound mail could not be handed to the relay."""
 

@@ -188,6 +188,6 @@ def test_every_command_and_option_has_a_help_line():
 
 
 def test_already_running_maps_to_75():
-    from mailbot.daemon import AlreadyRunning
+    from mailbot.errors import AlreadyRunning
 
     assert cli_module._exit_for(AlreadyRunning("another mailbot holds var/mailbot.db"))[0] == Exit.TEMPFAIL
