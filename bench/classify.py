@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailbot.parse import parse  # noqa: E402
+from mailbot.resources import shipped  # noqa: E402
 from mailbot.rules import load_rules  # noqa: E402
 
 WORDS = (
@@ -116,7 +117,7 @@ def main(argv=None) -> None:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for f in (ROOT / "rules").glob("*.toml"):
+        for f in shipped("rules").glob("*.toml"):
             shutil.copy(f, tmp / f.name)
         (tmp / "90-extra.toml").write_text(extra_rules(args.extra, rng), encoding="utf-8")
         t0 = time.perf_counter()

@@ -270,14 +270,21 @@ def run(obj: Ctx, once):
     refuses the login). Config, rules and templates are checked first (78).
     """
     from mailbot.checks import check_all
-    from mailbot.daemon import Daemon
+    from mailbot.daemon import Daemon, hold_sqlite_lock
 
     problems, warnings = check_all(obj.settings)
     for file, line, msg in warnings:
         click.echo(f"warning: {file}{':' + str(line) if line else ''}: {msg}", err=True)
     if problems:
         raise OpsInputError(problems)
-    Daemon(obj.settings, app=obj.app()).run(once=once)
+    lock = hold_sqlite_lock(obj.settings.database_url)  # before the app migrates anything
+    try:
+        daemon = Daemon(obj.settings, app=obj.app(), lock=lock)
+    except BaseException:
+        if lock is not None:
+            lock.close()
+        raise
+    daemon.run(once=once)
 
 
 @cli.command()
@@ -298,7 +305,10 @@ def ingest(obj: Ctx, source):
     from mailbot.pipeline import Pipeline
 
     raw = source.read()
-    app = obj.app()
+    # With a config file, its database is what ops configured: created on first use.
+    # Without one (an MTA pipe running from its spool folder), a new ./var/mailbot.db
+    # would hold the mail where no daemon reads it: refuse (75) and the MTA keeps it.
+    app = obj.app(create=obj.settings.source is not None)
     try:
         outcome = Pipeline(app).process(raw, source="ingest")
     finally:
@@ -370,8 +380,8 @@ def status(obj: Ctx, as_json):
 
     Read from the database: every mailbot process writes a heartbeat there
     (so this works with [health] off, and from another machine on the same
-    PostgreSQL). Exit 0 running, 1 running but degraded (IMAP down, database
-    unreachable), 3 not running.
+    PostgreSQL). Exit 0 running, 1 running but degraded (no IMAP session, or
+    an acknowledgement later than [sla] acknowledge), 3 not running.
     """
     from mailbot import status as st
 

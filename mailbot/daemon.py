@@ -13,12 +13,11 @@ import os
 import signal
 import threading
 from importlib.metadata import version
-from pathlib import Path
 
 from mailbot.app import App, build_app
 from mailbot.checks import describe_sources
 from mailbot.config import Settings
-from mailbot.db.engine import safe_url
+from mailbot.db.engine import safe_url, sqlite_path
 from mailbot.errors import AlreadyRunning, Unavailable
 from mailbot.heartbeat import Heartbeat
 from mailbot.intake.imap import ImapSource
@@ -35,8 +34,11 @@ _VERSION = version("mailbot")
 
 class Daemon:
     def __init__(self, settings: Settings, *, app: App | None = None, imap_client_factory=None,
-                 transport_factory=None):
+                 transport_factory=None, lock=None):
         self.settings = settings
+        # The SQLite lock file, when the caller took it before building the app
+        # (so a second `run` never migrates the schema under a running daemon).
+        self._lock_file = lock
         self.pipeline = Pipeline(app or build_app(settings))
         self.stop_event = threading.Event()
         self.imap = None
@@ -66,7 +68,6 @@ class Daemon:
         self.pipeline.after_commit.append(self.metrics.outcome)
         self.sender.observer = self.metrics
         self.health_server = None
-        self._lock_file = None
         self._reload_lock = threading.Lock()
         self.scheduler = None
         self._stopping: asyncio.Event | None = None
@@ -76,22 +77,9 @@ class Daemon:
         """The rules, templates and settings in force (swapped whole by a reload)."""
         return self.pipeline.app
 
-    # -- single-process guard for SQLite ----------------------------------
     def _take_sqlite_lock(self):
-        url = self.app.settings.database_url
-        if not url.startswith("sqlite:///"):
-            return
-        path = Path(url[len("sqlite:///"):] + ".lock")
-        fh = open(path, "a+")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            raise AlreadyRunning(
-                f"another mailbot process is running on {url[len('sqlite:///'):]}; SQLite serves one "
-                "process — stop it, or use PostgreSQL ([database] url) for several"
-            ) from None
-        self._lock_file = fh
+        if self._lock_file is None:
+            self._lock_file = hold_sqlite_lock(self.app.settings.database_url)
 
     def run(self, once: bool = False) -> None:
         asyncio.run(self.async_run(once=once))
@@ -162,12 +150,14 @@ class Daemon:
         Returns the relay's error when the relay could not be reached or refused
         our login (the mail stays queued for its retry), else None.
         """
-        relay_error = None
         while True:
             report = self.sender.send_due()
-            relay_error = getattr(report, "relay_error", None) or relay_error
+            if report.relay_error is not None:
+                # The rest waits for the retry: claiming the next 25 would only try
+                # the dead relay again, one connect timeout each (a stop would wait them all).
+                return report.relay_error
             if report.sent + report.retried + report.failed == 0:
-                return relay_error
+                return None
 
     async def _run_forever(self):
         loop = asyncio.get_running_loop()
@@ -295,6 +285,28 @@ class Daemon:
             self._lock_file.close()
             self._lock_file = None
         self.app.close()
+
+
+def hold_sqlite_lock(url: str):
+    """Hold the lock file beside a SQLite database (the open file), or None for a server database.
+
+    SQLite serves one mailbot process; a second one is refused here, before it
+    builds its app (which would migrate the schema under the running one).
+    """
+    path = sqlite_path(url)
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(path.with_name(path.name + ".lock"), "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise AlreadyRunning(
+            f"another mailbot process is running on {path}; SQLite serves one "
+            "process — stop it, or use PostgreSQL ([database] url) for several"
+        ) from None
+    return fh
 
 
 def _os_reason(exc: OSError) -> str:

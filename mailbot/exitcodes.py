@@ -10,7 +10,7 @@ from enum import IntEnum
 
 class Exit(IntEnum):
     OK = 0
-    # `status`: running, but something is wrong (IMAP down, database unreachable from the daemon).
+    # `status`: running, but no IMAP session, or an acknowledgement is later than [sla] acknowledge.
     DEGRADED = 1
     # `status`: no mailbot process is running (the LSB init-script convention).
     NOT_RUNNING = 3

@@ -7,8 +7,10 @@ next one instead of after the claim's lease (five minutes by default) while a
 client waits for the acknowledgement the terms promise within 30 minutes.
 
 A process is alive while its row's ``beat_at`` is younger than EXPIRY. Times
-are the machines' real clocks, never the app's injected clock: liveness is
-about now, not about the business time a test may be playing with. On SQLite
+are real time, never the app's injected clock: liveness is about now, not about
+the business time a test may be playing with. On PostgreSQL they are the
+server's own clock (``now()``), so processes and ``status`` on several machines
+agree whatever their clocks say; SQLite serves one machine. On SQLite
 one process runs at a time (it holds the database's lock file), so every other
 row found at start-up is a dead process's and is removed at once.
 """
@@ -23,7 +25,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db.models import Outbox, Process, utcnow
@@ -38,14 +40,26 @@ EXPIRY = timedelta(seconds=10)
 FORGET_AFTER = timedelta(days=7)
 
 
-def live(now: datetime | None = None):
+def _now(dialect: str):
+    """What "now" is for heartbeats: the server's clock on PostgreSQL, this machine's on SQLite."""
+    return func.now() if dialect == "postgresql" else utcnow()
+
+
+def db_now(session: Session) -> datetime:
+    """The heartbeats' "now" as a value."""
+    if session.bind.dialect.name == "postgresql":
+        return session.scalar(select(func.now()))
+    return utcnow()
+
+
+def live(dialect: str):
     """A SELECT of the ids of processes whose heartbeat is fresh."""
-    return select(Process.id).where(Process.beat_at > (now or utcnow()) - EXPIRY)
+    return select(Process.id).where(Process.beat_at > _now(dialect) - EXPIRY)
 
 
 def processes(session: Session, now: datetime | None = None) -> tuple[list[Process], list[Process]]:
     """(alive, dead) process rows, the most recent beat first."""
-    now = now or utcnow()
+    now = now or db_now(session)
     rows = list(session.scalars(select(Process).order_by(Process.beat_at.desc())))
     alive = [r for r in rows if r.beat_at > now - EXPIRY]
     return alive, [r for r in rows if r.beat_at <= now - EXPIRY]
@@ -70,8 +84,8 @@ class Heartbeat:
         self._failing = False
 
     def start(self) -> "Heartbeat":
-        now = utcnow()
         with self._sessions().begin() as s:
+            now = db_now(s)
             if self._sole:
                 freed = s.execute(update(Outbox).where(Outbox.status == "queued", Outbox.claimed_by.is_not(None))
                                   .values(claimed_by=None, next_attempt_at=now)).rowcount
@@ -95,13 +109,13 @@ class Heartbeat:
 
     def beat(self) -> None:
         with self._sessions().begin() as s:
+            now = db_now(s)
             found = s.execute(update(Process).where(Process.id == self.id)
-                              .values(beat_at=utcnow(), facts=self._safe_facts())).rowcount
+                              .values(beat_at=now, facts=self._safe_facts())).rowcount
             if not found:
                 # Removed as dead (a pause longer than EXPIRY, or a restart of
                 # the database): write it again; our claims may have been taken
                 # over, which only means a mail may go twice (same Message-ID).
-                now = utcnow()
                 s.add(Process(id=self.id, host=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
                               beat_at=now, facts=self._safe_facts()))
 

@@ -352,7 +352,7 @@ class OutboxSender:
                        or_(Outbox.next_attempt_at <= now,
                            # Claimed by a process whose heartbeat stopped: it died
                            # holding them. A live claimer is never doubled.
-                           and_(Outbox.claimed_by.is_not(None), Outbox.claimed_by.not_in(live()))))
+                           and_(Outbox.claimed_by.is_not(None), Outbox.claimed_by.not_in(live(s.bind.dialect.name)))))
                 .order_by(case((MessageRow.kind == "ack", 0), else_=1), Outbox.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=Outbox)

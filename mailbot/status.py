@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.db.engine import safe_url
+from mailbot.db.engine import safe_url, sqlite_path
 from mailbot.db.models import utcnow
 from mailbot.exitcodes import Exit
 from mailbot.health import facts
-from mailbot.heartbeat import EXPIRY, processes
+from mailbot.heartbeat import EXPIRY, db_now, processes
 
 
 _HOLDING = ("idle", "connected")
@@ -25,11 +25,8 @@ _NO_FILE = "no database file"
 
 def sqlite_file_missing(url: str) -> Path | None:
     """The SQLite file a URL names, when it does not exist (then no daemon has ever run on it)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or ":memory:" in url:
-        return None
-    path = Path(url[len(prefix):])
-    return None if path.exists() else path
+    path = sqlite_path(url)
+    return path if path is not None and not path.exists() else None
 
 
 def _process(p, now: datetime) -> dict:
@@ -45,10 +42,11 @@ def gather(app, *, now: datetime | None = None) -> tuple[dict, Exit]:
     data = facts(app, now=now)
     data["database"]["url"] = safe_url(settings.database_url)
     with app.sessions() as s:
-        alive, dead = processes(s, now)
+        beat_now = db_now(s)  # heartbeats are on the database's clock (PostgreSQL: the server's)
+        alive, dead = processes(s, beat_now)
     data["running"] = bool(alive)
-    data["processes"] = [_process(p, now) for p in alive]
-    data["last_seen"] = _process(dead[0], now) if dead and not alive else None
+    data["processes"] = [_process(p, beat_now) for p in alive]
+    data["last_seen"] = _process(dead[0], beat_now) if dead and not alive else None
     if settings.imap is None:
         data["imap"] = {"state": "off"}
     else:
@@ -61,7 +59,12 @@ def gather(app, *, now: datetime | None = None) -> tuple[dict, Exit]:
     if not alive:
         data["status"] = "not running"
         return data, Exit.NOT_RUNNING
-    healthy = data["database"]["reachable"] and data["imap"]["state"] in _HOLDING + ("off",)
+    late = data.get("oldest_unacknowledged_seconds")
+    data["acknowledgements_late"] = late is not None and late > settings.sla.acknowledge.total_seconds()
+    # Degraded: no mailbox session, or a report already waits longer than the
+    # terms allow for its acknowledgement (a relay down, the outbox stuck).
+    healthy = (data["database"]["reachable"] and data["imap"]["state"] in _HOLDING + ("off",)
+               and not data["acknowledgements_late"])
     data["status"] = "ok" if healthy else "degraded"
     return data, Exit.OK if healthy else Exit.DEGRADED
 
@@ -119,7 +122,8 @@ def lines(data: dict) -> list[str]:
         out.append(f"outbox:     {o['queued']} queued, {o['failed']} failed"
                    + (f", oldest queued {_age(o['oldest_queued_seconds'])} ago" if o["oldest_queued_seconds"] else ""))
         oldest = data.get("oldest_unacknowledged_seconds")
-        out.append("unacknowledged: " + (f"oldest waiting {_age(oldest)}" if oldest is not None else "none"))
+        out.append("unacknowledged: " + (f"oldest waiting {_age(oldest)}" if oldest is not None else "none")
+                   + (" — LATE: past the acknowledgement deadline" if data.get("acknowledgements_late") else ""))
     if data.get("escalations"):
         e = data["escalations"]
         out.append(f"escalations: {e['manager']} to the manager ({e['sla_breaches']} for SLA breaches), "

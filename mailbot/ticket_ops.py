@@ -69,6 +69,9 @@ def client_side(ops, ticket: Ticket) -> set[str]:
 _TEAM_KINDS = ("engineer", "manager", "vendor")
 
 
+MAX_REFERENCES = 20  # as queue_mail trims; trimmed here first so the acknowledgement stays
+
+
 def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
     """(In-Reply-To, References) for a public mail, so it joins the conversation the client sees.
 
@@ -77,7 +80,7 @@ def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
     them (the acknowledgement first among them) and the team's mails they were
     copied on, with the answered mail last, where RFC 5322 §3.6.4 puts the parent.
     Internal mail is left out; one marked failed stays (a bounce from one recipient
-    marks a mail others got). queue_mail trims a long list to the first and the newest.
+    marks a mail others got). A long list keeps the first, the acknowledgement and the newest.
     """
     rows = ops.session.execute(
         select(MessageRow.message_id, MessageRow.direction, MessageRow.kind, MessageRow.to_addrs,
@@ -102,7 +105,13 @@ def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
     parent = last_client or ack
     if parent is None:
         return None, []
-    return parent, [m for m in dict.fromkeys(seen) if m != parent] + [parent]
+    refs = [m for m in dict.fromkeys(seen) if m != parent] + [parent]
+    if len(refs) > MAX_REFERENCES:
+        # RFC 5322 §3.6.4 lets a long list be trimmed; keep the first, our
+        # acknowledgement (the client's mail program may thread on it) and the newest.
+        keep = [refs[0]] + ([ack] if ack not in (None, refs[0], parent) else [])
+        refs = keep + [m for m in refs[-(MAX_REFERENCES - len(keep)):] if m not in keep]
+    return parent, refs
 
 
 def send_public(ops, ticket: Ticket, kind: str, template: str, *, auto: bool | None = False,

@@ -96,7 +96,7 @@ def test_a_relay_answers_the_client_not_a_bounce_or_auto_reply_and_carries_the_t
     assert {ack_id, relay["msg"]["Message-ID"]} <= set(_refs(closure))
 
 
-def test_a_long_thread_keeps_the_first_and_the_newest_references(settings, dovecot, smtp_sink):
+def test_a_long_thread_keeps_the_first_the_acknowledgement_and_the_newest_references(settings, dovecot, smtp_sink):
     ack, _ = _open(dovecot, settings, smtp_sink)
     for k in range(2, 24):
         dovecot.append(make_mail(subject="RE: " + SUBJECT, body=f"Dato adicional número {k}.",
@@ -108,8 +108,9 @@ def test_a_long_thread_keeps_the_first_and_the_newest_references(settings, dovec
     [closure] = smtp_sink.to(CLIENT)
     refs = _refs(closure)
     # 24 in the conversation (23 client mails and our acknowledgement): RFC 5322 lets a long
-    # list drop from the middle; the thread's root and the newest, the answered one last, stay.
+    # list drop from the middle; the thread's root, our acknowledgement and the newest, the
+    # answered one last, stay.
     assert len(refs) == 20
-    assert refs[0] == "<c1@cliente.com.mx>" and refs[-1] == "<c23@cliente.com.mx>"
-    assert refs[1:-1] == [f"<c{k}@cliente.com.mx>" for k in range(5, 23)]
+    assert refs[0] == "<c1@cliente.com.mx>" and refs[1] == ack["msg"]["Message-ID"] and refs[-1] == "<c23@cliente.com.mx>"
+    assert refs[2:-1] == [f"<c{k}@cliente.com.mx>" for k in range(6, 23)]
     assert closure["msg"]["In-Reply-To"] == "<c23@cliente.com.mx>"

@@ -7,6 +7,7 @@ import pytest
 from mailbot.config import load_settings, parse_duration
 from mailbot.errors import ConfigError
 from mailbot.exitcodes import Exit
+from mailbot.resources import shipped
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,7 +89,7 @@ def test_check_command_reports_template_line(tmp_path):
     tdir = tmp_path / "templates"
     tdir.mkdir()
     for name in ("acknowledgement.txt", "new_ticket_notice.txt"):
-        (tdir / name).write_text((ROOT / "templates" / name).read_text())
+        (tdir / name).write_text((shipped("templates") / name).read_text())
     (tdir / "acknowledgement.txt").write_text("Subject: x\n\nhola\n{{ ticket.number }\n")
     p = tmp_path / "c.toml"
     p.write_text(f'[mailbot]\ntemplates_dir = "{tdir}"\n')

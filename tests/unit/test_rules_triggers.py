@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from mailbot.parse import parse
+from mailbot.resources import shipped
 from mailbot.rules import RuleSet, fold, load_rules, load_rules_text
 from mailbot.rules.fold import WORD, KeywordIndex, normalize_keyword
 from mailbot.rules.triggers import glob_words, regex_words
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+RULES_DIR = shipped("rules")  # what the package carries, wheel or checkout
 
 
 @pytest.mark.parametrize("glob, words", [
