@@ -488,7 +488,9 @@ class OutboxSender:
                 return
             row.last_error = str(exc)
             row.claimed_by = None
-            permanent = exc.permanent or attempts >= self.settings.outbox.max_attempts
+            # A relay that is down or refuses our login says nothing about this mail:
+            # an outage longer than the retries must not fail every acknowledgement for good.
+            permanent = exc.permanent or (attempts >= self.settings.outbox.max_attempts and not exc.relay)
             if self.observer is not None:
                 self.observer.send_failed(permanent)
             if permanent:

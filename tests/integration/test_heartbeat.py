@@ -86,3 +86,24 @@ def test_a_sole_process_frees_every_claim_it_finds_at_start(desk):
         assert rows and all(by is None and due <= utcnow() for by, due in rows)
     finally:
         sole.stop()
+
+
+def test_a_relay_outage_longer_than_the_retries_fails_no_mail_for_good(desk):
+    """max_attempts bounds a mail the relay refuses, not the time the relay itself is down."""
+    from mailbot.errors import SendError
+
+    class DeadRelay(Recorder):
+        def send(self, mail_from, rcpt_to, data, *, outbox_id):
+            raise SendError("cannot connect to 127.0.0.1:1: connection refused", relay=True)
+
+    desk.pipeline.process(make_mail(message_id="<hb3@cliente.com.mx>"), source="test")
+    sender = OutboxSender(desk.settings, desk.app.sessions, transport_factory=DeadRelay)
+    for _ in range(desk.settings.outbox.max_attempts + 2):
+        with desk.app.sessions.begin() as s:
+            s.execute(update(Outbox).values(next_attempt_at=utcnow()))  # its retry is due
+        report = sender.send_due()
+        assert report.relay_error and report.failed == 0
+    with desk.app.sessions() as s:
+        rows = list(s.execute(select(Outbox.status, Outbox.attempts)))
+    assert {status for status, _ in rows} == {"queued"}
+    assert max(a for _, a in rows) > desk.settings.outbox.max_attempts
