@@ -4,7 +4,7 @@ import timeit
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailbot.calendar import BusinessCalendar
+from mailbot.sla.calendar import BusinessCalendar
 from mailbot.config import CalendarSection
 
 cal = BusinessCalendar(CalendarSection(), "America/Mexico_City")

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mailbot.parse import parse  # noqa: E402
+from mailbot.mail.parse import parse  # noqa: E402
 from mailbot.resources import shipped  # noqa: E402
 from mailbot.rules import load_rules  # noqa: E402
 

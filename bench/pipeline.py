@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from mailbot.app import build_app  # noqa: E402
 from mailbot.config import settings_from_dict  # noqa: E402
-from mailbot.parse import parse  # noqa: E402
-from mailbot.pipeline import Pipeline  # noqa: E402
+from mailbot.mail.parse import parse  # noqa: E402
+from mailbot.pipeline.core import Pipeline  # noqa: E402
 
 PG_URL = os.environ.get("MAILBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ENGINEERS = ["ana.lopez@imagenti.mx", "luis.garcia@imagenti.mx", "carla.ruiz@imagenti.mx"]

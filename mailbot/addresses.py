@@ -14,9 +14,19 @@ away letters such as "ß" that IDNA 2008 keeps.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import idna
+
+# What ops may write where an address is expected (config, rules): one local
+# part, one "@", a dotted domain, no spaces or angle brackets. Deliberately
+# loose: the relay is the judge of deliverability; this catches typing slips.
+ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def looks_like_address(value) -> bool:
+    return isinstance(value, str) and ADDRESS.match(value.strip()) is not None
 
 
 def normalize_domain(domain: str) -> str:

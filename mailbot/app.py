@@ -20,7 +20,7 @@ from mailbot.db.models import utcnow
 from mailbot.errors import ConfigError
 from mailbot.rules import RuleSet
 from mailbot.rules import load_rules as load_rules_folder
-from mailbot.templates import Templates
+from mailbot.outbound.templates import Templates
 
 log = logging.getLogger("mailbot")
 
@@ -32,7 +32,7 @@ class App:
     sessions: sessionmaker[Session]
     templates: Templates
     rules: RuleSet | None = None  # build_app always loads one
-    calendar: object | None = None  # mailbot.calendar.BusinessCalendar
+    calendar: object | None = None  # mailbot.sla.calendar.BusinessCalendar
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def close(self):
@@ -56,7 +56,7 @@ def load_templates(settings: Settings) -> Templates:
 
 
 def make_calendar(settings: Settings):
-    from mailbot.calendar import BusinessCalendar
+    from mailbot.sla.calendar import BusinessCalendar
 
     return BusinessCalendar(settings.calendar, settings.mailbot.timezone)
 

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from mailbot import resources, tomlpos
-from mailbot.addresses import normalize_address
+from mailbot.addresses import looks_like_address, normalize_address
 from mailbot.errors import ConfigError
 
 DEFAULT_CONFIG = Path("mailbot.toml")
@@ -49,11 +49,10 @@ def parse_duration(value) -> timedelta:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
-_ADDR = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 def _address(value):
-    if not isinstance(value, str) or not _ADDR.match(value.strip()):
+    if not looks_like_address(value):
         raise ValueError(f"not an email address: {value!r}")
     # The form intake stores (mailbot/addresses.py): a team address written with
     # an xn-- domain must match the same address in a mail.

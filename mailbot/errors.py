@@ -30,6 +30,10 @@ class ConfigError(OpsInputError):
     """The config file cannot be used."""
 
 
+class RulesError(OpsInputError):
+    """The rule files cannot be used; ``problems`` lists every reason."""
+
+
 class TemplateError(OpsInputError):
     """A template does not load or render."""
 
@@ -58,3 +62,35 @@ class Unavailable(MailbotError):
 
 class BadInput(MailbotError):
     """What a command was given is not usable: not a mail, no such ticket, a refused change."""
+
+
+class ParseError(MailbotError):
+    """These bytes cannot be taken in as a mail; the pipeline quarantines them.
+
+    ``reason`` is one of ``"empty"``, ``"not a mail"`` (no header field),
+    ``"too deeply nested"`` or ``"internal"`` (a bug in this module, wrapped).
+    """
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+class LeaseLost(MailbotError):
+    """The lock connection failed: another process may hold the mailbox now."""
+
+
+class LockConflict(MailbotError):
+    """The database gave up a transaction to break a lock conflict: run it again."""
+
+
+class EscalationRefused(MailbotError):
+    """An escalation that cannot be made; ``reason`` says why, for whoever asked.
+
+    Raised by ``mailbot.tickets.escalation``; the #command reply, the CLI and
+    the SLA job each report the reason in their own way.
+    """
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)

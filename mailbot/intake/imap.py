@@ -25,8 +25,9 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from mailbot.config import Settings
 from mailbot.db.models import MailboxCursor
 from mailbot.errors import TemporaryFailure, Unavailable
-from mailbot.lease import LeaseLost, MailboxLease
-from mailbot.pipeline import Cursor, Item, Pipeline
+from mailbot.errors import LeaseLost
+from mailbot.intake.lease import MailboxLease
+from mailbot.pipeline.core import Cursor, Item, Pipeline
 
 log = logging.getLogger("mailbot.imap")
 

@@ -9,7 +9,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
 from mailbot.errors import TemporaryFailure
-from mailbot.pipeline import Pipeline
+from mailbot.pipeline.core import Pipeline
 
 log = logging.getLogger("mailbot.lmtp")
 

@@ -9,7 +9,8 @@ The evaluation semantics are documented in :mod:`mailbot.rules.engine` and in
 
 from mailbot.rules.engine import Rule, RuleSet
 from mailbot.rules.fold import fold
-from mailbot.rules.load import DEFAULT_VENDORS, RulesError, load_rules, load_rules_text
+from mailbot.errors import RulesError
+from mailbot.rules.load import DEFAULT_VENDORS, load_rules, load_rules_text
 from mailbot.rules.model import FIELDS, SEVERITIES, Classification, RuleHit
 
 __all__ = [

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailbot.parse import InboundMail
+from mailbot.mail.parse import InboundMail
 from mailbot.rules.fold import KeywordIndex, fold
 from mailbot.rules.model import FIELDS, SEVERITY_RANK, Classification, RuleHit
 from mailbot.rules.triggers import glob_words, regex_words

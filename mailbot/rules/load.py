@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mailbot import tomlpos
-from mailbot.errors import OpsInputError
+from mailbot.addresses import looks_like_address
+from mailbot.errors import RulesError
 from mailbot.rules import engine
 from mailbot.rules.fold import fold, normalize_keyword, strip_accents
 from mailbot.rules.model import FIELDS, SEVERITIES
@@ -24,7 +25,6 @@ DEFAULT_VENDORS = ("withsecure", "safetica", "sonicwall")
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SLUG = re.compile(r"^[a-z0-9]+([-_][a-z0-9]+)*$")
-_ADDR = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")
 _RULE_KEYS = ("name", "description", "match", "set", "enabled")
 _ACTIONS = ("severity", "category", "product", "vendor", "assignee", "group",
@@ -38,10 +38,6 @@ _SYNTAX_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
 _SUB_HEADER = re.compile(r"^(\s*\[)\s*rule\s*\.")
 _QUOTED_KEY = re.compile(r"""^(\s*)((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)(\s*=)""")
-
-
-class RulesError(OpsInputError):
-    """The rule files cannot be used; ``problems`` lists every reason."""
 
 
 def _bare(key: str) -> str:
@@ -399,7 +395,7 @@ class _RuleReader:
                 else:
                     out[key] = value.lower()
             elif key == "assignee":
-                if not isinstance(value, str) or not _ADDR.match(value.strip()):
+                if not looks_like_address(value):
                     self.problem(p, f"{value!r} is not an email address")
                 else:
                     out[key] = value.strip().lower()

@@ -7,9 +7,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from mailbot.app import build_app
-from mailbot.daemon import Daemon
-from mailbot.pipeline import Pipeline
-from mailbot.tickets import list_tickets, show_ticket
+from mailbot.daemon.runner import Daemon
+from mailbot.pipeline.core import Pipeline
+from mailbot.tickets.views import list_tickets, show_ticket
 
 
 class DeskBase:

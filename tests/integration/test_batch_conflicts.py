@@ -15,12 +15,12 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from mailbot import apply
+from mailbot.pipeline import apply
 from mailbot.app import build_app
 from mailbot.errors import TemporaryFailure
 from mailbot.db.models import Quarantine, Ticket
-from mailbot.numbering import subject_tag
-from mailbot.pipeline import Item, Pipeline
+from mailbot.tickets.numbering import subject_tag
+from mailbot.pipeline.core import Item, Pipeline
 from tests.conftest import make_mail
 from tests.servers import PG_URL, wait_until
 

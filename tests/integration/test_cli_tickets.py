@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from mailbot.app import build_app
 from mailbot.db.models import Ticket
 from mailbot.exitcodes import Exit
-from mailbot.tickets import TicketFilter, count_tickets, list_tickets
+from mailbot.tickets.views import TicketFilter, count_tickets, list_tickets
 
 MAILBOT = Path(sys.executable).with_name("mailbot")
 UTC = timezone.utc

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from mailbot.db.models import MessageRow, Outbox, Quarantine
-from mailbot.outbox import OutboxSender
+from mailbot.outbound.outbox import OutboxSender
 from tests.conftest import make_mail
 from tests.integration.helpers import DeskBase, cli_json
 

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from mailbot.daemon import Daemon
+from mailbot.daemon.runner import Daemon
 from mailbot.errors import Unavailable
 from mailbot.exitcodes import Exit
 from mailbot.intake.imap import LOGIN_BACKOFF, NETWORK_BACKOFF, Backoff

@@ -78,8 +78,8 @@ def test_health_and_metrics_follow_an_smtp_outage(make_settings, db_url, dovecot
 
 
 def test_health_is_degraded_when_the_database_is_gone(make_settings, tmp_path):
-    from mailbot.daemon import Daemon
-    from mailbot.health import facts
+    from mailbot.daemon.runner import Daemon
+    from mailbot.daemon.health import facts
 
     settings = make_settings()
     daemon = Daemon(settings)

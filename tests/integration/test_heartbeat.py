@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select, update
 
 from mailbot.db.models import Outbox, Process, utcnow
-from mailbot.heartbeat import EXPIRY, Heartbeat, processes
-from mailbot.outbox import OutboxSender
+from mailbot.db.heartbeat import EXPIRY, Heartbeat, processes
+from mailbot.outbound.outbox import OutboxSender
 from tests.conftest import make_mail
 from tests.integration.helpers import DeskBase
 

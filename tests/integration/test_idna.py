@@ -2,7 +2,7 @@
 
 import pytest
 
-from mailbot.outbox import OutboxSender
+from mailbot.outbound.outbox import OutboxSender
 from tests.conftest import smtp_section
 from tests.integration.helpers import DeskBase
 

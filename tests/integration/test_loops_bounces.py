@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mailbot.db.models import AutoReplyLog, Event, MessageRow, Outbox
-from mailbot.outbox import OutboxSender
+from mailbot.outbound.outbox import OutboxSender
 from tests.conftest import ENGINEERS, make_mail
 from tests.integration.helpers import DeskBase, cli_json
 

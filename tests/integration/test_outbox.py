@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from mailbot.app import build_app
 from mailbot.db.models import Outbox
-from mailbot.outbox import OutboxSender
-from mailbot.pipeline import Pipeline
+from mailbot.outbound.outbox import OutboxSender
+from mailbot.pipeline.core import Pipeline
 from tests.conftest import imap_section, make_mail, smtp_section
 from tests.integration.helpers import run_once, ticket
 from tests.servers import SmtpSink, wait_until

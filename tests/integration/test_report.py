@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from mailbot import report as rep
+from mailbot.reports import quarterly as rep
 from mailbot.db.models import Counter, Outbox, Ticket
-from mailbot.escalation import open_vendor_case
-from mailbot.ticket_ops import Ops
+from mailbot.tickets.escalation import open_vendor_case
+from mailbot.tickets.actions import Ops
 from tests.conftest import make_mail
 from tests.integration.test_sla_jobs import CRITICAL_BODY, CRITICAL_SUBJECT, MX, Desk, engineer_reply
 
@@ -253,7 +253,7 @@ def test_report_job_catches_up_when_the_daemon_was_down_on_the_first_business_da
 
 
 def test_the_acknowledgement_time_follows_the_injected_clock(make_settings):
-    from mailbot.outbox import OutboxSender
+    from mailbot.outbound.outbox import OutboxSender
 
     d = Desk(make_settings(), at(2026, 7, 6, 10))
     try:

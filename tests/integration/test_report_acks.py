@@ -14,10 +14,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from mailbot import report as rep
+from mailbot.reports import quarterly as rep
 from mailbot.app import build_app
 from mailbot.db.models import MessageRow, Outbox
-from mailbot.outbox import OutboxSender
+from mailbot.outbound.outbox import OutboxSender
 from tests.conftest import imap_section, make_mail, smtp_section
 from tests.integration.helpers import cli, run_once, tickets
 from tests.integration.test_loops_bounces import dsn

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.resources import shipped
-from mailbot.daemon import Daemon
+from mailbot.daemon.runner import Daemon
 from tests.conftest import make_mail
 from tests.integration.helpers import cli, run_once, ticket, tickets
 from tests.integration.helpers import Running
@@ -258,7 +258,7 @@ def test_reload_takes_template_and_config_changes_but_not_restart_only_sections(
 
 
 def _sample(daemon):
-    from mailbot.checks import sample_contexts
+    from mailbot.daemon.checks import sample_contexts
 
     return sample_contexts(daemon.app.settings)["acknowledgement.txt"]
 

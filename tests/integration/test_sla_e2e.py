@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from mailbot.app import build_app
 from mailbot.db.models import Ticket
-from mailbot.scheduler import Scheduler, TickReport
+from mailbot.jobs.scheduler import Scheduler, TickReport
 from tests.conftest import ENGINEERS, MANAGER, imap_section, make_mail, smtp_section
 from tests.integration.helpers import cli, team_headers, ticket
 from tests.integration.helpers import Running
@@ -134,7 +134,7 @@ def test_the_scheduler_keeps_ticking_after_a_failed_tick(make_settings, monkeypa
             raise RuntimeError("database went away")
         return TickReport()
 
-    monkeypatch.setattr("mailbot.scheduler.sla_tick", flaky)
+    monkeypatch.setattr("mailbot.jobs.scheduler.sla_tick", flaky)
     sched = Scheduler(lambda: app)
     sched.start()
     try:
@@ -150,7 +150,7 @@ def test_a_reload_changing_the_check_interval_reschedules_the_tick(make_settings
     from types import SimpleNamespace
 
     calls = []
-    monkeypatch.setattr("mailbot.scheduler.sla_tick", lambda app, now=None: calls.append(app) or TickReport())
+    monkeypatch.setattr("mailbot.jobs.scheduler.sla_tick", lambda app, now=None: calls.append(app) or TickReport())
     fast = SimpleNamespace(settings=make_settings(sla={"check_interval": "1s"}))
     slow = SimpleNamespace(settings=fast.settings.model_copy(update={
         "sla": fast.settings.sla.model_copy(update={"check_interval": timedelta(hours=1)})}))

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from mailbot.app import build_app
 from mailbot.resources import shipped
 from mailbot.db.models import Escalation, MessageRow, Outbox, Ticket, utcnow
-from mailbot.scheduler import sla_tick
-from mailbot.templates import Templates
+from mailbot.jobs.scheduler import sla_tick
+from mailbot.outbound.templates import Templates
 from tests.conftest import ENGINEERS, MANAGER, make_mail
 from tests.integration.helpers import DeskBase, team_headers
 
@@ -600,7 +600,7 @@ def test_vendor_without_reply_gets_one_reminder_and_engineers_one_notice(vendor_
 
 def test_two_concurrent_ticks_escalate_each_breached_ticket_once(make_settings, pg_url, monkeypatch):
     # Batches smaller than the backlog, so that both processes find work and interleave.
-    monkeypatch.setattr("mailbot.scheduler.BATCH", 3)
+    monkeypatch.setattr("mailbot.jobs.scheduler.BATCH", 3)
     settings = make_settings(db_url=pg_url)
     d = Desk(settings, mx(MONDAY, 10))
     apps = []

@@ -23,8 +23,8 @@ from mailbot.app import build_app
 from mailbot.db.models import Outbox, utcnow
 from mailbot.errors import Unavailable
 from mailbot.intake.imap import ImapSource
-from mailbot.outbox import OutboxSender
-from mailbot.pipeline import Pipeline
+from mailbot.outbound.outbox import OutboxSender
+from mailbot.pipeline.core import Pipeline
 from tests.conftest import imap_section, make_mail, smtp_section
 from tests.integration.helpers import Running, run_once, ticket, tickets
 from tests.servers import wait_until

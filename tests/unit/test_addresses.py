@@ -6,8 +6,8 @@ import pytest
 
 from mailbot.config import settings_from_dict
 from mailbot.addresses import normalize_address, normalize_domain
-from mailbot.parse import parse
-from mailbot.screen import authenticated
+from mailbot.mail.parse import parse
+from mailbot.mail.screen import authenticated
 
 UNICODE = "jmnunez@ópticasnúñez.mx"
 ACE = "jmnunez@xn--pticasnez-r6ao5g.mx"  # the same address, its domain in IDNA ASCII form

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.calendar import BusinessCalendar, duration_text
+from mailbot.sla.calendar import BusinessCalendar, duration_text
 from mailbot.config import CalendarSection, Settings
 
 MX = ZoneInfo("America/Mexico_City")

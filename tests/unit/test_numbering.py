@@ -4,7 +4,7 @@ import pytest
 
 from mailbot.config import settings_from_dict
 from mailbot.db.engine import make_engine, session_factory, upgrade
-from mailbot.numbering import find_number, next_number
+from mailbot.tickets.numbering import find_number, next_number
 
 S = settings_from_dict({})
 

@@ -6,7 +6,7 @@ import email
 import email.policy
 from types import SimpleNamespace
 
-from mailbot.outbox import queue_mail
+from mailbot.outbound.outbox import queue_mail
 
 
 class _Session:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from mailbot.app import build_app
 from mailbot.db.models import Outbox
 from mailbot.errors import SendError
-from mailbot.outbox import OutboxSender, Transport
-from mailbot.pipeline import Pipeline
+from mailbot.outbound.outbox import OutboxSender, Transport
+from mailbot.pipeline.core import Pipeline
 from tests.conftest import make_mail
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailbot.errors import MailbotError
-from mailbot.parse import (
+from mailbot.mail.parse import (
     MAX_ID_LENGTH,
     MAX_REFERENCES,
     InboundMail,

@@ -4,8 +4,8 @@ from textwrap import dedent
 
 import pytest
 
-from mailbot import quotes
-from mailbot.quotes import Reply, split_reply
+from mailbot.mail import quotes
+from mailbot.mail.quotes import Reply, split_reply
 
 
 def _t(s: str) -> str:

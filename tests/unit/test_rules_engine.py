@@ -8,7 +8,7 @@ from textwrap import dedent
 import pytest
 
 from mailbot.errors import OpsInputError
-from mailbot.parse import parse
+from mailbot.mail.parse import parse
 from mailbot.rules import Classification, RulesError, fold, load_rules, load_rules_text
 
 

@@ -7,11 +7,10 @@ leve), category, product and which out-of-scope rule, if any, applies.
 """
 
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
-from mailbot.parse import parse
+from mailbot.mail.parse import parse
 from mailbot.resources import shipped
 from mailbot.rules import load_rules
 

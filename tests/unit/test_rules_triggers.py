@@ -3,11 +3,10 @@
 import random
 import re
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
-from mailbot.parse import parse
+from mailbot.mail.parse import parse
 from mailbot.resources import shipped
 from mailbot.rules import RuleSet, fold, load_rules, load_rules_text
 from mailbot.rules.fold import WORD, KeywordIndex, normalize_keyword

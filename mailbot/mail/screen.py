@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from mailbot.config import Settings
 from mailbot.addresses import normalize_domain
-from mailbot.parse import InboundMail
+from mailbot.mail.parse import InboundMail
 
 _NOREPLY_LOCAL = re.compile(
     r"^(mailer-daemon|postmaster|(no|do[-_.]?not)[-_.]?reply([-_+.].*)?|bounces?([-+].*)?|.*-bounces(\+.*)?|"

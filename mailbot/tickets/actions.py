@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot import sla
+from mailbot.sla import deadlines as sla
 from mailbot.app import App
 from mailbot.db.models import Escalation, Event, MessageRow, Participant, Ticket
-from mailbot.outbox import queue_mail
+from mailbot.outbound.outbox import queue_mail
+from mailbot.tickets.numbering import subject_tag
 
 log = logging.getLogger("mailbot.tickets")
 
@@ -41,9 +42,28 @@ def event(ops, ticket: Ticket | None, what: str, /, actor: str = "mailbot", **da
     ops.session.add(Event(ticket=ticket, at=ops.now, kind=what, actor=actor, data=data))
 
 
-def context(ops, ticket: Ticket, **extra) -> dict:
-    from mailbot.apply import template_context
+def _local(app: App, when: datetime | None) -> str:
+    return sla.local_text(app, when)
 
+
+def template_context(app: App, ticket: Ticket, **extra) -> dict:
+    settings = app.settings
+    ctx = {
+        "ticket": ticket,
+        "tag": subject_tag(settings, ticket.number),
+        "company": settings.mailbot.company,
+        "support_address": settings.mailbot.address,
+        "received_local": _local(app, ticket.received_at),
+        "attention_due_local": _local(app, ticket.attention_due),
+        "business_hours": sla.business_hours_text(settings),
+        "targets": sla.target_texts(settings),
+        "out_of_scope": ticket.out_of_scope,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def context(ops, ticket: Ticket, **extra) -> dict:
     return template_context(ops.app, ticket, **extra)
 
 
@@ -190,7 +210,7 @@ def resolve_assignee(settings, who: str) -> str:
     who = who.strip()
     if "@" in who:
         return who.lower()
-    from mailbot.commands import fold
+    from mailbot.tickets.commands import fold
 
     key = fold(who).replace(" ", ".")
     team = sorted(settings.team.members)

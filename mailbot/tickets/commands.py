@@ -1,6 +1,6 @@
 """The ``#commands`` a team member writes at the top of a reply.
 
-``parse_commands`` reads the new part of a reply (see ``mailbot.quotes``) and
+``parse_commands`` reads the new part of a reply (see ``mailbot.mail.quotes``) and
 returns what to do, what to relay to the client, and every mistake, so that
 the caller can either apply all of it or nothing and answer with the errors.
 

@@ -33,7 +33,7 @@ def get_held(app: App, qid: int) -> dict | None:
 
 def retry(app: App, ids: list[int], retry_all: bool = False) -> list[dict]:
     """Run held mail through the pipeline again; success marks the row applied."""
-    from mailbot.pipeline import Pipeline
+    from mailbot.pipeline.core import Pipeline
 
     pipeline = Pipeline(app)
     with app.sessions() as s:

@@ -19,11 +19,9 @@ import time
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from mailbot.errors import LeaseLost
+
 log = logging.getLogger("mailbot.lease")
-
-
-class LeaseLost(Exception):
-    """The lock connection failed: another process may hold the mailbox now."""
 
 
 def lock_key(name: str) -> int:

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
 from mailbot.db.models import AutoReplyLog, Escalation, Event, MessageRow, Participant, Ticket
-from mailbot.numbering import find_number
-from mailbot.parse import InboundMail
-from mailbot.screen import Screening
-from mailbot.ticket_ops import OPEN
+from mailbot.tickets.numbering import find_number
+from mailbot.mail.parse import InboundMail
+from mailbot.mail.screen import Screening
+from mailbot.tickets.actions import OPEN
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from mailbot import sla
+from mailbot.sla import deadlines as sla
 from mailbot.db.models import Escalation, MessageRow, Ticket
-from mailbot.ticket_ops import event, send_internal, team_recipients
-from mailbot.outbox import queue_mail
+from mailbot.tickets.actions import event, send_internal, team_recipients
+from mailbot.outbound.outbox import queue_mail
 
 SEVERITY_EN = {"critica": "critical", "grave": "high", "leve": "low"}
 
@@ -115,7 +115,7 @@ def open_vendor_case(ops, ticket: Ticket, vendor_name: str, *, actor: str, reaso
         diagnosis=_diagnosis(ops, ticket, diagnosis), attachments=attachments,
         received_utc=ticket.received_at.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    from mailbot.ticket_ops import context
+    from mailbot.tickets.actions import context
 
     rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
     # auto=None: a person asked for this case; vendor desks may ignore Auto-Submitted mail.
@@ -182,7 +182,7 @@ def _attachments_of(raw: bytes) -> list[tuple[str, str, bytes]]:
     import email
     from email import policy
 
-    from mailbot.parse import safe_filename
+    from mailbot.mail.parse import safe_filename
 
     try:
         msg = email.message_from_bytes(raw, policy=policy.default)
@@ -216,7 +216,7 @@ def remind_vendor(ops, esc: Escalation) -> None:
     if vendor is None:  # removed from config since: nobody to remind
         event(ops, ticket, "reminder_skipped", target=esc.target, reason="vendor no longer configured")
         return
-    from mailbot.ticket_ops import context
+    from mailbot.tickets.actions import context
 
     window = sla.duration_text(vendor.response) if vendor.language == "es" else _hours_en(vendor.response)
     extra = dict(vendor=vendor, product=ticket.product or vendor.name, window=window,

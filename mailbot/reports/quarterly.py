@@ -336,7 +336,7 @@ def recipients(settings) -> list[str]:
 
 def send_quarterly(app, year: int, q: int, *, now: datetime | None = None, force: bool = False) -> bool:
     """Queue the report mail for a quarter; False when it was already sent (or nobody gets it)."""
-    from mailbot.outbox import queue_mail
+    from mailbot.outbound.outbox import queue_mail
 
     now = now or app.clock()
     to = recipients(app.settings)

@@ -17,13 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from mailbot import apply
+from mailbot.pipeline import apply
+from mailbot.pipeline.outcome import Outcome
 from mailbot.app import App
 from mailbot.db.models import MailboxCursor, MessageRow, Quarantine
-from mailbot.errors import TemporaryFailure
-from mailbot.parse import InboundMail, parse
-from mailbot.screen import screen
-from mailbot.thread_match import find_ticket
+from mailbot.errors import LockConflict, TemporaryFailure
+from mailbot.mail.parse import InboundMail, parse
+from mailbot.mail.screen import screen
+from mailbot.tickets.record import Inbound, record_unticketed
+from mailbot.tickets.thread_match import find_ticket
 
 log = logging.getLogger("mailbot.pipeline")
 
@@ -39,20 +41,6 @@ class Cursor:
     @property
     def source(self) -> str:
         return f"imap:{self.mailbox}:{self.uidvalidity}:{self.uid}"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    action: str  # created, appended, duplicate, ignored, bounce, quarantined
-    ticket: str | None = None
-    message_id: str | None = None
-    detail: str = ""
-    severity: str | None = None  # of a ticket just created
-
-    @property
-    def final(self) -> bool:
-        """Whether the message is safely stored (so the source may be marked)."""
-        return True
 
 
 @dataclass(frozen=True)
@@ -104,8 +92,8 @@ class Pipeline:
                     if cursors:
                         advance_cursor(session, max(cursors, key=lambda c: c.uid), app.clock())
                 break
-            except (_LockConflict, DBAPIError, SQLAlchemyError) as exc:
-                conflict = isinstance(exc, _LockConflict) or (isinstance(exc, DBAPIError) and _is_lock_conflict(exc))
+            except (LockConflict, DBAPIError, SQLAlchemyError) as exc:
+                conflict = isinstance(exc, LockConflict) or (isinstance(exc, DBAPIError) and _is_lock_conflict(exc))
                 if isinstance(exc, PoolTimeout) or (not conflict and isinstance(exc, DBAPIError)
                                                     and _is_disconnect(exc)):
                     raise TemporaryFailure(f"database unavailable: {getattr(exc, 'orig', None) or exc}") from exc
@@ -163,7 +151,7 @@ class Pipeline:
             return self._hold(session, app, item, mail, "integrity: " + traceback.format_exc(limit=3))
         except (OperationalError, DBAPIError) as exc:
             if _is_lock_conflict(exc):  # before the text test: "lock timeout" is no lost database
-                raise _LockConflict() from exc
+                raise LockConflict() from exc
             if _is_disconnect(exc):
                 raise TemporaryFailure(f"database unavailable: {exc.orig or exc}") from exc
             return self._hold(session, app, item, mail, f"database: {exc}")
@@ -177,18 +165,18 @@ class Pipeline:
         if self._already_stored(session, mail):
             return Outcome("duplicate", None, mail.message_id, "Message-ID already stored")
         screening = screen(mail, app.settings)
-        ctx = apply.Inbound(app=app, session=session, mail=mail, screening=screening, source=source,
+        ctx = Inbound(app=app, session=session, mail=mail, screening=screening, source=source,
                             now=app.clock())
         if screening.kind == "bounce":
             return apply.record_bounce(ctx)
         if screening.kind == "self":
-            apply.record_unticketed(ctx, "sent from our own address")
+            record_unticketed(ctx, "sent from our own address")
             return Outcome("ignored", None, mail.message_id, "our own address")
         match = find_ticket(session, mail, screening, app.settings)
         if match.ticket is not None:
             return apply.append(ctx, match.ticket, how=match.how)
         if screening.kind == "autoreply":
-            apply.record_unticketed(ctx, "automatic reply to no ticket: " + "; ".join(screening.reasons))
+            record_unticketed(ctx, "automatic reply to no ticket: " + "; ".join(screening.reasons))
             return Outcome("ignored", None, mail.message_id, "automatic reply")
         return apply.open_ticket(ctx, linked=match.linked)
 
@@ -247,10 +235,6 @@ def advance_cursor(session, cursor: Cursor, now) -> None:
 
 
 LOCK_RETRIES = 3
-
-
-class _LockConflict(Exception):
-    """The database gave up a transaction to break a lock conflict: run it again."""
 
 
 def _is_lock_conflict(exc: DBAPIError) -> bool:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from mailbot.commands import SEVERITIES, STATUSES
+from mailbot.tickets.commands import SEVERITIES, STATUSES
 from mailbot.config import load_settings
 from mailbot.errors import BadInput, MailbotError, OpsInputError, TemporaryFailure, Unavailable
 from mailbot.exitcodes import Exit
@@ -189,7 +189,7 @@ def _key(text: str) -> str:
     return re.sub(r"[\s_]+", "-", fold(text.strip()))
 
 
-# The words of `#estado` (mailbot.commands), "nuevo" (a status no command sets), and the
+# The words of `#estado` (mailbot.tickets.commands), "nuevo" (a status no command sets), and the
 # stored values, in either spelling.
 _STORED_STATUSES = ("new", *STATUSES.values())
 _STATUS_WORDS = {"nuevo": "new", **STATUSES, **{_s.replace("_", "-"): _s for _s in _STORED_STATUSES}}
@@ -269,8 +269,8 @@ def run(obj: Ctx, once):
     (0; 69 when the IMAP server or the SMTP relay cannot be reached or
     refuses the login). Config, rules and templates are checked first (78).
     """
-    from mailbot.checks import check_all
-    from mailbot.daemon import Daemon, hold_sqlite_lock
+    from mailbot.daemon.checks import check_all
+    from mailbot.daemon.runner import Daemon, hold_sqlite_lock
 
     problems, warnings = check_all(obj.settings)
     for file, line, msg in warnings:
@@ -302,7 +302,7 @@ def ingest(obj: Ctx, source):
           Also for a broken config or command line: any other code would
           make the MTA bounce the client's mail.
     """
-    from mailbot.pipeline import Pipeline
+    from mailbot.pipeline.core import Pipeline
 
     raw = source.read()
     # With a config file, its database is what ops configured: created on first use.
@@ -324,7 +324,7 @@ def check(obj: Ctx):
     Says which config, rules and templates folders and which database are in
     use. Each problem is one line, file:line: message; any error exits 78.
     """
-    from mailbot.checks import check_all, describe_sources
+    from mailbot.daemon.checks import check_all, describe_sources
 
     problems, warnings = check_all(obj.settings)
     for line in describe_sources(obj.settings):
@@ -353,8 +353,8 @@ def rules_test(obj: Ctx, source, as_json):
     back: nothing is saved or sent. Exits 65 when SOURCE is empty or not a
     mail, 78 when config, rules or templates are wrong.
     """
-    from mailbot.checks import check_all
-    from mailbot.dryrun import dry_run
+    from mailbot.daemon.checks import check_all
+    from mailbot.pipeline.dryrun import dry_run
 
     problems, _warnings = check_all(obj.settings)
     if problems:
@@ -383,7 +383,7 @@ def status(obj: Ctx, as_json):
     PostgreSQL). Exit 0 running, 1 running but degraded (no IMAP session, or
     an acknowledgement later than [sla] acknowledge), 3 not running.
     """
-    from mailbot import status as st
+    from mailbot.daemon.runner import status as st
 
     missing = st.sqlite_file_missing(obj.settings.database_url)
     if missing is not None:
@@ -453,7 +453,7 @@ def tickets_list(obj: Ctx, status, severity, assignee, client, overdue, limit, s
     many match. --json gives every matching ticket (times in ISO 8601 UTC)
     unless --limit is given.
     """
-    from mailbot.tickets import TicketFilter, count_tickets, list_tickets, local_time
+    from mailbot.tickets.views import TicketFilter, count_tickets, list_tickets, local_time
 
     if limit is not None and show_all:
         raise click.UsageError("give --limit N or --all, not both")
@@ -487,7 +487,7 @@ def tickets_list(obj: Ctx, status, severity, assignee, client, overdue, limit, s
 def _engineer(settings, who: str) -> str:
     """``ana`` or ``ana.lopez`` → the engineer's address, as ``#asignar`` reads it."""
     # Imported only when asked: ticket_ops brings the whole mail-sending side with it.
-    from mailbot.ticket_ops import resolve_assignee
+    from mailbot.tickets.actions import resolve_assignee
 
     return resolve_assignee(settings, who)
 
@@ -506,7 +506,7 @@ def tickets_show(obj: Ctx, number, as_json):
 
     NUMBER is IMG-000123, or just 123. Times are in the configured timezone.
     """
-    from mailbot.tickets import show_ticket
+    from mailbot.tickets.views import show_ticket
 
     app = obj.app(readonly=True)
     try:
@@ -524,7 +524,7 @@ def tickets_show(obj: Ctx, number, as_json):
 
 
 def _ticket_lines(data: dict, zone: str) -> list[str]:
-    from mailbot.tickets import local_time
+    from mailbot.tickets.views import local_time
 
     def when(value):
         return local_time(value, zone, seconds=True)
@@ -574,8 +574,8 @@ def _ticket_change(obj: Ctx, number: str, change, as_json: bool):
     from sqlalchemy import select
 
     from mailbot.db.models import MessageRow, Ticket
-    from mailbot.ticket_ops import Ops
-    from mailbot.tickets import find, show_ticket
+    from mailbot.tickets.actions import Ops
+    from mailbot.tickets.views import find, show_ticket
 
     # The ticket must exist already: no database is created for it.
     app = obj.app(create=False)
@@ -615,7 +615,7 @@ def _ticket_change(obj: Ctx, number: str, change, as_json: bool):
 @click.pass_obj
 def tickets_close(obj: Ctx, number, summary, actor, as_json):
     """Close a ticket and mail the client the summary."""
-    from mailbot import ticket_ops
+    from mailbot.tickets import actions as ticket_ops
 
     def change(ops, ticket):
         if ticket.status == "closed":
@@ -638,8 +638,8 @@ def tickets_escalate(obj: Ctx, number, vendor, manager, actor, as_json):
     The escalation mail (to the manager, or the case mail to the vendor's
     support) is queued for the outbox.
     """
-    from mailbot.escalation import escalate_to_manager, existing, open_vendor_case
-    from mailbot.tickets import local_time
+    from mailbot.tickets.escalation import escalate_to_manager, existing, open_vendor_case
+    from mailbot.tickets.views import local_time
 
     if bool(vendor) == bool(manager):
         raise click.UsageError("give exactly one of --vendor NAME or --manager")
@@ -679,8 +679,8 @@ def quarantine():
 @click.pass_obj
 def quarantine_list(obj: Ctx, as_json, show_all):
     """List held mail, oldest first, and why it is held."""
-    from mailbot.quarantine import list_held
-    from mailbot.tickets import local_time
+    from mailbot.pipeline.quarantine import list_held
+    from mailbot.tickets.views import local_time
 
     app = obj.app(readonly=True)
     try:
@@ -704,8 +704,8 @@ def quarantine_list(obj: Ctx, as_json, show_all):
 @click.pass_obj
 def quarantine_show(obj: Ctx, qid, as_json, raw):
     """Show one held mail (QID from `mailbot quarantine list`)."""
-    from mailbot.quarantine import get_held
-    from mailbot.tickets import local_time
+    from mailbot.pipeline.quarantine import get_held
+    from mailbot.tickets.views import local_time
 
     app = obj.app(readonly=True)
     try:
@@ -738,7 +738,7 @@ def quarantine_retry(obj: Ctx, qids, retry_all, as_json):
     again. Exits 65 when a mail is held again or a QID names no quarantined
     mail; one applied already is reported and left alone.
     """
-    from mailbot.quarantine import get_held, retry
+    from mailbot.pipeline.quarantine import get_held, retry
 
     if bool(qids) == retry_all:
         raise click.UsageError("give the ids of held mails (see 'mailbot quarantine list') or --all"
@@ -775,7 +775,7 @@ def report():
 
 
 def _quarter(ctx, param, value):
-    from mailbot.report import parse_quarter
+    from mailbot.reports.quarterly import parse_quarter
 
     if value is None:
         return None
@@ -797,7 +797,7 @@ def report_quarterly(obj: Ctx, quarter, client, as_json, send):
     Tickets, acknowledgement and attention rates, attention times and
     escalations of a quarter, overall and per client domain.
     """
-    from mailbot import report as rep
+    from mailbot.reports import quarterly as rep
 
     if send and client:
         raise click.UsageError("--send mails the whole report; leave out --client")
@@ -835,7 +835,7 @@ def sla_deadline(obj: Ctx, severity, start, as_json):
     Prints the attention deadline and how it is reached, day by day, in
     business time when [sla.attention] business_time is on.
     """
-    from mailbot.calendar import BusinessCalendar, duration_text
+    from mailbot.sla.calendar import BusinessCalendar, duration_text
 
     settings = obj.settings
     when = start if start.tzinfo is not None else start.replace(tzinfo=ZoneInfo(settings.mailbot.timezone))

@@ -38,8 +38,8 @@ from mailbot.config import Settings
 from mailbot.db.models import Event, MessageRow, Outbox, Ticket, utcnow
 from mailbot.addresses import wire_address
 from mailbot.errors import SendError
-from mailbot.heartbeat import live
-from mailbot.parse import clean_line
+from mailbot.db.heartbeat import live
+from mailbot.mail.parse import clean_line
 
 log = logging.getLogger("mailbot.outbox")
 
@@ -334,7 +334,7 @@ class OutboxSender:
         self.clock = clock  # the app's clock: sent and acknowledged times follow it
         self.sessions = sessions
         self.transport_factory = transport_factory or (lambda: make_transport(settings))
-        self.observer = None  # mailbot.metrics.Metrics, when the daemon keeps metrics
+        self.observer = None  # mailbot.daemon.metrics.Metrics, when the daemon keeps metrics
 
     def _backoff(self, attempts: int) -> timedelta:
         cfg = self.settings.outbox

@@ -15,16 +15,16 @@ import threading
 from importlib.metadata import version
 
 from mailbot.app import App, build_app
-from mailbot.checks import describe_sources
+from mailbot.daemon.checks import describe_sources
 from mailbot.config import Settings
 from mailbot.db.engine import safe_url, sqlite_path
 from mailbot.errors import AlreadyRunning, Unavailable
-from mailbot.heartbeat import Heartbeat
+from mailbot.db.heartbeat import Heartbeat
 from mailbot.intake.imap import ImapSource
 from mailbot.intake.lmtp import start_listener
-from mailbot.outbox import OutboxSender
-from mailbot.pipeline import Pipeline
-from mailbot.reload import ReloadResult, log_result, reload_app
+from mailbot.outbound.outbox import OutboxSender
+from mailbot.pipeline.core import Pipeline
+from mailbot.daemon.reload import ReloadResult, log_result, reload_app
 
 log = logging.getLogger("mailbot.daemon")
 
@@ -44,7 +44,7 @@ class Daemon:
         self.imap = None
         self.lease = None
         if settings.imap is not None:
-            from mailbot.lease import MailboxLease
+            from mailbot.intake.lease import MailboxLease
 
             self.imap = ImapSource(settings, self.pipeline, client_factory=imap_client_factory,
                                    stop=self.stop_event)
@@ -61,7 +61,7 @@ class Daemon:
                                    clock=lambda: self.app.clock(), process_id=self.heartbeat.id)
         self.outbox_wake = threading.Event()
         self.pipeline.after_commit.append(lambda _outcome: self.outbox_wake.set())
-        from mailbot.metrics import Metrics
+        from mailbot.daemon.metrics import Metrics
 
         self.metrics = Metrics()
         self.metrics.add_live(self.health_facts)
@@ -119,7 +119,7 @@ class Daemon:
         return facts
 
     async def _run_once(self):
-        from mailbot.scheduler import sla_tick
+        from mailbot.jobs.scheduler import sla_tick
 
         problems: list[Unavailable] = []
         if self.imap is not None:
@@ -177,7 +177,7 @@ class Daemon:
             if self.imap is not None:
                 tasks.append(asyncio.create_task(asyncio.to_thread(self.imap.run_forever), name="imap"))
             tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
-            from mailbot.scheduler import Scheduler
+            from mailbot.jobs.scheduler import Scheduler
 
             self.scheduler = Scheduler(lambda: self.pipeline.app, on_mail=self.outbox_wake.set)
             self.scheduler.start()
@@ -211,7 +211,7 @@ class Daemon:
     async def _listen(self):
         """Bind the health and LMTP ports; Unavailable naming the one that cannot be had."""
         if self.settings.health.enabled:
-            from mailbot.health import HealthServer
+            from mailbot.daemon.health import HealthServer
 
             h = self.settings.health
             try:
@@ -231,7 +231,7 @@ class Daemon:
             raise Unavailable(f"{lm.protocol.upper()} listener {lm.host}:{lm.port}: {_os_reason(exc)}") from None
 
     def health_facts(self) -> dict:
-        from mailbot.health import facts
+        from mailbot.daemon.health import facts
 
         return facts(self.pipeline.app, self.imap)
 

@@ -16,10 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, select
 
-from mailbot import ticket_ops
+from mailbot.tickets import actions as ticket_ops
 from mailbot.db.models import Escalation, Ticket
-from mailbot.escalation import escalate_to_manager, remind_manager, remind_vendor
-from mailbot.ticket_ops import OPEN, Ops
+from mailbot.tickets.escalation import escalate_to_manager, remind_manager, remind_vendor
+from mailbot.tickets.actions import OPEN, Ops
 
 log = logging.getLogger("mailbot.scheduler")
 
@@ -112,7 +112,7 @@ class Scheduler:
         self.interval = _interval(settings)
         self.scheduler.add_job(self.run_sla, "interval", id="sla", seconds=self.interval,
                                max_instances=1, coalesce=True, next_run_time=datetime.now().astimezone())
-        from mailbot.report import add_report_job
+        from mailbot.reports.quarterly import add_report_job
 
         add_report_job(self)
 

@@ -17,11 +17,11 @@ from mailbot.app import App, build_app, load_rules, load_templates, make_calenda
 from mailbot.config import Settings
 from mailbot.db import engine as dbengine
 from mailbot.db.models import Event, MessageRow, Ticket
-from mailbot.errors import BadInput, Unavailable
-from mailbot.parse import ParseError, parse
-from mailbot.screen import screen
-from mailbot.thread_match import find_ticket
-from mailbot.tickets import local_time
+from mailbot.errors import BadInput, ParseError, Unavailable
+from mailbot.mail.parse import parse
+from mailbot.mail.screen import screen
+from mailbot.tickets.thread_match import find_ticket
+from mailbot.tickets.views import local_time
 
 
 @dataclass
@@ -108,7 +108,7 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
     Raises ``BadInput`` when ``raw`` cannot be taken in as a mail at all:
     the daemon would quarantine it, and there is nothing to show.
     """
-    from mailbot.pipeline import Pipeline
+    from mailbot.pipeline.core import Pipeline
 
     try:
         mail = parse(raw, max_message_size=settings.mailbot.max_message_size,

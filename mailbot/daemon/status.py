@@ -15,8 +15,8 @@ from pathlib import Path
 from mailbot.db.engine import safe_url, sqlite_path
 from mailbot.db.models import utcnow
 from mailbot.exitcodes import Exit
-from mailbot.health import facts
-from mailbot.heartbeat import EXPIRY, db_now, processes
+from mailbot.daemon.health import facts
+from mailbot.db.heartbeat import EXPIRY, db_now, processes
 
 
 _HOLDING = ("idle", "connected")

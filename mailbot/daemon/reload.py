@@ -33,7 +33,7 @@ class ReloadResult:
 
 
 def reload_app(app: App) -> ReloadResult:
-    from mailbot.checks import check_all
+    from mailbot.daemon.checks import check_all
 
     old = app.settings
     try:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 
-from mailbot import ticket_ops
-from mailbot.commands import fold, help_text, parse_commands
+from mailbot.tickets import actions as ticket_ops
+from mailbot.tickets.commands import fold, help_text, parse_commands
 from mailbot.db.models import Ticket
-from mailbot.escalation import escalate_to_manager, open_vendor_case
-from mailbot.quotes import split_reply
-from mailbot.ticket_ops import event
+from mailbot.tickets.escalation import escalate_to_manager, open_vendor_case
+from mailbot.mail.quotes import split_reply
+from mailbot.tickets.actions import event
 
 WHO_LABEL = {"client": "El cliente", "vendor": "El fabricante", "watcher": "Un colaborador del cliente"}
 
@@ -85,7 +85,7 @@ def team_reply(ctx, ticket: Ticket) -> str:
 
 def _precheck(ctx, ticket: Ticket, block) -> list[str]:
     """Errors only the ticket's state can show, found before anything applies (all or nothing)."""
-    from mailbot.escalation import existing
+    from mailbot.tickets.escalation import existing
 
     settings, errors = ctx.settings, []
     for cmd in block.commands:

@@ -44,7 +44,7 @@ from email.message import Message
 
 
 from mailbot.addresses import normalize_address, normalize_domain  # noqa: F401 (re-exported)
-from mailbot.errors import MailbotError
+from mailbot.errors import ParseError
 
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024  # the default of [mailbot] max_message_size
 DEFAULT_MAX_ATTACHMENT_SIZE = 25 * 1024 * 1024  # the default of [mailbot] max_attachment_size
@@ -76,18 +76,6 @@ _REPORT_TYPES = frozenset({
     "message/rfc822-headers", "message/global-headers",
 })
 _WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-
-
-class ParseError(MailbotError):
-    """These bytes cannot be taken in as a mail; the pipeline quarantines them.
-
-    ``reason`` is one of ``"empty"``, ``"not a mail"`` (no header field),
-    ``"too deeply nested"`` or ``"internal"`` (a bug in this module, wrapped).
-    """
-
-    def __init__(self, reason: str, detail: str = ""):
-        self.reason = reason
-        super().__init__(f"{reason}: {detail}" if detail else reason)
 
 
 @dataclass(frozen=True)

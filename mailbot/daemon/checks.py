@@ -14,8 +14,8 @@ from mailbot.errors import OpsInputError
 
 def sample_contexts(settings: Settings) -> dict[str, dict]:
     """A realistic context per template, so a check renders every branch we can."""
-    from mailbot import sla
-    from mailbot.numbering import subject_tag
+    from mailbot.sla import deadlines as sla
+    from mailbot.tickets.numbering import subject_tag
 
     now = datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc)
     ticket = SimpleNamespace(

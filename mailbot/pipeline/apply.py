@@ -1,0 +1,191 @@
+"""Applying one screened mail: open a ticket, add to one, or record a delivery report.
+
+Runs inside the pipeline's transaction (``pipeline.core``); what it decides
+comes back as an ``Outcome``. The ticket work itself (recording the message,
+acknowledging, replies and ``#commands``) is done by ``mailbot.tickets``.
+"""
+
+from __future__ import annotations
+
+import email
+import logging
+import re
+
+from sqlalchemy import select
+
+from mailbot.db.models import MessageRow, Ticket
+from mailbot.pipeline.outcome import Outcome
+from mailbot.sla import deadlines as sla
+from mailbot.tickets import replies
+from mailbot.tickets.actions import event
+from mailbot.tickets.numbering import next_number
+from mailbot.tickets.record import (
+    Inbound, add_participants, autoreply_refusal, queue_acknowledgement, queue_notice, record_message,
+    tell_team_of_ceiling,
+)
+from mailbot.tickets.thread_match import Repeat, find_repeat, repeat_key
+
+log = logging.getLogger("mailbot.apply")
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+def open_ticket(ctx: Inbound, linked: Ticket | None = None,
+                link_reason: str = "subject named another ticket, sender is not part of it"):
+    app, mail, screening = ctx.app, ctx.mail, ctx.screening
+    settings = ctx.settings
+    cls = app.rules.classify(mail) if app.rules is not None else None
+    if cls is not None and cls.ignore:
+        record_message(ctx, None)
+        event(ctx, None, "ignored", actor=mail.from_addr, message_id=mail.message_id, reason=cls.ignore,
+              rules=cls.to_json())
+        return Outcome("ignored", None, mail.message_id, f"rule: {cls.ignore}")
+    # Asked before anything is added: the queries' autoflush then has nothing to write.
+    key = repeat_key(mail)
+    repeat = find_repeat(ctx.session, mail, screening, settings, ctx.now, key)
+    if repeat is not None:
+        return record_repeat(ctx, repeat)
+    refusal = autoreply_refusal(ctx, cls)
+    seq, number = next_number(ctx.session, settings)
+    severity = (cls.severity if cls and cls.severity else None) or settings.mailbot.default_severity
+    ticket = Ticket(
+        seq=seq, number=number, status="new", severity=severity,
+        category=(cls.category if cls and cls.category else settings.mailbot.default_category),
+        product=cls.product if cls else None,
+        out_of_scope=cls.out_of_scope if cls else None,
+        assignee=(cls.assignee or cls.group) if cls else None,
+        requester=mail.from_addr, requester_name=mail.from_name, subject=mail.subject,
+        created_at=ctx.now, updated_at=ctx.now, received_at=ctx.now,
+        escalation_level=1, linked_ticket_id=linked.id if linked else None,
+        classification=cls.to_json() if cls else None,
+        origin=screening.kind if screening.kind in ("auto", "bulk") else "normal",
+    )
+    sla.set_deadlines(app, ticket)
+    ctx.session.add(ticket)
+    record_message(ctx, ticket)
+    add_participants(ctx, ticket, is_new=True)
+    event(ctx, ticket, "created", actor=mail.from_addr, message_id=mail.message_id, source=ctx.source,
+          kind=screening.kind, role=screening.role, severity=ticket.severity, category=ticket.category,
+          product=ticket.product, attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
+          repeat_key=key)
+    if cls is not None and cls.hits:
+        event(ctx, ticket, "classified", rules=cls.to_json())
+    if linked is not None:
+        event(ctx, ticket, "linked", linked_to=linked.number, reason=link_reason)
+        event(ctx, linked, "linked_from", ticket=number, sender=mail.from_addr)
+    if refusal is None:
+        queue_acknowledgement(ctx, ticket)
+    elif refusal.ceiling is None:
+        event(ctx, ticket, "ack_suppressed", reason=refusal.reason)
+    else:
+        event(ctx, ticket, "ack_suppressed", reason=refusal.reason, guard="sender_ceiling", **refusal.ceiling)
+        tell_team_of_ceiling(ctx, ticket, refusal)
+    queue_notice(ctx, ticket, cls)
+    detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {refusal.reason}" if refusal else "")
+    return Outcome("created", number, mail.message_id, detail, severity=ticket.severity)
+
+
+def record_repeat(ctx: Inbound, repeat: Repeat):
+    """The same mail again (``thread_match.find_repeat``): kept on the first ticket, nothing sent."""
+    mail, ticket = ctx.mail, repeat.ticket
+    record_message(ctx, ticket)
+    add_participants(ctx, ticket, is_new=False)  # a colleague copied on the second sending joins
+    ticket.updated_at = ctx.now
+    event(ctx, ticket, "repeat", actor=mail.from_addr, message_id=mail.message_id, first=repeat.first_message_id,
+          window=int(ctx.settings.loops.repeat_window.total_seconds()))
+    # "appended" (what became of it, in the vocabulary the doors, metrics and tools know); the event says repeat.
+    return Outcome("appended", ticket.number, mail.message_id,
+                   f"repeat of {repeat.first_message_id}: joined, not acknowledged again")
+
+
+def append(ctx: Inbound, ticket: Ticket, how: str | None):
+    mail, screening = ctx.mail, ctx.screening
+    human = screening.kind == "normal"
+    if human and screening.role == "client":
+        closed_reason = _closed_for_replies(ctx, ticket)
+        if closed_reason:
+            return open_ticket(ctx, linked=ticket, link_reason=closed_reason)
+    spoofed = screening.team and not screening.trusted
+    record_message(ctx, ticket, kind="unverified" if spoofed else None)
+    add_participants(ctx, ticket, is_new=False)
+    ticket.updated_at = ctx.now
+    event(ctx, ticket, "message", actor=mail.from_addr, message_id=mail.message_id, role=screening.role,
+          kind=screening.kind, threaded_by=how)
+    if not human:
+        detail = f"{screening.kind} mail recorded"
+    elif spoofed:
+        # A team address whose mail our own MTA did not authenticate: an
+        # outsider as far as commands, relay and the SLA clock go.
+        event(ctx, ticket, "security", actor=mail.from_addr, what="unauthenticated team sender",
+              message_id=mail.message_id, authentication=mail.header_all("Authentication-Results"))
+        log.warning("%s: mail claiming team sender %s is not authenticated; commands not run",
+                    ticket.number, mail.from_addr)
+        detail = "unauthenticated team sender: recorded only"
+    elif screening.team:
+        detail = replies.team_reply(ctx, ticket)
+    elif screening.role == "vendor":
+        detail = replies.vendor_reply(ctx, ticket, screening.vendor)
+    else:
+        detail = replies.client_reply(ctx, ticket)
+    return Outcome("appended", ticket.number, mail.message_id, f"{screening.role} by {how}: {detail}")
+
+
+def _closed_for_replies(ctx: Inbound, ticket: Ticket) -> str | None:
+    """Why a client's mail opens a new ticket instead of going into ``ticket``, if it does."""
+    if ticket.status == "closed":
+        return f"reply to closed ticket {ticket.number}"
+    window = ctx.settings.tickets.reopen_window
+    if ticket.status == "resolved" and ticket.resolved_at and ctx.now - ticket.resolved_at > window:
+        return f"reply to ticket {ticket.number} resolved more than {window.days} days ago"
+    return None
+
+
+def record_bounce(ctx: Inbound):
+    """A delivery report: attach it to the ticket whose mail bounced, and mark that mail failed."""
+    original = _bounced_message_ids(ctx.mail.raw)
+    row = None
+    if original:
+        row = ctx.session.scalar(
+            select(MessageRow).where(MessageRow.direction == "out", MessageRow.message_id.in_(original))
+        )
+    if row is None:
+        record_message(ctx, None, kind="bounce")
+        event(ctx, None, "bounce_unmatched", message_id=ctx.mail.message_id, original=original)
+        return Outcome("bounce", None, ctx.mail.message_id, "no matching outbound mail")
+    ticket = row.ticket
+    row.status = "failed"
+    record_message(ctx, ticket, kind="bounce")
+    event(ctx, ticket, "bounced", message_id=row.message_id, to=row.to_addrs,
+          report=ctx.mail.message_id, diagnostic=_diagnostic(ctx.mail.raw))
+    return Outcome("bounce", ticket.number if ticket else None, ctx.mail.message_id, f"bounced {row.message_id}")
+
+
+def _bounced_message_ids(raw: bytes) -> list[str]:
+    msg = email.message_from_bytes(raw)
+    ids = []
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/rfc822-headers", "text/rfc822-headers"):
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload:
+                mid = payload[0].get("Message-ID")
+            else:
+                text = part.get_payload(decode=True) or b""
+                inner = email.message_from_bytes(text if isinstance(text, bytes) else text.encode())
+                mid = inner.get("Message-ID")
+            if mid:
+                ids += _MSGID.findall(str(mid))
+    return ids
+
+
+def _diagnostic(raw: bytes) -> str | None:
+    msg = email.message_from_bytes(raw)
+    for part in msg.walk():
+        if part.get_content_type() == "message/delivery-status":
+            for block in part.get_payload() if isinstance(part.get_payload(), list) else []:
+                code = block.get("Diagnostic-Code") or block.get("Status")
+                if code:
+                    return str(code)[:500]
+    return None
+
+

@@ -1,0 +1,137 @@
+"""The words mailbot stores and compares, defined once.
+
+Each is a ``StrEnum``: its members are the very strings stored in the
+database, written in events and shown in ``--json``, so a member compares
+equal to the stored text and nothing has to be converted at the edges.
+The Spanish words ops and the team type (``#estado resuelto``, ``CRÍTICA``)
+are mapped onto these in the places that read them (``tickets.commands``,
+``rules``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How bad a report is; it sets the attention deadline. Most severe first."""
+
+    CRITICA = "critica"
+    GRAVE = "grave"
+    LEVE = "leve"
+
+    @property
+    def label(self) -> str:
+        """How client mail and the team's notices write it."""
+        return _SEVERITY_LABELS[self]
+
+    @property
+    def english(self) -> str:
+        """How vendor mail in English writes it."""
+        return _SEVERITY_EN[self]
+
+
+_SEVERITY_LABELS = {Severity.CRITICA: "CRÍTICA", Severity.GRAVE: "GRAVE", Severity.LEVE: "LEVE"}
+_SEVERITY_EN = {Severity.CRITICA: "critical", Severity.GRAVE: "high", Severity.LEVE: "low"}
+
+
+class Status(StrEnum):
+    """Where a ticket stands."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    WAITING_CLIENT = "waiting_client"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+# A ticket the desk still works on: counted as open, escalated, listed by default.
+OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_CLIENT})
+
+
+class Role(StrEnum):
+    """Who sent a mail, as screening reads the sender against ``[team]`` and ``[vendors]``."""
+
+    CLIENT = "client"
+    ENGINEER = "engineer"
+    MANAGER = "manager"
+    VENDOR = "vendor"
+
+
+# Senders whose replies are read for #commands (once authenticated).
+TEAM_ROLES = frozenset({Role.ENGINEER, Role.MANAGER})
+# Senders on IMAGEN TI's side of a ticket: their mail is not the client's voice.
+DESK_ROLES = frozenset({Role.ENGINEER, Role.MANAGER, Role.VENDOR})
+
+
+class Party(StrEnum):
+    """How an address takes part in a ticket (``participants.role``)."""
+
+    REQUESTER = "requester"
+    CLIENT = "client"  # a colleague of the requester who wrote into the ticket
+    WATCHER = "watcher"  # copied by a client: gets the public mails
+    RECIPIENT = "recipient"  # copied by machine or list mail: kept, never mailed
+
+
+class ScreeningKind(StrEnum):
+    """What kind of mail this is, decided before anything else looks at it."""
+
+    NORMAL = "normal"  # a person wrote it
+    AUTOREPLY = "autoreply"  # out-of-office and other responders: never a new ticket
+    AUTO = "auto"  # machine-generated: a ticket, never an acknowledgement
+    BULK = "bulk"  # lists, newsletters: likewise
+    BOUNCE = "bounce"  # a delivery report
+    SELF = "self"  # our own mail come back
+
+
+class MessageKind(StrEnum):
+    """``messages.kind``: an inbound mail's sender role or screening kind, or what an outbound mail is."""
+
+    # Inbound, besides the Role and ScreeningKind values:
+    UNVERIFIED = "unverified"  # claims a team sender our MTA did not authenticate
+    # Outbound, to the client's side:
+    ACK = "ack"
+    RELAY = "relay"  # an engineer's answer relayed to the client
+    CLOSURE = "closure"
+    # Outbound, to the team:
+    NOTICE = "notice"  # a new ticket
+    UPDATE_NOTICE = "update_notice"
+    COMMAND_ERROR = "command_error"
+    NOTE_ONLY = "note_only"
+    ESCALATION = "escalation"
+    MANAGER_REMINDER = "manager_reminder"
+    VENDOR_OVERDUE = "vendor_overdue"
+    LOOP_GUARD_NOTICE = "loop_guard_notice"
+    REPORT = "report"
+    # Outbound, to a vendor:
+    VENDOR_CASE = "vendor_case"
+    VENDOR_REMINDER = "vendor_reminder"
+
+
+# Mail mailbot sends to the team only: never part of the conversation a
+# vendor or the manager is shown, never an answer to the client.
+INTERNAL_KINDS = frozenset({
+    MessageKind.NOTICE, MessageKind.UPDATE_NOTICE, MessageKind.COMMAND_ERROR, MessageKind.NOTE_ONLY,
+    MessageKind.ESCALATION, MessageKind.MANAGER_REMINDER, MessageKind.VENDOR_OVERDUE,
+    MessageKind.LOOP_GUARD_NOTICE, MessageKind.REPORT,
+})
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class SendStatus(StrEnum):
+    """An outbound mail's state (``outbox.status``, ``messages.status``)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class HeldStatus(StrEnum):
+    """A quarantined mail's state."""
+
+    HELD = "held"
+    APPLIED = "applied"
