@@ -1,15 +1,15 @@
 """The runtime objects one mailbot process works with, built from settings.
 
-Rules and templates can be swapped by a reload; everything else lives as
-long as the process.
+A reload (``daemon.reload``) builds a new ``App`` with fresh settings,
+rules, templates and calendar on the same engine; the engine lives as long
+as the process.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,11 +18,10 @@ from mailbot.config import Settings
 from mailbot.db import engine as dbengine
 from mailbot.db.models import utcnow
 from mailbot.errors import ConfigError
+from mailbot.outbound.templates import Templates
 from mailbot.rules import RuleSet
 from mailbot.rules import load_rules as load_rules_folder
-from mailbot.outbound.templates import Templates
-
-log = logging.getLogger("mailbot")
+from mailbot.sla.calendar import BusinessCalendar
 
 
 @dataclass
@@ -32,7 +31,7 @@ class App:
     sessions: sessionmaker[Session]
     templates: Templates
     rules: RuleSet | None = None  # build_app always loads one
-    calendar: object | None = None  # mailbot.sla.calendar.BusinessCalendar
+    calendar: BusinessCalendar | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def close(self):
@@ -55,10 +54,8 @@ def load_templates(settings: Settings) -> Templates:
     return Templates(settings.templates_dirs)
 
 
-def make_calendar(settings: Settings):
-    from mailbot.sla.calendar import BusinessCalendar
-
-    return BusinessCalendar(settings.calendar, settings.mailbot.timezone)
+def make_calendar(settings: Settings) -> BusinessCalendar:
+    return BusinessCalendar.from_settings(settings)
 
 
 def build_app(settings: Settings, *, upgrade: bool = True, clock=None, create: bool = True) -> App:

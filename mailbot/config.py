@@ -12,6 +12,7 @@ import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -27,6 +28,7 @@ from pydantic import (
 from mailbot import resources, tomlpos
 from mailbot.addresses import looks_like_address, normalize_address
 from mailbot.errors import ConfigError
+from mailbot.vocab import Severity
 
 DEFAULT_CONFIG = Path("mailbot.toml")
 
@@ -48,7 +50,6 @@ def parse_duration(value) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
 
 
 def _address(value):
@@ -101,7 +102,8 @@ class MailbotSection(_Section):
     timezone: str = "America/Mexico_City"
     number_format: str = "IMG-{seq:06d}"
     subject_tag: str = "[IMAGEN TI #{number}]"
-    default_severity: Literal["critica", "grave", "leve"] = "leve"
+    # An enum: a wrong value reads "Input should be 'critica', 'grave' or 'leve'", as a Literal did.
+    default_severity: Severity = Severity.LEVE
     default_category: str = "general"
     data_dir: Path = Path("var")
     templates_dir: Path | None = None
@@ -117,8 +119,6 @@ class MailbotSection(_Section):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v):
-        from zoneinfo import ZoneInfo
-
         try:
             ZoneInfo(v)
         except Exception:
@@ -248,6 +248,7 @@ class SecuritySection(_Section):
 
 
 class AttentionSection(_Section):
+    # One attention target per Severity, keyed by its stored value (sla.deadlines.attention_target).
     critica: Duration = timedelta(hours=2)
     grave: Duration = timedelta(hours=4)
     leve: Duration = timedelta(hours=24)
@@ -288,9 +289,6 @@ class TicketsSection(_Section):
     # after "cerrado", it opens a new ticket linked to the old one. A resolved
     # ticket is closed (and the closure mail sent) when the window has passed.
     reopen_window: Duration = timedelta(days=7)
-
-
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class CalendarSection(_Section):

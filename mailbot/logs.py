@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; ``extra={"fields": {...}}`` adds machine-readable fields."""
 
     def format(self, record):
-        data = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        data = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         data.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)

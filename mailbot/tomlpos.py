@@ -52,7 +52,7 @@ def locate(source: str, path) -> int | None:
 
 def _common_prefix(a, b):
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # the shorter path decides
         if x != y:
             break
         n += 1

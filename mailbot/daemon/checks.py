@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import os
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from mailbot import resources
@@ -10,20 +11,34 @@ from mailbot.app import load_rules, load_templates
 from mailbot.config import Settings, deprecations
 from mailbot.db.engine import safe_url
 from mailbot.errors import OpsInputError
+from mailbot.sla import deadlines as sla
+from mailbot.tickets.numbering import subject_tag
+from mailbot.vocab import Severity, Status
 
 
 def sample_contexts(settings: Settings) -> dict[str, dict]:
     """A realistic context per template, so a check renders every branch we can."""
-    from mailbot.sla import deadlines as sla
-    from mailbot.tickets.numbering import subject_tag
-
-    now = datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
     ticket = SimpleNamespace(
-        number=settings.mailbot.number_format.format(seq=123), seq=123, status="new", severity="critica",
-        category="Computadora lenta", product="withsecure", out_of_scope=None, assignee=None,
-        requester="cliente@example.com", requester_name="Cliente de Prueba", subject="Servidor caído",
-        created_at=now, updated_at=now, received_at=now, acknowledged_at=None, ack_due=now,
-        attention_due=now + timedelta(hours=2), first_response_at=None, escalation_level=1,
+        number=settings.mailbot.number_format.format(seq=123),
+        seq=123,
+        status=Status.NEW,
+        severity=Severity.CRITICA,
+        category="Computadora lenta",
+        product="withsecure",
+        out_of_scope=None,
+        assignee=None,
+        requester="cliente@example.com",
+        requester_name="Cliente de Prueba",
+        subject="Servidor caído",
+        created_at=now,
+        updated_at=now,
+        received_at=now,
+        acknowledged_at=None,
+        ack_due=now,
+        attention_due=now + timedelta(hours=2),
+        first_response_at=None,
+        escalation_level=1,
     )
 
     class _App:
@@ -32,10 +47,14 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
     app = _App()
     app.settings = settings
     base = {
-        "ticket": ticket, "tag": subject_tag(settings, ticket.number), "company": settings.mailbot.company,
-        "support_address": settings.mailbot.address, "received_local": sla.local_text(app, now),
+        "ticket": ticket,
+        "tag": subject_tag(settings, ticket.number),
+        "company": settings.mailbot.company,
+        "support_address": settings.mailbot.address,
+        "received_local": sla.local_text(app, now),
         "attention_due_local": sla.local_text(app, ticket.attention_due),
-        "business_hours": sla.business_hours_text(settings), "targets": sla.target_texts(settings),
+        "business_hours": sla.business_hours_text(settings),
+        "targets": sla.target_texts(settings),
         "out_of_scope": "Desarrollo de código (ejemplo).",
     }
     local = base["received_local"]
@@ -46,22 +65,41 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
         "relay.txt": dict(base, text="Ya revisamos la consola.", signature="Ana López\nIMAGEN TI"),
         "note_only.txt": dict(base, note="Revisé el log.\n\nEra el proxy.", commands=["#estado resuelto"]),
         "command_error.txt": dict(base, errors=["Línea 1: comando desconocido «#estatus»."], help="(ayuda)"),
-        "update_notice.txt": dict(base, who_label="El cliente", sender=ticket.requester, body="Sigue igual.",
-                                  reopened=True, escalated=True),
+        "update_notice.txt": dict(
+            base, who_label="El cliente", sender=ticket.requester, body="Sigue igual.", reopened=True, escalated=True
+        ),
         "closure.txt": dict(base, summary="Se aplicó el parche.", closed_local=local),
-        "escalation.txt": dict(base, reason="sla_breach", actor="mailbot", late="15 minutos", due_local=local,
-                               client_text="El servidor no responde.", thread=thread),
+        "escalation.txt": dict(
+            base,
+            reason="sla_breach",
+            actor="mailbot",
+            late="15 minutos",
+            due_local=local,
+            client_text="El servidor no responde.",
+            thread=thread,
+        ),
         "manager_reminder.txt": dict(base, escalated_local=local, due_local=local, window="30 minutos"),
         "loop_guard_notice.txt": dict(base, sender=ticket.requester, sent=50, limit=50, window="1 hora"),
     }
     if settings.vendors:
-        samples["vendor_overdue_notice.txt"] = dict(base, vendor=next(iter(settings.vendors.values())),
-                                                    opened_local=local, window="24 horas")
+        samples["vendor_overdue_notice.txt"] = dict(
+            base, vendor=next(iter(settings.vendors.values())), opened_local=local, window="24 horas"
+        )
     for vendor in settings.vendors.values():
-        extra = dict(base, vendor=vendor, product=vendor.name, severity_en="critical", client_domain="example.com",
-                     client_text="El servidor no responde.", diagnosis="(diagnóstico)", attachments=["log.txt"],
-                     received_utc="2026-11-27 17:30 UTC", window="24 hours", opened_utc="2026-11-27 17:30 UTC",
-                     opened_local=local)
+        extra = dict(
+            base,
+            vendor=vendor,
+            product=vendor.name,
+            severity_en="critical",
+            client_domain="example.com",
+            client_text="El servidor no responde.",
+            diagnosis="(diagnóstico)",
+            attachments=["log.txt"],
+            received_utc="2026-11-27 17:30 UTC",
+            window="24 hours",
+            opened_utc="2026-11-27 17:30 UTC",
+            opened_local=local,
+        )
         samples[f"{vendor.template}.{vendor.language}.txt"] = extra
         samples[f"vendor_reminder.{vendor.language}.txt"] = extra
     return samples
@@ -84,19 +122,26 @@ def check_all(settings: Settings) -> tuple[list, list]:
         warnings += rules_notice(settings)
     warnings += deprecations(settings)
     if settings.security.trust_unauthenticated:
-        warnings.append((str(settings.source or "<config>"), None,
-                         "security.trust_unauthenticated is on: #commands run for any mail "
-                         "that claims a team sender address"))
+        warnings.append(
+            (
+                str(settings.source or "<config>"),
+                None,
+                "security.trust_unauthenticated is on: #commands run for any mail that claims a team sender address",
+            )
+        )
     elif settings.team.members and not settings.security.authserv_id:
-        warnings.append((str(settings.source or "<config>"), None,
-                         "security.authserv_id is not set: no team mail can be trusted, #commands will not run"))
+        warnings.append(
+            (
+                str(settings.source or "<config>"),
+                None,
+                "security.authserv_id is not set: no team mail can be trusted, #commands will not run",
+            )
+        )
     for section in (settings.imap, settings.smtp):
-        if section is not None and section.password_env:
-            import os
-
-            if section.password_env not in os.environ:
-                problems.append((str(settings.source or "<config>"), None,
-                                 f"environment variable {section.password_env} is not set"))
+        if section is not None and section.password_env and section.password_env not in os.environ:
+            problems.append(
+                (str(settings.source or "<config>"), None, f"environment variable {section.password_env} is not set")
+            )
     return problems, warnings
 
 
@@ -113,8 +158,14 @@ def rules_notice(settings: Settings) -> list[tuple[str, int | None, str]]:
     missing = sorted({p.name for p in shipped.glob("*.toml")} - {p.name for p in own.glob("*.toml")})
     if not missing:
         return []
-    return [(str(own), None, f"replaces the shipped rules and lacks {len(missing)} shipped rule file(s): "
-                             f"{', '.join(missing)} (they are in {shipped})")]
+    return [
+        (
+            str(own),
+            None,
+            f"replaces the shipped rules and lacks {len(missing)} shipped rule file(s): "
+            f"{', '.join(missing)} (they are in {shipped})",
+        )
+    ]
 
 
 def describe_sources(settings: Settings) -> list[str]:
@@ -123,8 +174,11 @@ def describe_sources(settings: Settings) -> list[str]:
     ``check`` prints these and the daemon logs them at start-up, so ops see at
     once when mailbot is not reading the folders they are editing.
     """
-    lines = [f"config:    {settings.source.resolve()}" if settings.source is not None
-             else "config:    none (built-in defaults: no ./mailbot.toml and no --config)"]
+    lines = [
+        f"config:    {settings.source.resolve()}"
+        if settings.source is not None
+        else "config:    none (built-in defaults: no ./mailbot.toml and no --config)"
+    ]
     shipped_rules, shipped_templates = resources.shipped("rules"), resources.shipped("templates")
     own = settings.ops_folder("rules")
     if own is None or _same(own, shipped_rules):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from mailbot.app import App, load_rules, load_templates, make_calendar
 from mailbot.config import load_settings
+from mailbot.daemon.checks import check_all
 from mailbot.errors import OpsInputError
 
 log = logging.getLogger("mailbot.reload")
@@ -33,8 +34,7 @@ class ReloadResult:
 
 
 def reload_app(app: App) -> ReloadResult:
-    from mailbot.daemon.checks import check_all
-
+    """The new set of config, rules and templates, checked whole; the running ``app`` is left as it is."""
     old = app.settings
     try:
         new = load_settings(old.source) if old.source is not None else old
@@ -50,8 +50,9 @@ def reload_app(app: App) -> ReloadResult:
     if problems:
         return ReloadResult(None, problems, changed)
     try:
-        fresh = replace(app, settings=new, templates=load_templates(new), rules=load_rules(new),
-                        calendar=make_calendar(new))
+        fresh = replace(
+            app, settings=new, templates=load_templates(new), rules=load_rules(new), calendar=make_calendar(new)
+        )
     except OpsInputError as exc:  # a file changed again between the check and the load
         return ReloadResult(None, list(exc.problems), changed)
     return ReloadResult(fresh, [], changed)
@@ -66,5 +67,8 @@ def log_result(result: ReloadResult) -> None:
     for name in result.restart_needed:
         log.warning("reload: %s changed on disk; it takes effect at the next restart", name)
     rules = result.app.rules
-    log.info("reloaded: %s rules, %s templates", len(rules.rules) if rules is not None else 0,
-             len(result.app.templates.sources))
+    log.info(
+        "reloaded: %s rules, %s templates",
+        len(rules.rules) if rules is not None else 0,
+        len(result.app.templates.sources),
+    )

@@ -1,7 +1,8 @@
-"""The daemon: intake doors, the outbox sender and (later) the scheduler in one loop.
+"""The daemon: the intake doors, the outbox sender, the scheduler and the health listener in one process.
 
-``run()`` / ``async_run()`` / ``close()``; signals arrive through the loop;
-``once=True`` takes in what is waiting, sends what is due and returns.
+``Daemon.run()`` / ``async_run()`` / ``close()``; signals arrive through the
+asyncio loop (SIGTERM stops, SIGHUP reloads). ``once=True`` takes in what is
+waiting, runs one SLA tick, sends what is due and returns.
 """
 
 from __future__ import annotations
@@ -15,16 +16,20 @@ import threading
 from importlib.metadata import version
 
 from mailbot.app import App, build_app
-from mailbot.daemon.checks import describe_sources
 from mailbot.config import Settings
+from mailbot.daemon.checks import describe_sources
+from mailbot.daemon.health import HealthServer, facts
+from mailbot.daemon.metrics import Metrics
+from mailbot.daemon.reload import ReloadResult, log_result, reload_app
 from mailbot.db.engine import safe_url, sqlite_path
-from mailbot.errors import AlreadyRunning, Unavailable
 from mailbot.db.heartbeat import Heartbeat
+from mailbot.errors import AlreadyRunning, Unavailable
 from mailbot.intake.imap import ImapSource
+from mailbot.intake.lease import MailboxLease
 from mailbot.intake.lmtp import start_listener
+from mailbot.jobs.scheduler import Scheduler, sla_tick
 from mailbot.outbound.outbox import OutboxSender
 from mailbot.pipeline.core import Pipeline
-from mailbot.daemon.reload import ReloadResult, log_result, reload_app
 
 log = logging.getLogger("mailbot.daemon")
 
@@ -33,8 +38,15 @@ _VERSION = version("mailbot")
 
 
 class Daemon:
-    def __init__(self, settings: Settings, *, app: App | None = None, imap_client_factory=None,
-                 transport_factory=None, lock=None):
+    """One mailbot process: takes mail in (IMAP, LMTP), sends the outbox, runs the timed jobs.
+
+    The pipeline holds the ``App`` in force; a reload swaps it whole. Mail
+    committed by any door wakes the outbox sender at once.
+    """
+
+    def __init__(
+        self, settings: Settings, *, app: App | None = None, imap_client_factory=None, transport_factory=None, lock=None
+    ):
         self.settings = settings
         # The SQLite lock file, when the caller took it before building the app
         # (so a second `run` never migrates the schema under a running daemon).
@@ -44,25 +56,26 @@ class Daemon:
         self.imap = None
         self.lease = None
         if settings.imap is not None:
-            from mailbot.intake.lease import MailboxLease
-
-            self.imap = ImapSource(settings, self.pipeline, client_factory=imap_client_factory,
-                                   stop=self.stop_event)
+            self.imap = ImapSource(settings, self.pipeline, client_factory=imap_client_factory, stop=self.stop_event)
             self.lease = MailboxLease(settings.database_url, self.imap.mailbox_key)
             self.imap.lease = self.lease if self.lease.enabled else None
         # Written to the database while this process lives: `mailbot status` reads
         # it, and the outbox ties its claims to it, so mail a dead process had
         # claimed goes out at once from the next one. On SQLite this process is
         # the only one (it holds the lock file): any other row is a dead one's.
-        self.heartbeat = Heartbeat(lambda: self.app.sessions, facts=self._heartbeat_facts,
-                                   sole=settings.database_url.startswith("sqlite"))
+        self.heartbeat = Heartbeat(
+            lambda: self.app.sessions, facts=self._heartbeat_facts, sole=settings.database_url.startswith("sqlite")
+        )
         self._mode = "run"
-        self.sender = OutboxSender(settings, self.app.sessions, transport_factory=transport_factory,
-                                   clock=lambda: self.app.clock(), process_id=self.heartbeat.id)
+        self.sender = OutboxSender(
+            settings,
+            self.app.sessions,
+            transport_factory=transport_factory,
+            clock=lambda: self.app.clock(),
+            process_id=self.heartbeat.id,
+        )
         self.outbox_wake = threading.Event()
         self.pipeline.after_commit.append(lambda _outcome: self.outbox_wake.set())
-        from mailbot.daemon.metrics import Metrics
-
         self.metrics = Metrics()
         self.metrics.add_live(self.health_facts)
         self.pipeline.after_commit.append(self.metrics.outcome)
@@ -105,22 +118,26 @@ class Daemon:
         try:
             self.heartbeat.start()
         except Exception as exc:  # the database itself: nothing else would work either
-            raise Unavailable(f"database {safe_url(self.settings.database_url)}: "
-                              f"{(str(exc).strip().splitlines() or [type(exc).__name__])[0]}") from None
+            raise Unavailable(
+                f"database {safe_url(self.settings.database_url)}: "
+                f"{(str(exc).strip().splitlines() or [type(exc).__name__])[0]}"
+            ) from None
 
     def _heartbeat_facts(self) -> dict:
         facts = {"mode": self._mode, "version": _VERSION}
         if self.imap is not None:
             st = self.imap.stats
-            facts["imap"] = {"mailbox": self.imap.mailbox_key, "state": st.state, "reconnects": st.reconnects,
-                             "last_error": st.last_error}
+            facts["imap"] = {
+                "mailbox": self.imap.mailbox_key,
+                "state": st.state,
+                "reconnects": st.reconnects,
+                "last_error": st.last_error,
+            }
         if self.settings.lmtp.enabled and self._mode == "run":
             facts["lmtp"] = f"{self.settings.lmtp.host}:{self.settings.lmtp.port}"
         return facts
 
     async def _run_once(self):
-        from mailbot.jobs.scheduler import sla_tick
-
         problems: list[Unavailable] = []
         if self.imap is not None:
             try:
@@ -177,8 +194,6 @@ class Daemon:
             if self.imap is not None:
                 tasks.append(asyncio.create_task(asyncio.to_thread(self.imap.run_forever), name="imap"))
             tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
-            from mailbot.jobs.scheduler import Scheduler
-
             self.scheduler = Scheduler(lambda: self.pipeline.app, on_mail=self.outbox_wake.set)
             self.scheduler.start()
             log.info("mailbot running (database %s)", safe_url(self.settings.database_url))
@@ -211,11 +226,9 @@ class Daemon:
     async def _listen(self):
         """Bind the health and LMTP ports; Unavailable naming the one that cannot be had."""
         if self.settings.health.enabled:
-            from mailbot.daemon.health import HealthServer
-
             h = self.settings.health
             try:
-                self.health_server = HealthServer(h.host, h.port, self.health_facts, self.metrics.registry).start()
+                self.health_server = HealthServer(h.host, h.port, self.health_facts, self.metrics.exposition).start()
             except OSError as exc:
                 raise Unavailable(f"health listener {h.host}:{h.port}: {_os_reason(exc)}") from None
             log.info("health on http://%s:%s/healthz and /metrics", h.host, self.health_server.port)
@@ -231,8 +244,6 @@ class Daemon:
             raise Unavailable(f"{lm.protocol.upper()} listener {lm.host}:{lm.port}: {_os_reason(exc)}") from None
 
     def health_facts(self) -> dict:
-        from mailbot.daemon.health import facts
-
         return facts(self.pipeline.app, self.imap)
 
     def _tell_everyone_to_stop(self):
@@ -297,7 +308,7 @@ def hold_sqlite_lock(url: str):
     if path is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path.with_name(path.name + ".lock"), "a+")
+    fh = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115 (held open: the lock lasts as long as the file)
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -310,7 +321,7 @@ def hold_sqlite_lock(url: str):
 
 
 def _os_reason(exc: OSError) -> str:
-    """"address already in use", not "[Errno 98] error while attempting to bind on address ..."."""
+    """ "address already in use", not "[Errno 98] error while attempting to bind on address ..."."""
     if exc.errno and exc.errno > 0:  # asyncio rewords the message; the number says it plainly
         reason = os.strerror(exc.errno)
     else:  # a host name that does not resolve (getaddrinfo's codes are negative)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from mailbot.daemon.health import facts
 from mailbot.db.engine import safe_url, sqlite_path
+from mailbot.db.heartbeat import EXPIRY, db_now, processes
 from mailbot.db.models import utcnow
 from mailbot.exitcodes import Exit
-from mailbot.daemon.health import facts
-from mailbot.db.heartbeat import EXPIRY, db_now, processes
-
 
 _HOLDING = ("idle", "connected")
 _NO_FILE = "no database file"
@@ -30,9 +29,15 @@ def sqlite_file_missing(url: str) -> Path | None:
 
 
 def _process(p, now: datetime) -> dict:
-    return {"id": p.id, "host": p.host, "pid": p.pid, "started_at": p.started_at.isoformat(),
-            "beat_at": p.beat_at.isoformat(), "beat_age_seconds": round((now - p.beat_at).total_seconds(), 1),
-            "facts": p.facts or {}}
+    return {
+        "id": p.id,
+        "host": p.host,
+        "pid": p.pid,
+        "started_at": p.started_at.isoformat(),
+        "beat_at": p.beat_at.isoformat(),
+        "beat_age_seconds": round((now - p.beat_at).total_seconds(), 1),
+        "facts": p.facts or {},
+    }
 
 
 def gather(app, *, now: datetime | None = None) -> tuple[dict, Exit]:
@@ -54,8 +59,9 @@ def gather(app, *, now: datetime | None = None) -> tuple[dict, Exit]:
         # One process holds the mailbox; the others wait on standby (mailbot/lease.py).
         holder = next((i for i in sessions if i.get("state") in _HOLDING), None)
         down = next((i for i in sessions if i.get("state") == "disconnected"), None)
-        data["imap"] = holder or down or (sessions[0] if sessions else
-                                          {"state": "disconnected" if alive else "not running"})
+        data["imap"] = (
+            holder or down or (sessions[0] if sessions else {"state": "disconnected" if alive else "not running"})
+        )
     if not alive:
         data["status"] = "not running"
         return data, Exit.NOT_RUNNING
@@ -63,17 +69,27 @@ def gather(app, *, now: datetime | None = None) -> tuple[dict, Exit]:
     data["acknowledgements_late"] = late is not None and late > settings.sla.acknowledge.total_seconds()
     # Degraded: no mailbox session, or a report already waits longer than the
     # terms allow for its acknowledgement (a relay down, the outbox stuck).
-    healthy = (data["database"]["reachable"] and data["imap"]["state"] in _HOLDING + ("off",)
-               and not data["acknowledgements_late"])
+    healthy = (
+        data["database"]["reachable"]
+        and data["imap"]["state"] in _HOLDING + ("off",)
+        and not data["acknowledgements_late"]
+    )
     data["status"] = "ok" if healthy else "degraded"
     return data, Exit.OK if healthy else Exit.DEGRADED
 
 
 def not_running(url: str) -> tuple[dict, Exit]:
     """No database at all: nothing has ever run on it."""
-    return ({"status": "not running", "running": False, "processes": [], "last_seen": None,
-             "database": {"reachable": False, "url": safe_url(url), "error": _NO_FILE}},
-            Exit.NOT_RUNNING)
+    return (
+        {
+            "status": "not running",
+            "running": False,
+            "processes": [],
+            "last_seen": None,
+            "database": {"reachable": False, "url": safe_url(url), "error": _NO_FILE},
+        },
+        Exit.NOT_RUNNING,
+    )
 
 
 def _age(seconds: float) -> str:
@@ -92,40 +108,55 @@ def lines(data: dict) -> list[str]:
     out = []
     if not data["running"]:
         seen = data.get("last_seen")
-        when = (f"; last heartbeat {_age(seen['beat_age_seconds'])} ago from {seen['host']} pid {seen['pid']}"
-                if seen else "")
+        when = (
+            f"; last heartbeat {_age(seen['beat_age_seconds'])} ago from {seen['host']} pid {seen['pid']}"
+            if seen
+            else ""
+        )
         out.append(f"status:     not running (no heartbeat in the last {int(EXPIRY.total_seconds())}s{when})")
     else:
         out.append(f"status:     {data['status']}")
         for p in data["processes"]:
             mode = p["facts"].get("mode", "run")
-            out.append(f"process:    {p['host']} pid {p['pid']} ({mode}), last heartbeat {_age(p['beat_age_seconds'])}"
-                       " ago")
+            out.append(
+                f"process:    {p['host']} pid {p['pid']} ({mode}), last heartbeat {_age(p['beat_age_seconds'])} ago"
+            )
     db = data["database"]
     if db.get("error") == _NO_FILE:
         out.append(f"database:   none yet at {db['url']} (nothing has run with this config)")
     else:
-        out.append(f"database:   {'reachable' if db['reachable'] else 'UNREACHABLE'} {db.get('url', '')}"
-                   + (f" ({db['error']})" if db.get("error") else ""))
+        out.append(
+            f"database:   {'reachable' if db['reachable'] else 'UNREACHABLE'} {db.get('url', '')}"
+            + (f" ({db['error']})" if db.get("error") else "")
+        )
     imap = data.get("imap")
     if imap is not None:
         if imap["state"] == "off":
             out.append("imap:       IMAP intake is off (no [imap] in the config)")
         elif "mailbox" in imap:
-            out.append(f"imap:       {imap['state']} {imap['mailbox']} on {imap['host']} pid {imap['pid']}, "
-                       f"{imap.get('reconnects', 0)} reconnects"
-                       + (f", last error: {imap['last_error']}" if imap.get("last_error") else ""))
+            out.append(
+                f"imap:       {imap['state']} {imap['mailbox']} on {imap['host']} pid {imap['pid']}, "
+                f"{imap.get('reconnects', 0)} reconnects"
+                + (f", last error: {imap['last_error']}" if imap.get("last_error") else "")
+            )
         else:
             out.append(f"imap:       {imap['state']}")
     if "outbox" in data:
         o = data["outbox"]
-        out.append(f"outbox:     {o['queued']} queued, {o['failed']} failed"
-                   + (f", oldest queued {_age(o['oldest_queued_seconds'])} ago" if o["oldest_queued_seconds"] else ""))
+        out.append(
+            f"outbox:     {o['queued']} queued, {o['failed']} failed"
+            + (f", oldest queued {_age(o['oldest_queued_seconds'])} ago" if o["oldest_queued_seconds"] else "")
+        )
         oldest = data.get("oldest_unacknowledged_seconds")
-        out.append("unacknowledged: " + (f"oldest waiting {_age(oldest)}" if oldest is not None else "none")
-                   + (" — LATE: past the acknowledgement deadline" if data.get("acknowledgements_late") else ""))
+        out.append(
+            "unacknowledged: "
+            + (f"oldest waiting {_age(oldest)}" if oldest is not None else "none")
+            + (" — LATE: past the acknowledgement deadline" if data.get("acknowledgements_late") else "")
+        )
     if data.get("escalations"):
         e = data["escalations"]
-        out.append(f"escalations: {e['manager']} to the manager ({e['sla_breaches']} for SLA breaches), "
-                   f"{e['vendor']} to vendors")
+        out.append(
+            f"escalations: {e['manager']} to the manager ({e['sla_breaches']} for SLA breaches), "
+            f"{e['vendor']} to vendors"
+        )
     return out

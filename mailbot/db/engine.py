@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, exc as sa_exc, inspect, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot import resources
 from mailbot.errors import TemporaryFailure, Unavailable
-
-log = logging.getLogger("mailbot.db")
 
 
 def safe_url(url) -> str:
@@ -83,6 +81,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+# alembic is imported inside the functions that need it: it costs about 0.12 s to import,
+# paid only where the schema is read or upgraded.
 def alembic_config(engine: Engine):
     from alembic.config import Config
 
@@ -173,7 +173,3 @@ def require_current(engine: Engine) -> None:
 def is_current(engine: Engine) -> bool:
     current, head, _known = schema_revisions(engine)
     return current == head
-
-
-def has_schema(engine: Engine) -> bool:
-    return inspect(engine).has_table("tickets")

@@ -22,13 +22,14 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db.models import Outbox, Process, utcnow
+from mailbot.vocab import SendStatus
 
 log = logging.getLogger("mailbot.heartbeat")
 
@@ -83,11 +84,12 @@ class Heartbeat:
         self._thread: threading.Thread | None = None
         self._failing = False
 
-    def start(self) -> "Heartbeat":
+    def start(self) -> Heartbeat:
         with self._sessions().begin() as s:
             now = db_now(s)
             if self._sole:
-                freed = s.execute(update(Outbox).where(Outbox.status == "queued", Outbox.claimed_by.is_not(None))
+                freed = s.execute(update(Outbox)
+                                  .where(Outbox.status == SendStatus.QUEUED, Outbox.claimed_by.is_not(None))
                                   .values(claimed_by=None, next_attempt_at=now)).rowcount
                 s.execute(delete(Process))
                 if freed:

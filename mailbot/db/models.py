@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -149,6 +150,35 @@ class MessageRow(Base):
     status: Mapped[str | None] = mapped_column(String(16))  # outbound: queued/sent/failed
 
     ticket: Mapped[Ticket | None] = relationship(back_populates="messages")
+    # The database deletes them with the message (ON DELETE CASCADE).
+    attachments: Mapped[list[AttachmentRow]] = relationship(
+        back_populates="message", order_by="AttachmentRow.position", cascade="all, delete-orphan",
+        passive_deletes=True)
+
+
+class AttachmentRow(Base):
+    """One attachment of a stored inbound mail; its bytes stay in ``messages.raw`` (docs/attachments.md).
+
+    ``position`` is its place among the mail's attachments
+    (``InboundMail.attachments``), which is how ``mailbot.mail.parse.attachment_content``
+    finds its bytes in the stored mail again.
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        # Also the index that finds a message's attachments.
+        UniqueConstraint("message_row_id", "position", name="uq_attachments_message_position"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_row_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))  # sanitized: a bare, printable file name
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)  # decoded bytes, as received
+    # Over a size limit when it came in: its bytes were not kept (the stored mail holds a note instead).
+    dropped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    message: Mapped[MessageRow] = relationship(back_populates="attachments")
 
 
 class Participant(Base):

@@ -1,1 +1,4 @@
-"""Doors into the pipeline. Each only moves bytes and calls ``Pipeline.process``."""
+"""The doors that move bytes in (IMAP, LMTP) and the IMAP mailbox lease.
+
+A door only moves bytes and hands them to the ``Pipeline``; the ``mailbot ingest`` pipe lives in ``cli``.
+"""

@@ -24,8 +24,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from mailbot.config import Settings
 from mailbot.db.models import MailboxCursor
-from mailbot.errors import TemporaryFailure, Unavailable
-from mailbot.errors import LeaseLost
+from mailbot.errors import LeaseLost, TemporaryFailure, Unavailable
 from mailbot.intake.lease import MailboxLease
 from mailbot.pipeline.core import Cursor, Item, Pipeline
 
@@ -53,6 +52,7 @@ class Backoff:
 
     def reset(self) -> None:
         self._next = self.first
+
 
 # How often the IDLE wait looks up from the socket to check the mailbox lease.
 IDLE_TICK = 1.0
@@ -113,7 +113,6 @@ class ImapStats:
     last_error: str | None = None
     idle: bool = False
     standby: bool = False  # another process holds the mailbox lease
-    last_poll: float | None = None
     counts: dict = field(default_factory=dict)
 
     @property
@@ -283,7 +282,6 @@ class ImapSource:
                     self.stats.counts[outcome.action] = self.stats.counts.get(outcome.action, 0) + 1
                 self._mark(client, chunk)
                 done += len(outcomes)
-        self.stats.last_poll = time.time()
         return done
 
     def _mark(self, client, uids: list[int]) -> None:

@@ -1,11 +1,12 @@
-"""The timed work: SLA escalations, reminders, closing resolved tickets, the quarterly report.
+"""The SLA duties (escalations, reminders, closing resolved tickets) and the scheduler that times every job.
 
 APScheduler only says *when*; each job here is a plain function of
 ``(app, now)`` that claims its rows in the database (``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL; SQLite serves one process) and handles each row in a
 savepoint, so one bad ticket is logged and retried at the next tick while
 the others go on, and a second process never sends the same mail twice
-(the ``escalations`` unique key is the last guard).
+(the ``escalations`` unique key is the last guard). The quarterly report's
+job is ``mailbot.jobs.quarterly``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import and_, exists, select
 
-from mailbot.tickets import actions as ticket_ops
 from mailbot.db.models import Escalation, Ticket
+from mailbot.errors import EscalationRefused
+from mailbot.jobs.quarterly import add_report_job
+from mailbot.tickets import actions as ticket_ops
+from mailbot.tickets.actions import Ops
 from mailbot.tickets.escalation import escalate_to_manager, remind_manager, remind_vendor
-from mailbot.tickets.actions import OPEN, Ops
+from mailbot.vocab import OPEN_STATUSES, Role, Status
 
 log = logging.getLogger("mailbot.scheduler")
 
@@ -33,6 +38,8 @@ class TickReport:
     vendor_reminders: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Breached tickets the escalation refused (another process escalated them first), and why.
+    not_escalated: dict[str, str] = field(default_factory=dict)
 
     @property
     def mails(self) -> int:
@@ -54,40 +61,72 @@ def _each(app, now, query, action, into: list[str], report: TickReport, what: st
                         into.append(ticket.number)
             except Exception as exc:
                 report.failed.append(ticket.number)
-                log.error("%s %s failed (retried at the next tick): %s: %s", what, ticket.number,
-                          type(exc).__name__, exc)
+                log.error(
+                    "%s %s failed (retried at the next tick): %s: %s", what, ticket.number, type(exc).__name__, exc
+                )
 
 
 def sla_tick(app, now: datetime | None = None) -> TickReport:
     """One pass of every SLA duty that is due at ``now``."""
     now = now or app.clock()
     report = TickReport()
-    manager_escalated = exists().where(and_(Escalation.ticket_id == Ticket.id, Escalation.target == "manager"))
-    breached = (select(Ticket).where(Ticket.status.in_(OPEN), Ticket.first_response_at.is_(None),
-                                     Ticket.attention_due <= now, ~manager_escalated)
-                .order_by(Ticket.attention_due))
+    manager_escalated = exists().where(and_(Escalation.ticket_id == Ticket.id, Escalation.target == Role.MANAGER))
+    breached = (
+        select(Ticket)
+        .where(
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.first_response_at.is_(None),
+            Ticket.attention_due <= now,
+            ~manager_escalated,
+        )
+        .order_by(Ticket.attention_due)
+    )
+
+    def escalate(ops, ticket) -> bool:
+        try:
+            escalate_to_manager(ops, ticket, reason="sla_breach")
+        except EscalationRefused as refused:
+            # Not a failure: nothing to retry (the escalation records the refusal on the ticket).
+            report.not_escalated[ticket.number] = refused.reason
+            log.info("sla tick: %s not escalated: %s", ticket.number, refused.reason)
+            return False
+        return True
+
     if app.settings.team.manager:
         # Without a manager there is nobody to escalate to; the breach shows in the report and
         # the tickets escalate once one is configured (no event per ticket and tick meanwhile).
-        _each(app, now, breached,
-              lambda ops, t: escalate_to_manager(ops, t, reason="sla_breach") is not None,
-              report.escalated, report, "escalation of")
+        _each(app, now, breached, escalate, report.escalated, report, "escalation of")
 
-    def reminder(kind):
-        query = (select(Escalation).join(Ticket).where(
-            Escalation.responded_at.is_(None), Escalation.reminded_at.is_(None), Escalation.due <= now,
-            Ticket.status.in_(OPEN)).order_by(Escalation.due))
-        return query.where(Escalation.target == "manager") if kind == "manager" else \
-            query.where(Escalation.target != "manager")
+    def reminder(manager: bool):
+        query = (
+            select(Escalation)
+            .join(Ticket)
+            .where(
+                Escalation.responded_at.is_(None),
+                Escalation.reminded_at.is_(None),
+                Escalation.due <= now,
+                Ticket.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Escalation.due)
+        )
+        return (
+            query.where(Escalation.target == Role.MANAGER)
+            if manager
+            else query.where(Escalation.target != Role.MANAGER)
+        )
 
     if app.settings.team.manager:
-        _each(app, now, reminder("manager"), remind_manager, report.manager_reminders, report, "manager reminder for")
-    _each(app, now, reminder("vendor"), remind_vendor, report.vendor_reminders, report, "vendor reminder for")
+        _each(
+            app, now, reminder(manager=True), remind_manager, report.manager_reminders, report, "manager reminder for"
+        )
+    _each(app, now, reminder(manager=False), remind_vendor, report.vendor_reminders, report, "vendor reminder for")
 
     # "resuelto" for longer than the reopen window: closed, with the closure mail.
-    stale = (select(Ticket).where(Ticket.status == "resolved",
-                                  Ticket.resolved_at <= now - app.settings.tickets.reopen_window)
-             .order_by(Ticket.resolved_at))
+    stale = (
+        select(Ticket)
+        .where(Ticket.status == Status.RESOLVED, Ticket.resolved_at <= now - app.settings.tickets.reopen_window)
+        .order_by(Ticket.resolved_at)
+    )
     _each(app, now, stale, lambda ops, t: ticket_ops.close(ops, t, "mailbot"), report.closed, report, "closing")
     for name in ("escalated", "manager_reminders", "vendor_reminders", "closed"):
         if getattr(report, name):
@@ -100,20 +139,23 @@ def _interval(settings) -> float:
 
 
 class Scheduler:
-    """APScheduler in a background thread, running the jobs above on the daemon's current App."""
+    """APScheduler in a background thread: the SLA tick and the quarterly report job, on the daemon's current App."""
 
     def __init__(self, current_app, *, on_mail=None):
-        from apscheduler.schedulers.background import BackgroundScheduler
-
         self.current_app = current_app  # a callable: the App in force after reloads
         self.on_mail = on_mail or (lambda: None)
         settings = current_app().settings
         self.scheduler = BackgroundScheduler(timezone=settings.mailbot.timezone)
         self.interval = _interval(settings)
-        self.scheduler.add_job(self.run_sla, "interval", id="sla", seconds=self.interval,
-                               max_instances=1, coalesce=True, next_run_time=datetime.now().astimezone())
-        from mailbot.reports.quarterly import add_report_job
-
+        self.scheduler.add_job(
+            self.run_sla,
+            "interval",
+            id="sla",
+            seconds=self.interval,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now().astimezone(),
+        )
         add_report_job(self)
 
     def run_sla(self) -> TickReport | None:

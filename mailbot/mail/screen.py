@@ -2,16 +2,26 @@
 
 Pure: no I/O. Loop protection follows RFC 3834 and the headers real
 responders send; sender trust follows our own ``Authentication-Results``.
+
+The kind comes from an ordered list of detectors (``DETECTORS``). Each looks
+at one thing (a header, the sender, the subject) and returns a ``Finding``
+(a kind and the reason, as stored on events) or None. How a finding combines
+with what came before is part of its ``Detector``: which kinds so far it
+replaces, whether its reason is said even when the kind stays, and whether it
+ends screening (a delivery report, our own mail). The order of the list is
+the order of ``Screening.reasons``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mailbot.config import Settings
 from mailbot.addresses import normalize_domain
+from mailbot.config import Settings
 from mailbot.mail.parse import InboundMail
+from mailbot.vocab import TEAM_ROLES, Role, ScreeningKind
 
 _NOREPLY_LOCAL = re.compile(
     r"^(mailer-daemon|postmaster|(no|do[-_.]?not)[-_.]?reply([-_+.].*)?|bounces?([-+].*)?|.*-bounces(\+.*)?|"
@@ -27,88 +37,174 @@ _AUTO_SUBJECT = re.compile(
     r"no se puede entregar|returned mail)",
     re.I,
 )
+_DELIVERY_REPORT_TYPES = ("delivery-status", "global-delivery-status", None)
+_DAEMONS = ("mailer-daemon", "postmaster")
+_FALSE_WORDS = ("no", "none", "false", "0")
+_PRECEDENCE_BULK = ("bulk", "junk", "list", "auto_reply")
 
 
 @dataclass(frozen=True)
 class Screening:
-    # "normal"; "autoreply" (out-of-office and other responders: never a new
-    # ticket); "auto" (machine-generated: a ticket, never an acknowledgement);
-    # "bulk" (lists, newsletters: likewise); "bounce"; "self" (our own mail).
-    kind: str
-    role: str  # "client", "engineer", "manager", "vendor"
+    kind: ScreeningKind
+    role: Role
     trusted: bool  # sender authenticated (or trust relaxed) — gates #commands
     vendor: str | None = None
     reasons: tuple[str, ...] = field(default=())
 
     @property
-    def automatic(self) -> bool:
-        return self.kind != "normal"
-
-    @property
     def team(self) -> bool:
-        return self.role in ("engineer", "manager")
+        return self.role in TEAM_ROLES
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: ScreeningKind
+    reason: str | None  # None: decides the kind without a word (the reasons said it already)
+
+
+_ANY = frozenset(ScreeningKind)
+_NOT_AUTOREPLY = _ANY - {ScreeningKind.AUTOREPLY}  # an autoreply stays one: it is never answered
+
+
+@dataclass(frozen=True)
+class Detector:
+    detect: Callable[[InboundMail, Settings], Finding | None]
+    replaces: frozenset[ScreeningKind] = _ANY  # the kinds so far its finding overrides
+    always_say: bool = True  # its reason is kept even when the kind so far stays
+    final: bool = False  # when it finds something, screening ends there
+
+
+def _local(mail: InboundMail) -> str:
+    return mail.from_addr.partition("@")[0]
+
+
+def _delivery_report(mail: InboundMail, settings: Settings) -> Finding | None:
+    if mail.content_type == "multipart/report" and mail.report_type in _DELIVERY_REPORT_TYPES:
+        return Finding(ScreeningKind.BOUNCE, "multipart/report delivery-status")
+    return None
+
+
+def _own_address(mail: InboundMail, settings: Settings) -> Finding | None:
+    if _is_own(mail.from_addr, settings.mailbot.address):
+        return Finding(ScreeningKind.SELF, "sent from our own address")
+    return None
+
+
+def _other_report(mail: InboundMail, settings: Settings) -> Finding | None:
+    # Read receipts (disposition-notification), abuse (feedback-report) and
+    # other reports are machine answers: threaded when they belong, never answered.
+    if mail.content_type == "multipart/report":
+        return Finding(ScreeningKind.AUTOREPLY, f"multipart/report {mail.report_type}")
+    return None
+
+
+def _auto_submitted(mail: InboundMail, settings: Settings) -> Finding | None:
+    value = mail.header("Auto-Submitted")
+    if value is None:
+        return None
+    auto = _AUTO_SUBMITTED.match(value).group(1).lower()
+    if auto == "no":
+        return None
+    kind = ScreeningKind.AUTOREPLY if auto == "auto-replied" else ScreeningKind.AUTO
+    return Finding(kind, f"Auto-Submitted: {value}")
+
+
+def _responder(name: str) -> Callable[[InboundMail, Settings], Finding | None]:
+    def detect(mail: InboundMail, settings: Settings) -> Finding | None:
+        value = mail.header(name)
+        if value is not None and value.strip().lower() not in _FALSE_WORDS:
+            return Finding(ScreeningKind.AUTOREPLY, f"{name}: {value}")
+        return None
+
+    detect.__name__ = f"_responder_{name}"
+    return detect
+
+
+def _suppress_autoresponse(mail: InboundMail, settings: Settings) -> Finding | None:
+    value = mail.header("X-Auto-Response-Suppress")
+    if value is not None and value.strip().lower() not in ("", "none"):
+        return Finding(ScreeningKind.AUTO, f"X-Auto-Response-Suppress: {value}")
+    return None
+
+
+def _precedence(mail: InboundMail, settings: Settings) -> Finding | None:
+    value = (mail.header("Precedence") or "").strip().lower()
+    if value not in _PRECEDENCE_BULK:
+        return None
+    kind = ScreeningKind.AUTOREPLY if value == "auto_reply" else ScreeningKind.BULK
+    return Finding(kind, f"Precedence: {value}")
+
+
+def _list_header(name: str) -> Callable[[InboundMail, Settings], Finding | None]:
+    def detect(mail: InboundMail, settings: Settings) -> Finding | None:
+        if mail.header(name) is not None:
+            return Finding(ScreeningKind.BULK, f"{name} present")
+        return None
+
+    detect.__name__ = f"_list_header_{name}"
+    return detect
+
+
+def _automatic_sender(mail: InboundMail, settings: Settings) -> Finding | None:
+    if mail.return_path == "" or not mail.from_addr:
+        return Finding(ScreeningKind.AUTO, "null sender")
+    if _NOREPLY_LOCAL.match(_local(mail)):
+        return Finding(ScreeningKind.AUTO, f"automatic sender {mail.from_addr}")
+    return None
+
+
+def _auto_subject(mail: InboundMail, settings: Settings) -> Finding | None:
+    if _AUTO_SUBJECT.match(mail.subject):
+        return Finding(ScreeningKind.AUTOREPLY, "automatic-reply subject")
+    return None
+
+
+def _daemon_report(mail: InboundMail, settings: Settings) -> Finding | None:
+    # A report from the mailer daemon is a bounce whatever its report-type says.
+    if _local(mail) in _DAEMONS and mail.content_type.startswith("multipart/report"):
+        return Finding(ScreeningKind.BOUNCE, None)
+    return None
+
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector(_delivery_report, final=True),
+    Detector(_own_address, final=True),
+    Detector(_other_report),
+    Detector(_auto_submitted, replaces=_NOT_AUTOREPLY),
+    *(Detector(_responder(h)) for h in _RESPONDER_HEADERS),
+    # Machine mail asking for no answer; a kind already found says more.
+    Detector(_suppress_autoresponse, replaces=frozenset({ScreeningKind.NORMAL})),
+    Detector(_precedence, replaces=_NOT_AUTOREPLY),
+    Detector(_list_header("List-Id"), replaces=_NOT_AUTOREPLY, always_say=False),
+    Detector(_list_header("List-Unsubscribe"), replaces=_NOT_AUTOREPLY, always_say=False),
+    Detector(_automatic_sender, replaces=frozenset({ScreeningKind.NORMAL})),
+    Detector(_auto_subject, replaces=frozenset({ScreeningKind.NORMAL, ScreeningKind.AUTO}), always_say=False),
+    Detector(_daemon_report),
+)
 
 
 def screen(mail: InboundMail, settings: Settings) -> Screening:
-    reasons = []
-    kind = "normal"
-    own = settings.mailbot.address
-    sender = mail.from_addr
-    local = sender.partition("@")[0]
-    ctype = mail.content_type
-    if ctype == "multipart/report" and mail.report_type in ("delivery-status", "global-delivery-status", None):
-        kind = "bounce"
-        reasons.append("multipart/report delivery-status")
-    elif _is_own(sender, own):
-        kind = "self"
-        reasons.append("sent from our own address")
-    else:
-        if ctype == "multipart/report":
-            # Read receipts (disposition-notification), abuse (feedback-report) and
-            # other reports are machine answers: threaded when they belong, never answered.
-            kind = "autoreply"
-            reasons.append(f"multipart/report {mail.report_type}")
-        auto_header = mail.header("Auto-Submitted")
-        if auto_header is not None:
-            auto = _AUTO_SUBMITTED.match(auto_header).group(1).lower()
-            if auto != "no":
-                if kind != "autoreply":
-                    kind = "autoreply" if auto == "auto-replied" else "auto"
-                reasons.append(f"Auto-Submitted: {auto_header}")
-        for h in _RESPONDER_HEADERS:
-            v = mail.header(h)
-            if v is not None and v.strip().lower() not in ("no", "none", "false", "0"):
-                kind = "autoreply"
-                reasons.append(f"{h}: {v}")
-        v = mail.header("X-Auto-Response-Suppress")
-        if v is not None and v.strip().lower() not in ("", "none"):
-            kind = kind if kind != "normal" else "auto"
-            reasons.append(f"X-Auto-Response-Suppress: {v}")
-        precedence = (mail.header("Precedence") or "").strip().lower()
-        if precedence in ("bulk", "junk", "list", "auto_reply"):
-            if kind != "autoreply":
-                kind = "autoreply" if precedence == "auto_reply" else "bulk"
-            reasons.append(f"Precedence: {precedence}")
-        for h in ("List-Id", "List-Unsubscribe"):
-            if mail.header(h) is not None and kind != "autoreply":
-                kind = "bulk"
-                reasons.append(f"{h} present")
-        if mail.return_path == "" or not sender:
-            kind = "auto" if kind == "normal" else kind
-            reasons.append("null sender")
-        elif _NOREPLY_LOCAL.match(local):
-            kind = "auto" if kind == "normal" else kind
-            reasons.append(f"automatic sender {sender}")
-        if kind in ("normal", "auto") and _AUTO_SUBJECT.match(mail.subject):
-            kind = "autoreply"
-            reasons.append("automatic-reply subject")
-        if local in ("mailer-daemon", "postmaster") and ctype.startswith("multipart/report"):
-            kind = "bounce"
-    role, vendor = _role(sender, settings)
-    trusted = role in ("engineer", "manager") and (
-        settings.security.trust_unauthenticated or authenticated(mail, settings)
-    )
+    kind, reasons = _kind(mail, settings)
+    role, vendor = _role(mail.from_addr, settings)
+    trusted = role in TEAM_ROLES and (settings.security.trust_unauthenticated or authenticated(mail, settings))
     return Screening(kind=kind, role=role, trusted=trusted, vendor=vendor, reasons=tuple(reasons))
+
+
+def _kind(mail: InboundMail, settings: Settings) -> tuple[ScreeningKind, list[str]]:
+    """The detectors in order: the kind they add up to, and their reasons."""
+    kind, reasons = ScreeningKind.NORMAL, []
+    for detector in DETECTORS:
+        found = detector.detect(mail, settings)
+        if found is None:
+            continue
+        applies = kind in detector.replaces
+        if applies:
+            kind = found.kind
+        if found.reason is not None and (applies or detector.always_say):
+            reasons.append(found.reason)
+        if detector.final:
+            break
+    return kind, reasons
 
 
 def _is_own(sender: str, own: str) -> bool:
@@ -120,15 +216,15 @@ def _is_own(sender: str, own: str) -> bool:
     return domain == own_domain and (local == own_local or local.startswith(own_local + "+"))
 
 
-def _role(sender: str, settings: Settings) -> tuple[str, str | None]:
+def _role(sender: str, settings: Settings) -> tuple[Role, str | None]:
     if settings.team.manager and sender == settings.team.manager:
-        return "manager", None
+        return Role.MANAGER, None
     if sender in settings.team.engineers:
-        return "engineer", None
+        return Role.ENGINEER, None
     for name, vendor in settings.vendors.items():
         if sender == vendor.address or sender.rpartition("@")[2] == vendor.address.rpartition("@")[2]:
-            return "vendor", name
-    return "client", None
+            return Role.VENDOR, name
+    return Role.CLIENT, None
 
 
 _AR_METHOD = re.compile(r"\b(dkim|spf|dmarc)\s*=\s*(\w+)([^;]*)", re.I)

@@ -14,11 +14,16 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from mailbot.errors import TemplateError
+from mailbot.vocab import Severity, Status
 
-SEVERITY_LABELS = {"critica": "CRÍTICA", "grave": "GRAVE", "leve": "LEVE"}
+# What the `severity` and `status` filters write in client and team mail.
+SEVERITY_LABELS = {s: s.label for s in Severity}
 STATUS_LABELS = {
-    "new": "nuevo", "in_progress": "en progreso", "waiting_client": "esperando al cliente",
-    "resolved": "resuelto", "closed": "cerrado",
+    Status.NEW: "nuevo",
+    Status.IN_PROGRESS: "en progreso",
+    Status.WAITING_CLIENT: "esperando al cliente",
+    Status.RESOLVED: "resuelto",
+    Status.CLOSED: "cerrado",
 }
 
 
@@ -74,7 +79,7 @@ class Templates:
         head, sep, body = text.partition("\n\n")
         if not sep or not head.lower().startswith("subject:"):
             raise TemplateError([(str(path), 1, "must start with a 'Subject:' line followed by a blank line")])
-        return Rendered(subject=" ".join(head[len("subject:"):].split()), body=body.lstrip("\n"))
+        return Rendered(subject=" ".join(head[len("subject:") :].split()), body=body.lstrip("\n"))
 
     def check(self, samples: dict[str, dict]) -> list[tuple[str, int | None, str]]:
         problems = []

@@ -14,24 +14,32 @@ import re
 from sqlalchemy import select
 
 from mailbot.db.models import MessageRow, Ticket
-from mailbot.pipeline.outcome import Outcome
+from mailbot.pipeline.outcome import Action, Outcome
 from mailbot.sla import deadlines as sla
 from mailbot.tickets import replies
 from mailbot.tickets.actions import event
 from mailbot.tickets.numbering import next_number
 from mailbot.tickets.record import (
-    Inbound, add_participants, autoreply_refusal, queue_acknowledgement, queue_notice, record_message,
+    Inbound,
+    add_participants,
+    autoreply_refusal,
+    queue_acknowledgement,
+    queue_notice,
+    record_message,
     tell_team_of_ceiling,
 )
 from mailbot.tickets.thread_match import Repeat, find_repeat, repeat_key
+from mailbot.vocab import Direction, MessageKind, Role, ScreeningKind, SendStatus, Status
 
 log = logging.getLogger("mailbot.apply")
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+# ``tickets.origin``: a person's report is "normal"; machine-made and list mail keep their screening kind.
+_ORIGINS = frozenset({ScreeningKind.AUTO, ScreeningKind.BULK})
 
 
 def open_ticket(ctx: Inbound, linked: Ticket | None = None,
-                link_reason: str = "subject named another ticket, sender is not part of it"):
+                link_reason: str = "subject named another ticket, sender is not part of it") -> Outcome:
     app, mail, screening = ctx.app, ctx.mail, ctx.screening
     settings = ctx.settings
     cls = app.rules.classify(mail) if app.rules is not None else None
@@ -39,7 +47,7 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
         record_message(ctx, None)
         event(ctx, None, "ignored", actor=mail.from_addr, message_id=mail.message_id, reason=cls.ignore,
               rules=cls.to_json())
-        return Outcome("ignored", None, mail.message_id, f"rule: {cls.ignore}")
+        return Outcome(Action.IGNORED, None, mail.message_id, f"rule: {cls.ignore}")
     # Asked before anything is added: the queries' autoflush then has nothing to write.
     key = repeat_key(mail)
     repeat = find_repeat(ctx.session, mail, screening, settings, ctx.now, key)
@@ -49,7 +57,7 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
     seq, number = next_number(ctx.session, settings)
     severity = (cls.severity if cls and cls.severity else None) or settings.mailbot.default_severity
     ticket = Ticket(
-        seq=seq, number=number, status="new", severity=severity,
+        seq=seq, number=number, status=Status.NEW, severity=severity,
         category=(cls.category if cls and cls.category else settings.mailbot.default_category),
         product=cls.product if cls else None,
         out_of_scope=cls.out_of_scope if cls else None,
@@ -58,7 +66,7 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
         created_at=ctx.now, updated_at=ctx.now, received_at=ctx.now,
         escalation_level=1, linked_ticket_id=linked.id if linked else None,
         classification=cls.to_json() if cls else None,
-        origin=screening.kind if screening.kind in ("auto", "bulk") else "normal",
+        origin=screening.kind if screening.kind in _ORIGINS else ScreeningKind.NORMAL,
     )
     sla.set_deadlines(app, ticket)
     ctx.session.add(ticket)
@@ -82,10 +90,10 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
         tell_team_of_ceiling(ctx, ticket, refusal)
     queue_notice(ctx, ticket, cls)
     detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {refusal.reason}" if refusal else "")
-    return Outcome("created", number, mail.message_id, detail, severity=ticket.severity)
+    return Outcome(Action.CREATED, number, mail.message_id, detail, severity=ticket.severity)
 
 
-def record_repeat(ctx: Inbound, repeat: Repeat):
+def record_repeat(ctx: Inbound, repeat: Repeat) -> Outcome:
     """The same mail again (``thread_match.find_repeat``): kept on the first ticket, nothing sent."""
     mail, ticket = ctx.mail, repeat.ticket
     record_message(ctx, ticket)
@@ -94,19 +102,19 @@ def record_repeat(ctx: Inbound, repeat: Repeat):
     event(ctx, ticket, "repeat", actor=mail.from_addr, message_id=mail.message_id, first=repeat.first_message_id,
           window=int(ctx.settings.loops.repeat_window.total_seconds()))
     # "appended" (what became of it, in the vocabulary the doors, metrics and tools know); the event says repeat.
-    return Outcome("appended", ticket.number, mail.message_id,
+    return Outcome(Action.APPENDED, ticket.number, mail.message_id,
                    f"repeat of {repeat.first_message_id}: joined, not acknowledged again")
 
 
-def append(ctx: Inbound, ticket: Ticket, how: str | None):
+def append(ctx: Inbound, ticket: Ticket, how: str | None) -> Outcome:
     mail, screening = ctx.mail, ctx.screening
-    human = screening.kind == "normal"
-    if human and screening.role == "client":
+    human = screening.kind == ScreeningKind.NORMAL
+    if human and screening.role == Role.CLIENT:
         closed_reason = _closed_for_replies(ctx, ticket)
         if closed_reason:
             return open_ticket(ctx, linked=ticket, link_reason=closed_reason)
     spoofed = screening.team and not screening.trusted
-    record_message(ctx, ticket, kind="unverified" if spoofed else None)
+    record_message(ctx, ticket, kind=MessageKind.UNVERIFIED if spoofed else None)
     add_participants(ctx, ticket, is_new=False)
     ticket.updated_at = ctx.now
     event(ctx, ticket, "message", actor=mail.from_addr, message_id=mail.message_id, role=screening.role,
@@ -123,41 +131,41 @@ def append(ctx: Inbound, ticket: Ticket, how: str | None):
         detail = "unauthenticated team sender: recorded only"
     elif screening.team:
         detail = replies.team_reply(ctx, ticket)
-    elif screening.role == "vendor":
+    elif screening.role == Role.VENDOR:
         detail = replies.vendor_reply(ctx, ticket, screening.vendor)
     else:
         detail = replies.client_reply(ctx, ticket)
-    return Outcome("appended", ticket.number, mail.message_id, f"{screening.role} by {how}: {detail}")
+    return Outcome(Action.APPENDED, ticket.number, mail.message_id, f"{screening.role} by {how}: {detail}")
 
 
 def _closed_for_replies(ctx: Inbound, ticket: Ticket) -> str | None:
     """Why a client's mail opens a new ticket instead of going into ``ticket``, if it does."""
-    if ticket.status == "closed":
+    if ticket.status == Status.CLOSED:
         return f"reply to closed ticket {ticket.number}"
     window = ctx.settings.tickets.reopen_window
-    if ticket.status == "resolved" and ticket.resolved_at and ctx.now - ticket.resolved_at > window:
+    if ticket.status == Status.RESOLVED and ticket.resolved_at and ctx.now - ticket.resolved_at > window:
         return f"reply to ticket {ticket.number} resolved more than {window.days} days ago"
     return None
 
 
-def record_bounce(ctx: Inbound):
+def record_bounce(ctx: Inbound) -> Outcome:
     """A delivery report: attach it to the ticket whose mail bounced, and mark that mail failed."""
     original = _bounced_message_ids(ctx.mail.raw)
     row = None
     if original:
         row = ctx.session.scalar(
-            select(MessageRow).where(MessageRow.direction == "out", MessageRow.message_id.in_(original))
+            select(MessageRow).where(MessageRow.direction == Direction.OUT, MessageRow.message_id.in_(original))
         )
     if row is None:
-        record_message(ctx, None, kind="bounce")
+        record_message(ctx, None, kind=ScreeningKind.BOUNCE)
         event(ctx, None, "bounce_unmatched", message_id=ctx.mail.message_id, original=original)
-        return Outcome("bounce", None, ctx.mail.message_id, "no matching outbound mail")
+        return Outcome(Action.BOUNCE, None, ctx.mail.message_id, "no matching outbound mail")
     ticket = row.ticket
-    row.status = "failed"
-    record_message(ctx, ticket, kind="bounce")
+    row.status = SendStatus.FAILED
+    record_message(ctx, ticket, kind=ScreeningKind.BOUNCE)
     event(ctx, ticket, "bounced", message_id=row.message_id, to=row.to_addrs,
           report=ctx.mail.message_id, diagnostic=_diagnostic(ctx.mail.raw))
-    return Outcome("bounce", ticket.number if ticket else None, ctx.mail.message_id, f"bounced {row.message_id}")
+    return Outcome(Action.BOUNCE, ticket.number if ticket else None, ctx.mail.message_id, f"bounced {row.message_id}")
 
 
 def _bounced_message_ids(raw: bytes) -> list[str]:

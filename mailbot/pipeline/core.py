@@ -1,9 +1,12 @@
-"""The one per-message loop: parse → screen → thread → classify → apply.
+"""The one per-message loop: parse → screen → thread → apply, in one transaction.
 
-Every door (IMAP, LMTP, ``mailbot ingest``) calls ``Pipeline.process`` with
-raw bytes. One database transaction per message records it, applies it,
-queues its replies and advances the mailbox cursor; anything unexpected
-rolls that back and keeps the raw mail in quarantine with the reason.
+Every door (IMAP, LMTP, ``mailbot ingest``) calls ``Pipeline.process`` (or
+``process_batch``) with raw bytes. One database transaction per message (per
+batch, a savepoint per message) records it, applies it, queues its replies
+and advances the mailbox cursor; anything unexpected rolls that mail back and
+keeps the raw bytes in quarantine with the reason. Applying a screened,
+threaded mail (classify, open a ticket, add to one, record a delivery report)
+lives in ``pipeline/apply.py``; recording it and the ticket work, in ``tickets``.
 """
 
 from __future__ import annotations
@@ -17,17 +20,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from mailbot.pipeline import apply
-from mailbot.pipeline.outcome import Outcome
 from mailbot.app import App
 from mailbot.db.models import MailboxCursor, MessageRow, Quarantine
 from mailbot.errors import LockConflict, TemporaryFailure
 from mailbot.mail.parse import InboundMail, parse
 from mailbot.mail.screen import screen
+from mailbot.pipeline import apply
+from mailbot.pipeline.outcome import Action, Outcome
 from mailbot.tickets.record import Inbound, record_unticketed
 from mailbot.tickets.thread_match import find_ticket
+from mailbot.vocab import Direction, HeldStatus, ScreeningKind
 
 log = logging.getLogger("mailbot.pipeline")
+
+# How many times in all a transaction PostgreSQL broke for a lock conflict is tried.
+LOCK_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class Item:
 
 
 class Pipeline:
+    """Takes mail in for one ``App``: the doors' only way into the database."""
+
     def __init__(self, app: App):
         self.app = app
         # Called after each commit (e.g. to wake the outbox sender at once).
@@ -114,7 +123,7 @@ class Pipeline:
                 item, mail, _ = parsed[0]
                 outcomes = [self._refused(app, item, mail, exc)]
                 break
-        for (item, mail, _), outcome in zip(parsed, outcomes):
+        for (item, mail, _), outcome in zip(parsed, outcomes, strict=True):
             _log(outcome, mail, item)
             for callback in self.after_commit:
                 callback(outcome)
@@ -123,8 +132,8 @@ class Pipeline:
     def _refused(self, app: App, item: Item, mail: InboundMail | None, exc: DBAPIError) -> Outcome:
         try:
             with app.sessions.begin() as session:
-                if isinstance(exc, IntegrityError) and mail is not None and self._already_stored(session, mail):
-                    outcome = Outcome("duplicate", None, mail.message_id, "stored by another process")
+                if isinstance(exc, IntegrityError) and mail is not None and already_stored(session, mail):
+                    outcome = Outcome(Action.DUPLICATE, None, mail.message_id, "stored by another process")
                 else:
                     outcome = self._hold(session, app, item, mail, f"database: {exc}")
                 if item.cursor is not None:
@@ -139,15 +148,15 @@ class Pipeline:
             return self._hold(session, app, item, None, why)
         try:
             with session.begin_nested():
-                outcome = self._apply(session, app, mail, source)
+                outcome = apply_mail(session, app, mail, source)
                 if item.quarantine_id is not None:
                     held = session.get(Quarantine, item.quarantine_id)
-                    held.status, held.attempts = "applied", held.attempts + 1
+                    held.status, held.attempts = HeldStatus.APPLIED, held.attempts + 1
             return outcome
         except IntegrityError:
             # Another process committed the same Message-ID first.
-            if self._already_stored(session, mail):
-                return Outcome("duplicate", None, mail.message_id, "stored by another process")
+            if already_stored(session, mail):
+                return Outcome(Action.DUPLICATE, None, mail.message_id, "stored by another process")
             return self._hold(session, app, item, mail, "integrity: " + traceback.format_exc(limit=3))
         except (OperationalError, DBAPIError) as exc:
             if _is_lock_conflict(exc):  # before the text test: "lock timeout" is no lost database
@@ -161,31 +170,6 @@ class Pipeline:
             log.exception("message %s could not be applied", mail.message_id)
             return self._hold(session, app, item, mail, f"apply failed: {type(exc).__name__}: {exc}")
 
-    def _apply(self, session, app: App, mail: InboundMail, source: str | None) -> Outcome:
-        if self._already_stored(session, mail):
-            return Outcome("duplicate", None, mail.message_id, "Message-ID already stored")
-        screening = screen(mail, app.settings)
-        ctx = Inbound(app=app, session=session, mail=mail, screening=screening, source=source,
-                            now=app.clock())
-        if screening.kind == "bounce":
-            return apply.record_bounce(ctx)
-        if screening.kind == "self":
-            record_unticketed(ctx, "sent from our own address")
-            return Outcome("ignored", None, mail.message_id, "our own address")
-        match = find_ticket(session, mail, screening, app.settings)
-        if match.ticket is not None:
-            return apply.append(ctx, match.ticket, how=match.how)
-        if screening.kind == "autoreply":
-            record_unticketed(ctx, "automatic reply to no ticket: " + "; ".join(screening.reasons))
-            return Outcome("ignored", None, mail.message_id, "automatic reply")
-        return apply.open_ticket(ctx, linked=match.linked)
-
-    @staticmethod
-    def _already_stored(session, mail: InboundMail) -> bool:
-        return session.scalar(
-            select(MessageRow.id).where(MessageRow.direction == "in", MessageRow.message_id == mail.message_id)
-        ) is not None
-
     @staticmethod
     def _hold(session, app: App, item: Item, mail: InboundMail | None, reason: str) -> Outcome:
         """Keep the raw mail with the reason, in the batch's transaction."""
@@ -198,21 +182,47 @@ class Pipeline:
             if held is None and message_id is not None:
                 # The same mail failing again (a redelivery): one row, more attempts.
                 held = session.scalar(select(Quarantine).where(
-                    Quarantine.message_id == message_id, Quarantine.status == "held"))
+                    Quarantine.message_id == message_id, Quarantine.status == HeldStatus.HELD))
             if held is not None:
                 held.reason, held.attempts = reason, held.attempts + 1
             else:
                 source = item.source or (item.cursor.source if item.cursor else None)
                 session.add(Quarantine(source=source, message_id=message_id, reason=reason, raw=item.raw,
                                        at=app.clock()))
-        return Outcome("quarantined", None, message_id, reason.splitlines()[0] if reason else "")
+        return Outcome(Action.QUARANTINED, None, message_id, reason.splitlines()[0] if reason else "")
+
+
+def apply_mail(session, app: App, mail: InboundMail, source: str | None) -> Outcome:
+    """Screen, thread and apply one parsed mail in ``session``'s transaction (the daemon's and the dry run's)."""
+    if already_stored(session, mail):
+        return Outcome(Action.DUPLICATE, None, mail.message_id, "Message-ID already stored")
+    screening = screen(mail, app.settings)
+    ctx = Inbound(app=app, session=session, mail=mail, screening=screening, source=source, now=app.clock())
+    if screening.kind == ScreeningKind.BOUNCE:
+        return apply.record_bounce(ctx)
+    if screening.kind == ScreeningKind.SELF:
+        record_unticketed(ctx, "sent from our own address")
+        return Outcome(Action.IGNORED, None, mail.message_id, "our own address")
+    match = find_ticket(session, mail, screening, app.settings)
+    if match.ticket is not None:
+        return apply.append(ctx, match.ticket, how=match.how)
+    if screening.kind == ScreeningKind.AUTOREPLY:
+        record_unticketed(ctx, "automatic reply to no ticket: " + "; ".join(screening.reasons))
+        return Outcome(Action.IGNORED, None, mail.message_id, "automatic reply")
+    return apply.open_ticket(ctx, linked=match.linked)
+
+
+def already_stored(session, mail: InboundMail) -> bool:
+    return session.scalar(
+        select(MessageRow.id).where(MessageRow.direction == Direction.IN, MessageRow.message_id == mail.message_id)
+    ) is not None
 
 
 def _log(outcome: Outcome, mail: InboundMail | None, item: Item) -> None:
     source = item.source or (item.cursor.source if item.cursor else None)
-    if outcome.action == "quarantined":
+    if outcome.action == Action.QUARANTINED:
         log.error("quarantined %s from %s: %s", outcome.message_id or "(no Message-ID)", source or "-",
-                  outcome.detail, extra={"fields": {"event": "mail", "action": "quarantined",
+                  outcome.detail, extra={"fields": {"event": "mail", "action": Action.QUARANTINED,
                                                     "message_id": outcome.message_id, "source": source,
                                                     "reason": outcome.detail}})
         return
@@ -233,8 +243,6 @@ def advance_cursor(session, cursor: Cursor, now) -> None:
     elif cursor.uid > row.last_uid:
         row.last_uid, row.updated_at = cursor.uid, now
 
-
-LOCK_RETRIES = 3
 
 
 def _is_lock_conflict(exc: DBAPIError) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 
 from mailbot.app import App, build_app, load_rules, load_templates, make_calendar
 from mailbot.config import Settings
@@ -20,14 +21,17 @@ from mailbot.db.models import Event, MessageRow, Ticket
 from mailbot.errors import BadInput, ParseError, Unavailable
 from mailbot.mail.parse import parse
 from mailbot.mail.screen import screen
+from mailbot.pipeline.core import apply_mail
+from mailbot.pipeline.outcome import Action
 from mailbot.tickets.thread_match import find_ticket
 from mailbot.tickets.views import local_time
+from mailbot.vocab import Direction
 
 
 @dataclass
 class DryRun:
     database: str
-    action: str
+    action: Action
     detail: str
     screening: dict
     thread: dict
@@ -108,8 +112,6 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
     Raises ``BadInput`` when ``raw`` cannot be taken in as a mail at all:
     the daemon would quarantine it, and there is nothing to show.
     """
-    from mailbot.pipeline.core import Pipeline
-
     try:
         mail = parse(raw, max_message_size=settings.mailbot.max_message_size,
                      max_attachment_size=settings.mailbot.max_attachment_size)
@@ -133,7 +135,7 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
                 match = find_ticket(session, mail, screening, settings)
                 thread = {"ticket": match.ticket.number if match.ticket else None, "how": match.how,
                           "linked": match.linked.number if match.linked else None}
-                outcome = Pipeline(app)._apply(session, app, mail, "dry-run")
+                outcome = apply_mail(session, app, mail, "dry-run")
                 session.flush()
                 report = DryRun(
                     database=where, action=outcome.action, detail=outcome.detail,
@@ -142,7 +144,8 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
                     thread=thread,
                     rules=app.rules.classify(mail).to_json() if app.rules is not None else None,
                     ticket=_ticket_json(app, outcome.ticket, created, session),
-                    mails=[_mail_json(m) for m in created if isinstance(m, MessageRow) and m.direction == "out"],
+                    mails=[_mail_json(m) for m in created
+                           if isinstance(m, MessageRow) and m.direction == Direction.OUT],
                     events=[{"ticket": e.ticket.number if e.ticket else None, "kind": e.kind, "actor": e.actor,
                              "data": e.data} for e in created if isinstance(e, Event)],
                 )
@@ -170,8 +173,6 @@ def _ticket_json(app, number, created, session) -> dict | None:
         return None
     ticket = next((t for t in created if isinstance(t, Ticket) and t.number == number), None)
     if ticket is None:
-        from sqlalchemy import select
-
         ticket = session.scalar(select(Ticket).where(Ticket.number == number))
     return {
         "number": ticket.number, "new": any(t is ticket for t in created), "status": ticket.status,

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from mailbot.vocab import Severity
+
 
 class Action(StrEnum):
+    """What the pipeline did with a mail (logs, metrics, ``ingest`` and the LMTP answer show it)."""
+
     CREATED = "created"
-    APPENDED = "appended"
-    DUPLICATE = "duplicate"
-    IGNORED = "ignored"
+    APPENDED = "appended"  # into an existing ticket, a repeat of a mail included
+    DUPLICATE = "duplicate"  # its Message-ID was stored already
+    IGNORED = "ignored"  # recorded, no ticket: a rule, our own mail, an automatic reply to nothing
     BOUNCE = "bounce"
     QUARANTINED = "quarantined"
 
@@ -21,4 +25,4 @@ class Outcome:
     ticket: str | None = None
     message_id: str | None = None
     detail: str = ""
-    severity: str | None = None  # of a ticket just created
+    severity: Severity | None = None  # of a ticket just created

@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.db.models import Quarantine
+from mailbot.pipeline.core import Pipeline
+from mailbot.vocab import HeldStatus
 
 
 def _row(q: Quarantine) -> dict:
@@ -17,7 +19,7 @@ def list_held(app: App, include_done: bool = False) -> list[dict]:
     with app.sessions() as s:
         q = select(Quarantine).order_by(Quarantine.id)
         if not include_done:
-            q = q.where(Quarantine.status == "held")
+            q = q.where(Quarantine.status == HeldStatus.HELD)
         return [_row(r) for r in s.scalars(q)]
 
 
@@ -33,16 +35,14 @@ def get_held(app: App, qid: int) -> dict | None:
 
 def retry(app: App, ids: list[int], retry_all: bool = False) -> list[dict]:
     """Run held mail through the pipeline again; success marks the row applied."""
-    from mailbot.pipeline.core import Pipeline
-
     pipeline = Pipeline(app)
     with app.sessions() as s:
-        q = select(Quarantine).where(Quarantine.status == "held")
+        q = select(Quarantine).where(Quarantine.status == HeldStatus.HELD)
         if not retry_all:
             q = q.where(Quarantine.id.in_(ids))
-        rows = [(r.id, r.raw, r.source) for r in s.scalars(q.order_by(Quarantine.id))]
+        rows = [(r.id, r.raw) for r in s.scalars(q.order_by(Quarantine.id))]
     results = []
-    for qid, raw, source in rows:
+    for qid, raw in rows:
         outcome = pipeline.process(raw, source=f"quarantine:{qid}", quarantine_id=qid)
         results.append({"id": qid, "action": outcome.action, "ticket": outcome.ticket, "detail": outcome.detail})
     return results

@@ -14,7 +14,7 @@ import re
 import statistics
 from collections import Counter as Tally
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,6 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 from mailbot.addresses import normalize_domain
 from mailbot.db.models import Counter, Escalation, Event, MessageRow, Ticket
+from mailbot.outbound.outbox import queue_mail
+from mailbot.vocab import Direction, MessageKind, Role, ScreeningKind, SendStatus, Severity
 
 log = logging.getLogger("mailbot.report")
 
@@ -100,9 +102,9 @@ def is_report(ticket: Ticket, created: dict | None) -> bool:
     A report an engineer brings in (by phone, say) would be another channel
     here, timed from its arrival like this one and acknowledged by the call.
     """
-    if ticket.origin != "normal":
+    if ticket.origin != ScreeningKind.NORMAL:
         return False
-    return created is None or created.get("role", "client") == "client"
+    return created is None or created.get("role", Role.CLIENT) == Role.CLIENT
 
 
 def acknowledgement(settings, ticket: Ticket, facts: _AckFacts, now: datetime) -> Ack | None:
@@ -127,7 +129,7 @@ def acknowledgement(settings, ticket: Ticket, facts: _AckFacts, now: datetime) -
         return Ack("missed", "rule" if why.startswith("rule:") else "loop_protection", why)
     if ticket.acknowledged_at is not None:
         return Ack("missed", "bounced", bounce)
-    failure = next((facts.failed.get(m, "") for m, status in facts.acks if status == "failed"), None)
+    failure = next((facts.failed.get(m, "") for m, status in facts.acks if status == SendStatus.FAILED), None)
     if failure is not None:
         return Ack("missed", "relay_failure", failure or None)
     if now - ticket.received_at <= limit:
@@ -137,9 +139,11 @@ def acknowledgement(settings, ticket: Ticket, facts: _AckFacts, now: datetime) -
 
 def _ack_facts(session, ids: list[int]) -> dict[int, _AckFacts]:
     facts: dict[int, _AckFacts] = {i: _AckFacts() for i in ids}
-    for ticket_id, kind, data in session.execute(select(Event.ticket_id, Event.kind, Event.data).where(
-            Event.ticket_id.in_(ids), Event.kind.in_(("created", "ack_suppressed", "send_failed", "bounced")))
-            .order_by(Event.id)):
+    for ticket_id, kind, data in session.execute(
+        select(Event.ticket_id, Event.kind, Event.data)
+        .where(Event.ticket_id.in_(ids), Event.kind.in_(("created", "ack_suppressed", "send_failed", "bounced")))
+        .order_by(Event.id)
+    ):
         f, data = facts[ticket_id], data or {}
         if kind == "created":
             f.created = data
@@ -150,15 +154,17 @@ def _ack_facts(session, ids: list[int]) -> dict[int, _AckFacts]:
         else:
             f.bounced[data.get("message_id")] = str(data.get("diagnostic") or "")
     for ticket_id, message_id, status in session.execute(
-            select(MessageRow.ticket_id, MessageRow.message_id, MessageRow.status).where(
-                MessageRow.ticket_id.in_(ids), MessageRow.direction == "out", MessageRow.kind == "ack")
-            .order_by(MessageRow.id)):
+        select(MessageRow.ticket_id, MessageRow.message_id, MessageRow.status)
+        .where(MessageRow.ticket_id.in_(ids), MessageRow.direction == Direction.OUT, MessageRow.kind == MessageKind.ACK)
+        .order_by(MessageRow.id)
+    ):
         facts[ticket_id].acks.append((message_id, status))
     return facts
 
 
-def _figures(app, tickets: list[Ticket], escalations: dict[int, list[Escalation]], now: datetime,
-             acks: dict[int, Ack | None]) -> dict:
+def _figures(
+    app, tickets: list[Ticket], escalations: dict[int, list[Escalation]], now: datetime, acks: dict[int, Ack | None]
+) -> dict:
     settings = app.settings
     business = settings.sla.attention.business_time and not settings.calendar.always_open
     # Every report a person sent by mail whose 30 minutes are over; one that got no
@@ -175,13 +181,16 @@ def _figures(app, tickets: list[Ticket], escalations: dict[int, list[Escalation]
         attention += 1
         if t.first_response_at is not None:
             met += t.first_response_at <= t.attention_due
-            spent = app.calendar.elapsed(t.received_at, t.first_response_at) if business \
+            spent = (
+                app.calendar.elapsed(t.received_at, t.first_response_at)
+                if business
                 else t.first_response_at - t.received_at
+            )
             hours.append(round(spent.total_seconds() / 3600, 2))
     esc = [e for t in tickets for e in escalations.get(t.id, [])]
     return {
         "tickets": len(tickets),
-        "by_severity": {s: sum(1 for t in tickets if t.severity == s) for s in ("critica", "grave", "leve")},
+        "by_severity": {s: sum(1 for t in tickets if t.severity == s) for s in Severity},
         "by_category": dict(sorted(Tally(t.category or "general" for t in tickets).items())),
         "acknowledgement_owed": len(owed),
         "acknowledged_in_time": ack_ok,
@@ -192,8 +201,8 @@ def _figures(app, tickets: list[Ticket], escalations: dict[int, list[Escalation]
         "attention_in_time_pct": _pct(met, attention),
         "attention_hours_median": round(statistics.median(hours), 2) if hours else None,
         "attention_hours_p90": _p90(hours),
-        "escalations_manager": sum(1 for e in esc if e.target == "manager"),
-        "escalations_vendor": dict(sorted(Tally(e.target for e in esc if e.target != "manager").items())),
+        "escalations_manager": sum(1 for e in esc if e.target == Role.MANAGER),
+        "escalations_vendor": dict(sorted(Tally(e.target for e in esc if e.target != Role.MANAGER).items())),
     }
 
 
@@ -209,22 +218,26 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
     acks: dict[int, Ack | None] = {}
     ids = [t.id for t in tickets]
     by_id = {t.id: t for t in tickets}
-    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         for e in session.scalars(select(Escalation).where(Escalation.ticket_id.in_(chunk))):
             escalations.setdefault(e.ticket_id, []).append(e)
         for ticket_id, facts in _ack_facts(session, chunk).items():
             acks[ticket_id] = acknowledgement(app.settings, by_id[ticket_id], facts, now)
     domains = sorted({_domain(t) for t in tickets})
-    misses = [{
-        "ticket": t.number,
-        "requester": t.requester,
-        "received_at": t.received_at.isoformat(),
-        "received_local": t.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-        "acknowledged_at": t.acknowledged_at.isoformat() if t.acknowledged_at else None,
-        "reason": acks[t.id].reason,
-        "reason_text": ACK_REASONS[acks[t.id].reason],
-        "detail": acks[t.id].detail,
-    } for t in tickets if acks.get(t.id) is not None and acks[t.id].state == "missed"]
+    misses = [
+        {
+            "ticket": t.number,
+            "requester": t.requester,
+            "received_at": t.received_at.isoformat(),
+            "received_local": t.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "acknowledged_at": t.acknowledged_at.isoformat() if t.acknowledged_at else None,
+            "reason": acks[t.id].reason,
+            "reason_text": ACK_REASONS[acks[t.id].reason],
+            "detail": acks[t.id].detail,
+        }
+        for t in tickets
+        if acks.get(t.id) is not None and acks[t.id].state == "missed"
+    ]
     return {
         "quarter": f"{year}Q{q}",
         "from": start.isoformat(),
@@ -232,8 +245,7 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
         "client": client,
         "business_hours": app.settings.sla.attention.business_time and not app.settings.calendar.always_open,
         "overall": _figures(app, tickets, escalations, now, acks),
-        "clients": {d: _figures(app, [t for t in tickets if _domain(t) == d], escalations, now, acks)
-                    for d in domains},
+        "clients": {d: _figures(app, [t for t in tickets if _domain(t) == d], escalations, now, acks) for d in domains},
         "acknowledgement_misses": misses,
     }
 
@@ -278,18 +290,25 @@ def _missed(by_reason: dict) -> str:
 
 
 def _rows(report: dict, f: dict) -> list[tuple[str, str]]:
-    rows = [(label.format(hours=_hours(report)),
-             _missed(f[key]) if key == "acknowledgement_missed" else _fmt(f[key])) for key, label in _LABELS]
-    return rows + [("Por criticidad", _fmt(f["by_severity"])), ("Por categoría", _fmt(f["by_category"])),
-                   ("Escalamientos a fabricantes", _fmt(f["escalations_vendor"]))]
+    rows = [
+        (label.format(hours=_hours(report)), _missed(f[key]) if key == "acknowledgement_missed" else _fmt(f[key]))
+        for key, label in _LABELS
+    ]
+    return rows + [
+        ("Por criticidad", _fmt(f["by_severity"])),
+        ("Por categoría", _fmt(f["by_category"])),
+        ("Escalamientos a fabricantes", _fmt(f["escalations_vendor"])),
+    ]
 
 
 def _miss_lines(report: dict) -> tuple[list[str], int]:
     """One line per report without a timely acknowledgement (up to MISSES_SHOWN), and how many more."""
     misses = report.get("acknowledgement_misses", [])
-    lines = [f"{m['ticket']}, {m['requester'] or '(sin dirección)'}, recibido {m['received_local']}: "
-             f"{m['reason_text']}" + (f" ({m['detail'][:200]})" if m["detail"] else "")
-             for m in misses[:MISSES_SHOWN]]
+    lines = [
+        f"{m['ticket']}, {m['requester'] or '(sin dirección)'}, recibido {m['received_local']}: "
+        f"{m['reason_text']}" + (f" ({m['detail'][:200]})" if m["detail"] else "")
+        for m in misses[:MISSES_SHOWN]
+    ]
     return lines, max(len(misses) - MISSES_SHOWN, 0)
 
 
@@ -320,13 +339,19 @@ def render_html(report: dict, company: str) -> str:
     e = html.escape
     parts = [f"<h1>Reporte trimestral de soporte {e(company)}: {e(report['quarter'])}</h1>"]
     for title, f in _sections(report):
-        parts.append(f"<h2>{e(title)}</h2><table>" + "".join(
-            f"<tr><th align=left>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _rows(report, f)) + "</table>")
+        parts.append(
+            f"<h2>{e(title)}</h2><table>"
+            + "".join(f"<tr><th align=left>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _rows(report, f))
+            + "</table>"
+        )
     misses, more = _miss_lines(report)
     if misses:
         items = misses + ([f"… y {more} más (mailbot report quarterly --json)"] if more else [])
-        parts.append("<h2>Reportes sin acuse en 30 minutos o menos</h2><ul>"
-                     + "".join(f"<li>{e(line)}</li>" for line in items) + "</ul>")
+        parts.append(
+            "<h2>Reportes sin acuse en 30 minutos o menos</h2><ul>"
+            + "".join(f"<li>{e(line)}</li>" for line in items)
+            + "</ul>"
+        )
     return "<html><body>" + "".join(parts) + "</body></html>"
 
 
@@ -336,8 +361,6 @@ def recipients(settings) -> list[str]:
 
 def send_quarterly(app, year: int, q: int, *, now: datetime | None = None, force: bool = False) -> bool:
     """Queue the report mail for a quarter; False when it was already sent (or nobody gets it)."""
-    from mailbot.outbound.outbox import queue_mail
-
     now = now or app.clock()
     to = recipients(app.settings)
     if not to:
@@ -350,44 +373,17 @@ def send_quarterly(app, year: int, q: int, *, now: datetime | None = None, force
                 session.flush()
             report = quarterly(app, session, year, q, now=now)
             company = app.settings.mailbot.company
-            queue_mail(session, app.settings, kind="report", to=to,
-                       subject=f"Reporte trimestral de soporte {company} {year}Q{q}",
-                       body=render_text(report, company), html=render_html(report, company), now=now)
+            queue_mail(
+                session,
+                app.settings,
+                kind=MessageKind.REPORT,
+                to=to,
+                subject=f"Reporte trimestral de soporte {company} {year}Q{q}",
+                body=render_text(report, company),
+                html=render_html(report, company),
+                now=now,
+            )
     except IntegrityError:
         return False  # sent already, by this or another process
     log.info("quarterly report %sQ%s queued for %s", year, q, ", ".join(to))
     return True
-
-
-def first_business_day(app, year: int, month: int) -> date:
-    day = date(year, month, 1)
-    while app.calendar is not None and not app.settings.calendar.always_open and app.calendar.closed_reason(day):
-        day += timedelta(days=1)
-    return day
-
-
-def report_job(current_app) -> None:
-    """Daily in a quarter's first days: from its first business day on, send last quarter's report.
-
-    Once only (the counters key): a daemon that was down on the first
-    business day sends it when it runs again within those days.
-    """
-    app = current_app()
-    today = app.clock().astimezone(ZoneInfo(app.settings.mailbot.timezone)).date()
-    if today.month not in (1, 4, 7, 10) or today < first_business_day(app, today.year, today.month):
-        return
-    send_quarterly(app, *previous_quarter(today))
-
-
-def add_report_job(sched) -> None:
-    sched.scheduler.add_job(lambda: _safe(report_job, sched.current_app, sched.on_mail), "cron",
-                            id="quarterly_report", month="1,4,7,10", day="1-10", hour=9, minute=5,
-                            max_instances=1, coalesce=True)
-
-
-def _safe(job, current_app, on_mail):
-    try:
-        job(current_app)
-        on_mail()
-    except Exception:
-        log.exception("quarterly report job failed; it runs again tomorrow within the quarter's first days")

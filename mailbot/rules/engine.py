@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailbot.mail.parse import InboundMail
-from mailbot.rules.fold import KeywordIndex, fold
+from mailbot.mail.text import fold
+from mailbot.rules.fold import KeywordIndex
 from mailbot.rules.model import FIELDS, SEVERITY_RANK, Classification, RuleHit
 from mailbot.rules.triggers import glob_words, regex_words
 

@@ -1,10 +1,10 @@
-"""Text folding and keyword matching shared by the loader and the engine.
+"""Keyword matching shared by the loader and the engine.
 
-Rules and mail are compared in one normal form: case folded, compatibility
-forms normalised (NFKD) and accents removed, so "Caída", "caida" and "CAIDA"
-are the same word. Keywords match whole words: the folded text is split into
-words (letters, digits, underscore) and a keyword matches a run of whole
-words, so "dns" does not match inside "adnsx". A keyword ending in ``*``
+Rules and mail are compared in one normal form, ``mailbot.mail.text.fold``:
+case folded, compatibility forms normalised (NFKD) and accents removed, so
+"Caída", "caida" and "CAIDA" are the same word. Keywords match whole
+words: the folded text is split into words (letters, digits, underscore) and
+a keyword matches a run of whole words, so "dns" does not match inside "adnsx". A keyword ending in ``*``
 matches words that start with it ("lent*": lenta, lento, lentitud).
 
 All keywords of a rule set go into one :class:`KeywordIndex`; it finds every
@@ -15,28 +15,14 @@ cost per mail barely grows with the number of rules.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+from mailbot.mail.text import fold
+
 WORD = re.compile(r"\w+")
 
 # A prefix keyword shorter than this would match far too many words.
 MIN_PREFIX = 3
 _MEMO_LIMIT = 100_000
-
-
-def fold(text: str) -> str:
-    """Lowercase, without accents: the form every comparison uses."""
-    if text.isascii():
-        return text.lower()
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
-
-
-def strip_accents(text: str) -> str:
-    """Remove accents but keep case (used on regular expressions: ``\\S`` must stay ``\\S``)."""
-    if text.isascii():
-        return text
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def normalize_keyword(keyword: str) -> str:

@@ -14,14 +14,17 @@ import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
-from mailbot import tomlpos
+from mailbot import config, tomlpos
 from mailbot.addresses import looks_like_address
 from mailbot.errors import RulesError
+from mailbot.mail.text import fold, strip_accents
 from mailbot.rules import engine
-from mailbot.rules.fold import fold, normalize_keyword, strip_accents
+from mailbot.rules.fold import normalize_keyword
 from mailbot.rules.model import FIELDS, SEVERITIES
+from mailbot.vocab import Severity
 
-DEFAULT_VENDORS = ("withsecure", "safetica", "sonicwall")
+# The vendors rules may name when the caller gives none: those of the default [vendors] table.
+DEFAULT_VENDORS = tuple(config.DEFAULT_VENDORS)
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SLUG = re.compile(r"^[a-z0-9]+([-_][a-z0-9]+)*$")
@@ -383,7 +386,7 @@ class _RuleReader:
                 if sev not in SEVERITIES:
                     self.problem(p, f"unknown severity {value!r} (use one of: {', '.join(SEVERITIES)})")
                 else:
-                    out[key] = sev
+                    out[key] = Severity(sev)
             elif key in ("category", "group", "product"):
                 if not isinstance(value, str) or not _SLUG.match(value):
                     self.problem(p, f"{value!r} is not a valid {key} name (lowercase letters, digits, - and _)")

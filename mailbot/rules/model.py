@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mailbot.vocab import Severity
+
 # Highest first: when several matching rules set a severity, the highest wins.
-SEVERITIES = ("critica", "grave", "leve")
+SEVERITIES = tuple(Severity)
 SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
 
 # Fields of a classification that rules set (``stop`` is control flow, not a field).

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from mailbot.rules.fold import WORD, fold
+from mailbot.mail.text import fold
+from mailbot.rules.fold import WORD
 
 try:  # the parser behind ``re``; private, so any surprise means "no trigger"
     from re import _constants as _C

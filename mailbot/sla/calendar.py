@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -22,7 +22,6 @@ from mailbot.config import CalendarSection
 
 __all__ = ["BusinessCalendar", "duration_text"]
 
-UTC = timezone.utc
 _ONE_DAY = timedelta(days=1)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The explanations are for ops, in the CLI's language (English); client mail has its own Spanish texts.

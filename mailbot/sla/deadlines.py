@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
+from mailbot.vocab import ScreeningKind, Severity
 
 _WEEKDAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 _MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
@@ -14,7 +15,8 @@ _DAY_NAMES = {"mon": "lunes", "tue": "martes", "wed": "miércoles", "thu": "juev
               "sat": "sábado", "sun": "domingo"}
 
 
-def attention_target(settings: Settings, severity: str) -> timedelta:
+def attention_target(settings: Settings, severity: Severity | str) -> timedelta:
+    # [sla.attention] has one key per severity, named as the severity is stored.
     return getattr(settings.sla.attention, severity)
 
 
@@ -28,7 +30,7 @@ def set_deadlines(app, ticket) -> None:
     """(Re)compute the deadlines from the original reception, never the sender's Date."""
     settings = app.settings
     ticket.ack_due = ticket.received_at + settings.sla.acknowledge
-    if ticket.origin == "bulk":
+    if ticket.origin == ScreeningKind.BULK:
         # List mail and newsletters are nobody's report: kept as tickets, never escalated.
         ticket.attention_due = None
         return
@@ -46,9 +48,9 @@ def duration_text(td: timedelta) -> str:
 
 
 def target_texts(settings: Settings) -> dict[str, str]:
-    att = settings.sla.attention
-    unit = " hábiles" if att.business_time and not settings.calendar.always_open else ""
-    return {s: duration_text(getattr(att, s)) + unit for s in ("critica", "grave", "leve")}
+    """The attention target of each severity, as client mail states it ("2 horas hábiles")."""
+    unit = " hábiles" if settings.sla.attention.business_time and not settings.calendar.always_open else ""
+    return {s.value: duration_text(attention_target(settings, s)) + unit for s in Severity}
 
 
 def business_hours_text(settings: Settings) -> str:

@@ -14,15 +14,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.sla import deadlines as sla
 from mailbot.app import App
 from mailbot.db.models import Escalation, Event, MessageRow, Participant, Ticket
+from mailbot.mail.text import fold
 from mailbot.outbound.outbox import queue_mail
+from mailbot.sla import deadlines as sla
 from mailbot.tickets.numbering import subject_tag
+from mailbot.vocab import DESK_ROLES, OPEN_STATUSES, Direction, MessageKind, Party, Role, Severity, Status
 
 log = logging.getLogger("mailbot.tickets")
-
-OPEN = ("new", "in_progress", "waiting_client")
 
 
 @dataclass
@@ -70,23 +70,19 @@ def context(ops, ticket: Ticket, **extra) -> dict:
 def watchers(ops, ticket: Ticket) -> list[str]:
     """The client's side besides the requester, copied on public mails: colleagues who
     wrote into the ticket first, then those a client copied."""
-    rows = ops.session.execute(select(Participant.address, Participant.role).where(
-        Participant.ticket_id == ticket.id, Participant.role.in_(("client", "watcher")))).all()
+    rows = ops.session.execute(
+        select(Participant.address, Participant.role).where(
+            Participant.ticket_id == ticket.id, Participant.role.in_((Party.CLIENT, Party.WATCHER))
+        )
+    ).all()
     team = ops.settings.team.members
-    keep = {(role != "client", a) for a, role in rows if a != ticket.requester and a not in team}
+    keep = {(role != Party.CLIENT, a) for a, role in rows if a != ticket.requester and a not in team}
     return list(dict.fromkeys(a for _, a in sorted(keep)))
 
 
 def client_side(ops, ticket: Ticket) -> set[str]:
     """The requester and their colleagues in the thread: who our public mail goes to."""
     return {ticket.requester} | set(watchers(ops, ticket))
-
-
-# Inbound mail a person wrote: the client's side is "client"; the team and vendors
-# count only when they wrote to the client's side (a reply-all the client holds).
-# Never "autoreply", "bounce", "auto", "bulk", "self" or "unverified": no person
-# on the client's side wrote those, and their mail programs may not have them.
-_TEAM_KINDS = ("engineer", "manager", "vendor")
 
 
 MAX_REFERENCES = 20  # as queue_mail trims; trimmed here first so the acknowledgement stays
@@ -103,23 +99,27 @@ def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
     marks a mail others got). A long list keeps the first, the acknowledgement and the newest.
     """
     rows = ops.session.execute(
-        select(MessageRow.message_id, MessageRow.direction, MessageRow.kind, MessageRow.to_addrs,
-               MessageRow.cc_addrs)
-        .where(MessageRow.ticket_id == ticket.id).order_by(MessageRow.id)
+        select(MessageRow.message_id, MessageRow.direction, MessageRow.kind, MessageRow.to_addrs, MessageRow.cc_addrs)
+        .where(MessageRow.ticket_id == ticket.id)
+        .order_by(MessageRow.id)
     ).all()
     side = client_side(ops, ticket)
     seen: list[str] = []
     last_client = ack = None
     for mid, direction, kind, to, cc in rows:
         to_client = not side.isdisjoint(list(to or ()) + list(cc or ()))
-        if direction == "in":
-            if kind == "client":
+        # Inbound mail a person wrote: the client's side's; the team's and vendors' (DESK_ROLES)
+        # only when written to the client's side (a reply-all the client holds). Never
+        # autoreply, bounce, auto, bulk, self or unverified: no person on the client's side
+        # wrote those, and their mail programs may not have them.
+        if direction == Direction.IN:
+            if kind == Role.CLIENT:
                 last_client = mid
-            elif not (kind in _TEAM_KINDS and to_client):
+            elif not (kind in DESK_ROLES and to_client):
                 continue
-        elif not (kind == "ack" or to_client):
+        elif not (kind == MessageKind.ACK or to_client):
             continue
-        elif kind == "ack" and ack is None:
+        elif kind == MessageKind.ACK and ack is None:
             ack = mid
         seen.append(mid)
     parent = last_client or ack
@@ -130,12 +130,13 @@ def thread_ids(ops, ticket: Ticket) -> tuple[str | None, list[str]]:
         # RFC 5322 §3.6.4 lets a long list be trimmed; keep the first, our
         # acknowledgement (the client's mail program may thread on it) and the newest.
         keep = [refs[0]] + ([ack] if ack not in (None, refs[0], parent) else [])
-        refs = keep + [m for m in refs[-(MAX_REFERENCES - len(keep)):] if m not in keep]
+        refs = keep + [m for m in refs[-(MAX_REFERENCES - len(keep)) :] if m not in keep]
     return parent, refs
 
 
-def send_public(ops, ticket: Ticket, kind: str, template: str, *, auto: bool | None = False,
-                **extra) -> MessageRow | None:
+def send_public(
+    ops, ticket: Ticket, kind: MessageKind, template: str, *, auto: bool | None = False, **extra
+) -> MessageRow | None:
     """A mail to the client (and watchers), in the ticket's thread.
 
     A ticket opened by machine or list mail has no person behind its sender
@@ -146,26 +147,64 @@ def send_public(ops, ticket: Ticket, kind: str, template: str, *, auto: bool | N
     cc = watchers(ops, ticket)
     to = [ticket.requester]
     if ticket.machine_requester:
-        event(ops, ticket, "public_mail_withheld", kind=kind, requester=ticket.requester, origin=ticket.origin,
-              to_watchers=cc)
+        event(
+            ops,
+            ticket,
+            "public_mail_withheld",
+            kind=kind,
+            requester=ticket.requester,
+            origin=ticket.origin,
+            to_watchers=cc,
+        )
         if not cc:
             return None
         to, cc = cc[:1], cc[1:]
     rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
     parent, refs = thread_ids(ops, ticket)
-    return queue_mail(ops.session, ops.settings, kind=kind, ticket=ticket, to=to, cc=cc,
-                      subject=rendered.subject, body=rendered.body,
-                      in_reply_to=parent, references=refs, auto=auto, now=ops.now)
+    return queue_mail(
+        ops.session,
+        ops.settings,
+        kind=kind,
+        ticket=ticket,
+        to=to,
+        cc=cc,
+        subject=rendered.subject,
+        body=rendered.body,
+        in_reply_to=parent,
+        references=refs,
+        auto=auto,
+        now=ops.now,
+    )
 
 
-def send_internal(ops, ticket: Ticket, kind: str, template: str, to: list[str], *, in_reply_to=None,
-                  auto: bool | None = False, **extra) -> MessageRow | None:
+def send_internal(
+    ops,
+    ticket: Ticket,
+    kind: MessageKind,
+    template: str,
+    to: list[str],
+    *,
+    in_reply_to=None,
+    auto: bool | None = False,
+    **extra,
+) -> MessageRow | None:
+    """A mail to the team only (``kind`` one of INTERNAL_KINDS), or None when ``to`` is empty."""
     to = [a for a in dict.fromkeys(to) if a]
     if not to:
         return None
     rendered = ops.app.templates.render(template, **context(ops, ticket, **extra))
-    return queue_mail(ops.session, ops.settings, kind=kind, ticket=ticket, to=to, subject=rendered.subject,
-                      body=rendered.body, in_reply_to=in_reply_to, auto=auto, now=ops.now)
+    return queue_mail(
+        ops.session,
+        ops.settings,
+        kind=kind,
+        ticket=ticket,
+        to=to,
+        subject=rendered.subject,
+        body=rendered.body,
+        in_reply_to=in_reply_to,
+        auto=auto,
+        now=ops.now,
+    )
 
 
 def team_recipients(ops, ticket: Ticket) -> list[str]:
@@ -177,9 +216,10 @@ def team_recipients(ops, ticket: Ticket) -> list[str]:
 
 # -- changes -----------------------------------------------------------------------
 
-def set_status(ops, ticket: Ticket, status: str, actor: str, *, summary: str | None = None) -> None:
+
+def set_status(ops, ticket: Ticket, status: Status, actor: str, *, summary: str | None = None) -> None:
     old = ticket.status
-    if status == "closed":
+    if status == Status.CLOSED:
         close(ops, ticket, actor, summary=summary)
         return
     if status == old:
@@ -187,22 +227,29 @@ def set_status(ops, ticket: Ticket, status: str, actor: str, *, summary: str | N
         return
     ticket.status = status
     ticket.updated_at = ops.now
-    if status == "resolved":
+    if status == Status.RESOLVED:
         ticket.resolved_at = ops.now  # the reopen window runs from here, not from a repeat
-    elif status in OPEN:
+    elif status in OPEN_STATUSES:
         ticket.resolved_at = ticket.closed_at = None
     event(ops, ticket, "status", actor=actor, old=old, new=status)
 
 
-def set_severity(ops, ticket: Ticket, severity: str, actor: str) -> None:
+def set_severity(ops, ticket: Ticket, severity: Severity, actor: str) -> None:
     old, old_due = ticket.severity, ticket.attention_due
     ticket.severity = severity
     ticket.updated_at = ops.now
     # From the original reception, never from now: the clock does not restart.
     sla.set_deadlines(ops.app, ticket)
-    event(ops, ticket, "severity", actor=actor, old=old, new=severity,
-          attention_due_old=old_due.isoformat() if old_due else None,
-          attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None)
+    event(
+        ops,
+        ticket,
+        "severity",
+        actor=actor,
+        old=old,
+        new=severity,
+        attention_due_old=old_due.isoformat() if old_due else None,
+        attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
+    )
 
 
 def resolve_assignee(settings, who: str) -> str:
@@ -210,8 +257,6 @@ def resolve_assignee(settings, who: str) -> str:
     who = who.strip()
     if "@" in who:
         return who.lower()
-    from mailbot.tickets.commands import fold
-
     key = fold(who).replace(" ", ".")
     team = sorted(settings.team.members)
     exact = [a for a in team if a.partition("@")[0] == key]
@@ -238,48 +283,69 @@ def record_response(ops, ticket: Ticket, actor: str, *, text: str, relayed: bool
     if ticket.first_response_at is None:
         ticket.first_response_at = ops.now
         late = ticket.attention_due is not None and ops.now > ticket.attention_due
-        event(ops, ticket, "first_response", actor=actor, late=late,
-              attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None)
-    if ticket.status == "new":
-        set_status(ops, ticket, "in_progress", actor)
+        event(
+            ops,
+            ticket,
+            "first_response",
+            actor=actor,
+            late=late,
+            attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
+        )
+    if ticket.status == Status.NEW:
+        set_status(ops, ticket, Status.IN_PROGRESS, actor)
     if actor == ops.settings.team.manager:
-        answered(ops, ticket, "manager")
+        answered(ops, ticket, Role.MANAGER)
 
 
 def answered(ops, ticket: Ticket, target: str) -> None:
     """The manager or a vendor wrote in the thread: their clock stops."""
-    esc = ops.session.scalar(select(Escalation).where(Escalation.ticket_id == ticket.id,
-                                                      Escalation.target == target))
+    esc = ops.session.scalar(select(Escalation).where(Escalation.ticket_id == ticket.id, Escalation.target == target))
     if esc is not None and esc.responded_at is None:
         esc.responded_at = ops.now
-        event(ops, ticket, "escalation_answered", actor=target, target=target,
-              late=esc.due is not None and ops.now > esc.due)
+        event(
+            ops,
+            ticket,
+            "escalation_answered",
+            actor=target,
+            target=target,
+            late=esc.due is not None and ops.now > esc.due,
+        )
 
 
 def closure_summary(ops, ticket: Ticket) -> str:
     """The last #resumen, else the team's public replies in order."""
-    events = ops.session.scalars(select(Event).where(
-        Event.ticket_id == ticket.id, Event.kind.in_(("summary", "response"))).order_by(Event.id)).all()
+    events = ops.session.scalars(
+        select(Event).where(Event.ticket_id == ticket.id, Event.kind.in_(("summary", "response"))).order_by(Event.id)
+    ).all()
     summaries = [e.data["text"] for e in events if e.kind == "summary"]
     if summaries:
         return summaries[-1]
-    replies = [f"- {sla.local_text(ops.app, e.at)}: {e.data['text']}" for e in events
-               if e.kind == "response" and e.data.get("text")]
+    replies = [
+        f"- {sla.local_text(ops.app, e.at)}: {e.data['text']}"
+        for e in events
+        if e.kind == "response" and e.data.get("text")
+    ]
     return "\n".join(replies) if replies else "(sin resumen registrado)"
 
 
 def close(ops, ticket: Ticket, actor: str, *, summary: str | None = None) -> None:
-    if ticket.status == "closed":
+    if ticket.status == Status.CLOSED:
         event(ops, ticket, "close_repeated", actor=actor)
         return
     if summary:
         add_summary(ops, ticket, summary, actor)
     old = ticket.status
-    ticket.status = "closed"
+    ticket.status = Status.CLOSED
     ticket.closed_at = ops.now
     ticket.resolved_at = ticket.resolved_at or ops.now
     ticket.updated_at = ops.now
-    event(ops, ticket, "status", actor=actor, old=old, new="closed")
-    send_public(ops, ticket, "closure", "closure.txt", summary=closure_summary(ops, ticket),
-                closed_local=sla.local_text(ops.app, ops.now))
+    event(ops, ticket, "status", actor=actor, old=old, new=Status.CLOSED)
+    send_public(
+        ops,
+        ticket,
+        MessageKind.CLOSURE,
+        "closure.txt",
+        summary=closure_summary(ops, ticket),
+        closed_local=sla.local_text(ops.app, ops.now),
+    )
     event(ops, ticket, "closed", actor=actor)

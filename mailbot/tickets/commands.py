@@ -1,4 +1,4 @@
-"""The ``#commands`` a team member writes at the top of a reply.
+"""The ``#commands`` a team member writes at the top of a reply: each command, and reading them.
 
 ``parse_commands`` reads the new part of a reply (see ``mailbot.mail.quotes``) and
 returns what to do, what to relay to the client, and every mistake, so that
@@ -21,33 +21,36 @@ Rules, kept few so that engineers can predict them:
 - Each command may appear once; a repeated one is an error.  In the leading
   block an unknown ``#word`` is an error rather than text, so that a typo is
   reported instead of being sent to the client.
+
+Each command is one class registered in ``REGISTRY``: its names, how its
+argument reads, what the ticket's state may refuse (``precheck``) and what it
+does (``apply``). The last two act through a ``Desk`` that
+``mailbot.tickets.replies`` provides: this module sits below the ticket
+actions and escalation (see the import contract), so it never reaches the
+database itself, and the parser stays a pure function the unit tests call.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
+from mailbot.mail.text import fold
+from mailbot.vocab import Role, Severity, Status
+
+# The words the team types for a status (kept stable: documented in the README and docs).
 STATUSES = {
-    "en-progreso": "in_progress",
-    "esperando-cliente": "waiting_client",
-    "resuelto": "resolved",
-    "cerrado": "closed",
+    "en-progreso": Status.IN_PROGRESS,
+    "esperando-cliente": Status.WAITING_CLIENT,
+    "resuelto": Status.RESOLVED,
+    "cerrado": Status.CLOSED,
 }
-SEVERITIES = ("critica", "grave", "leve")
+# Severities are typed as stored: the Spanish words are the values.
+SEVERITIES = tuple(Severity)
+# "#escalar gerente" (or "manager"); the first word is the one shown.
 MANAGER = ("gerente", "manager")
-
-_NAMES = {
-    "estado": "status", "status": "status",
-    "severidad": "severity", "severity": "severity",
-    "asignar": "assign", "assign": "assign",
-    "escalar": "escalate", "escalate": "escalate",
-    "nota": "note", "note": "note",
-    "resumen": "summary", "summary": "summary",
-}
-_ANYWHERE = {"note", "summary"}
 
 # "#" and a letter, so "#123" (a ticket number) and "# Título" are text.
 _COMMAND = re.compile(r"[ \t]*#(?P<name>[^\W\d_][\w-]*)[ \t]*:?[ \t]*(?P<arg>.*)")
@@ -70,6 +73,193 @@ class CommandBlock:
     errors: tuple[str, ...] = ()
 
 
+class Desk(Protocol):
+    """What a command may do to the ticket its reply is in; ``tickets.replies`` implements it."""
+
+    @property
+    def team(self) -> set[str]: ...
+    def resolve_assignee(self, who: str) -> str: ...
+    def set_status(self, status: Status) -> None: ...
+    def set_severity(self, severity: Severity) -> None: ...
+    def assign(self, who: str) -> None: ...
+    def escalation_refusal(self, target: str) -> str | None: ...
+    def escalate_to_manager(self) -> None: ...
+    def open_vendor_case(self, vendor: str) -> None: ...
+    def keep_note(self, text: str) -> None: ...
+    def add_summary(self, text: str) -> None: ...
+
+
+class BadArgument(Exception):
+    """A command's argument does not read; the message is the Spanish error for the sender."""
+
+
+class CommandSpec:
+    """One ``#command``. Subclasses set the class attributes and override what differs."""
+
+    name: ClassVar[str]  # canonical, English: stored in events
+    aliases: ClassVar[tuple[str, ...]]  # as typed, folded: the Spanish word first, then the English
+    placeholder: ClassVar[str] = ""  # shown for a free-text argument in the one-line summary
+    help_arg: ClassVar[str] = ""  # ... and in the help; defaults to the placeholder
+    missing: ClassVar[str] = "un valor"  # "falta ..." when the argument is empty
+    # Valid at the start of any line, not only in the leading block.
+    anywhere: ClassVar[bool] = False
+    # Applied before the other commands, in this order, wherever written; None: in the order written.
+    early: ClassVar[int | None] = None
+
+    def values(self, vendors: tuple[str, ...]) -> tuple[str, ...]:
+        """The fixed values, as typed; () for free text."""
+        return ()
+
+    def shown(self, vendors: tuple[str, ...], *, full: bool = False) -> str:
+        """The argument as the help (``full``) or the one-line summary shows it."""
+        values = self.values(vendors)
+        if values:
+            return "|".join(values)
+        return (self.help_arg or self.placeholder) if full else self.placeholder
+
+    def end(self, lines: list[str], i: int) -> int:
+        """Where the command starting on line ``i`` ends (exclusive)."""
+        return i + 1
+
+    def parse(self, arg: str, vendors: tuple[str, ...]) -> str:
+        """The canonical value of ``arg`` (not empty); raises BadArgument."""
+        return arg
+
+    def precheck(self, desk: Desk, cmd: Command) -> str | None:
+        """What the ticket's state refuses, as a Spanish sentence, found before anything applies."""
+        return None
+
+    def apply(self, desk: Desk, cmd: Command) -> None:
+        raise NotImplementedError
+
+    def invalid(self, arg: str, vendors: tuple[str, ...]) -> BadArgument:
+        return BadArgument(f"valor no válido «{arg}». Valores válidos: {', '.join(self.values(vendors))}.")
+
+
+def _key(arg: str) -> str:
+    """A fixed value as compared: "En progreso", "EN_PROGRESO." and "en-progreso" are the same."""
+    return re.sub(r"[\s_]+", "-", fold(arg).rstrip(".,;!"))
+
+
+class StatusCommand(CommandSpec):
+    name, aliases = "status", ("estado", "status")
+
+    def values(self, vendors):
+        return tuple(STATUSES)
+
+    def parse(self, arg, vendors):
+        if _key(arg) not in STATUSES:
+            raise self.invalid(arg, vendors)
+        return STATUSES[_key(arg)]
+
+    def apply(self, desk, cmd):
+        desk.set_status(Status(cmd.arg))
+
+
+class SeverityCommand(CommandSpec):
+    name, aliases = "severity", ("severidad", "severity")
+
+    def values(self, vendors):
+        return SEVERITIES
+
+    def parse(self, arg, vendors):
+        if _key(arg) not in SEVERITIES:
+            raise self.invalid(arg, vendors)
+        return Severity(_key(arg))
+
+    def apply(self, desk, cmd):
+        desk.set_severity(Severity(cmd.arg))
+
+
+class AssignCommand(CommandSpec):
+    name, aliases = "assign", ("asignar", "assign")
+    placeholder, help_arg, missing = "NOMBRE", "NOMBRE o CORREO", "un nombre o correo"
+
+    def precheck(self, desk, cmd):
+        if desk.resolve_assignee(cmd.arg) in desk.team:
+            return None
+        team = ", ".join(sorted(desk.team)) or "(nadie configurado)"
+        return f"«{cmd.arg}» no es un miembro del equipo. Equipo: {team}."
+
+    def apply(self, desk, cmd):
+        desk.assign(cmd.arg)
+
+
+class EscalateCommand(CommandSpec):
+    """``#escalar gerente`` (the arg is ``Role.MANAGER``, the escalation's target) or a vendor's configured name."""
+
+    name, aliases = "escalate", ("escalar", "escalate")
+
+    def values(self, vendors):
+        return (MANAGER[0], *vendors)
+
+    def shown(self, vendors, *, full=False):
+        return "gerente|FABRICANTE" if full and not vendors else super().shown(vendors)
+
+    def parse(self, arg, vendors):
+        if _key(arg) in MANAGER:
+            return Role.MANAGER
+        for vendor in vendors:
+            if fold(vendor.strip()) == fold(arg):
+                return vendor
+        raise self.invalid(arg, vendors)
+
+    def precheck(self, desk, cmd):
+        refused = desk.escalation_refusal(cmd.arg)
+        return f"{refused}." if refused else None
+
+    def apply(self, desk, cmd):
+        if cmd.arg == Role.MANAGER:
+            desk.escalate_to_manager()
+        else:
+            desk.open_vendor_case(cmd.arg)
+
+
+class SummaryCommand(CommandSpec):
+    name, aliases = "summary", ("resumen", "summary")
+    placeholder, missing, anywhere = "TEXTO", "un texto", True
+    help_arg = "TEXTO  (resumen de cierre; sigue en las líneas siguientes hasta una línea en blanco)"
+    # Before a "#estado cerrado" written above it: the closure mail reads the summary.
+    early = 1
+
+    def end(self, lines, i):
+        end = i + 1
+        while end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith("#"):
+            end += 1
+        return end
+
+    def apply(self, desk, cmd):
+        desk.add_summary(cmd.arg)
+
+
+class NoteCommand(CommandSpec):
+    name, aliases = "note", ("nota", "note")
+    placeholder, missing, anywhere = "TEXTO", "un texto", True
+    help_arg = "TEXTO  (nota interna: todo lo que sigue, hasta el final, no se envía al cliente)"
+    early = 0
+
+    def end(self, lines, i):
+        return len(lines)  # the rest of the text, whatever it holds
+
+    def apply(self, desk, cmd):
+        desk.keep_note(cmd.arg)
+
+
+# In the order the help lists them.
+REGISTRY: dict[str, CommandSpec] = {
+    spec.name: spec
+    for spec in (
+        StatusCommand(),
+        SeverityCommand(),
+        AssignCommand(),
+        EscalateCommand(),
+        SummaryCommand(),
+        NoteCommand(),
+    )
+}
+_BY_ALIAS = {alias: spec for spec in REGISTRY.values() for alias in spec.aliases}
+
+
 def parse_commands(text: str, *, vendors: Iterable[str]) -> CommandBlock:
     """Read the commands of ``text``; ``vendors`` are the names #escalar accepts."""
     vendors = tuple(vendors)
@@ -82,102 +272,59 @@ def parse_commands(text: str, *, vendors: Iterable[str]) -> CommandBlock:
     while i < len(lines):
         line = lines[i]
         m = _COMMAND.fullmatch(line)
-        name = _NAMES.get(fold(m["name"])) if m else None
-        if m is None or (not leading and name not in _ANYWHERE):
+        spec = _BY_ALIAS.get(fold(m["name"])) if m else None
+        if m is None or (not leading and not (spec and spec.anywhere)):
             leading = leading and not line.strip()
             public.append(line)
             i += 1
             continue
-        end = i + 1
-        if name == "note":
-            end = len(lines)
-        elif name == "summary":
-            while end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith("#"):
-                end += 1
+        end = spec.end(lines, i) if spec else i + 1
         raw = "\n".join(lines[i:end]).strip()
-        arg = "\n".join([m["arg"], *lines[i + 1:end]]).strip()
-        if name is None:
-            errors.append(f"Línea {i + 1}: comando desconocido «#{m['name']}». "
-                          f"Comandos válidos: {_summary_line(vendors)}.")
-        elif any(c.name == name for c in commands):
+        arg = "\n".join([m["arg"], *lines[i + 1 : end]]).strip()
+        if spec is None:
+            errors.append(
+                f"Línea {i + 1}: comando desconocido «#{m['name']}». Comandos válidos: {_summary_line(vendors)}."
+            )
+        elif any(c.name == spec.name for c in commands):
             errors.append(f"Línea {i + 1}: «#{m['name']}» está repetido; escríbelo una sola vez.")
         else:
-            value, error = _check(name, arg, vendors)
-            if error:
-                errors.append(f"Línea {i + 1}: «{line.strip()}»: {error}")
-            else:
-                commands.append(Command(name, value, i + 1, raw))
+            try:
+                commands.append(Command(spec.name, _parse(spec, arg, vendors), i + 1, raw))
+            except BadArgument as bad:
+                errors.append(f"Línea {i + 1}: «{line.strip()}»: {bad}")
         i = end
     found = {c.name: c.arg for c in commands}
     return CommandBlock(
         commands=tuple(commands),
         # A #resumen taken from between paragraphs leaves its blank lines behind.
         public=re.sub(r"\n{3,}", "\n\n", "\n".join(public)).strip(),
-        note=found.get("note"),
-        summary=found.get("summary"),
+        note=found.get(NoteCommand.name),
+        summary=found.get(SummaryCommand.name),
         errors=tuple(errors),
     )
+
+
+def _parse(spec: CommandSpec, arg: str, vendors: tuple[str, ...]) -> str:
+    if not arg:
+        valid = ", ".join(spec.values(vendors))
+        raise BadArgument(f"falta {spec.missing}." + (f" Valores válidos: {valid}." if valid else ""))
+    return spec.parse(arg, vendors)
 
 
 def help_text(*, vendors: Iterable[str] = ()) -> str:
     """The list of valid commands, in Spanish, for the error reply."""
     vendors = tuple(vendors)
-    targets = "|".join((MANAGER[0], *vendors)) if vendors else "gerente|FABRICANTE"
-    return "\n".join([
-        "Comandos válidos (al inicio de la respuesta, uno por línea):",
-        f"  #estado {'|'.join(STATUSES)}",
-        f"  #severidad {'|'.join(SEVERITIES)}",
-        "  #asignar NOMBRE o CORREO",
-        f"  #escalar {targets}",
-        "  #resumen TEXTO  (resumen de cierre; sigue en las líneas siguientes"
-        " hasta una línea en blanco)",
-        "  #nota TEXTO  (nota interna: todo lo que sigue, hasta el final,"
-        " no se envía al cliente)",
-        "También en inglés: #status #severity #assign #escalate #summary #note.",
-        "Mayúsculas y acentos dan igual, y se admite «#estado: resuelto».",
-        "#nota y #resumen valen también al inicio de cualquier línea más abajo;"
-        " los demás, solo arriba, antes del texto.",
-    ])
-
-
-def _check(name: str, arg: str, vendors: tuple[str, ...]) -> tuple[str, str | None]:
-    """The canonical value of ``arg``, or an error in Spanish."""
-    if not arg:
-        what = {"assign": "un nombre o correo", "note": "un texto", "summary": "un texto"}
-        valid = _valid(name, vendors)
-        return "", f"falta {what.get(name, 'un valor')}." + (f" Valores válidos: {valid}." if valid else "")
-    if name in ("assign", "note", "summary"):
-        return arg, None
-    # Fixed values: "En progreso", "EN_PROGRESO." and "en-progreso" are the same.
-    key = re.sub(r"[\s_]+", "-", fold(arg).rstrip(".,;!"))
-    if name == "status" and key in STATUSES:
-        return STATUSES[key], None
-    if name == "severity" and key in SEVERITIES:
-        return key, None
-    if name == "escalate":
-        if key in MANAGER:
-            return "manager", None
-        for vendor in vendors:
-            if fold(vendor) == fold(arg):
-                return vendor, None
-    return "", f"valor no válido «{arg}». Valores válidos: {_valid(name, vendors)}."
-
-
-def _valid(name: str, vendors: tuple[str, ...]) -> str:
-    return {
-        "status": ", ".join(STATUSES),
-        "severity": ", ".join(SEVERITIES),
-        "escalate": ", ".join((MANAGER[0], *vendors)),
-    }.get(name, "")
+    return "\n".join(
+        [
+            "Comandos válidos (al inicio de la respuesta, uno por línea):",
+            *(f"  #{spec.aliases[0]} {spec.shown(vendors, full=True)}" for spec in REGISTRY.values()),
+            f"También en inglés: {' '.join('#' + spec.aliases[1] for spec in REGISTRY.values())}.",
+            "Mayúsculas y acentos dan igual, y se admite «#estado: resuelto».",
+            "#nota y #resumen valen también al inicio de cualquier línea más abajo;"
+            " los demás, solo arriba, antes del texto.",
+        ]
+    )
 
 
 def _summary_line(vendors: tuple[str, ...]) -> str:
-    targets = "|".join((MANAGER[0], *vendors))
-    return (f"#estado {'|'.join(STATUSES)}, #severidad {'|'.join(SEVERITIES)}, "
-            f"#asignar NOMBRE, #escalar {targets}, #resumen TEXTO, #nota TEXTO")
-
-
-def fold(s: str) -> str:
-    """Case and accents folded: "CRÍTICA" is "critica"."""
-    decomposed = unicodedata.normalize("NFKD", s.strip())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return ", ".join(f"#{spec.aliases[0]} {spec.shown(vendors)}" for spec in REGISTRY.values())

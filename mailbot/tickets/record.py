@@ -1,34 +1,38 @@
-"""Writing a screened, threaded mail into the database.
+"""Recording a screened, threaded mail and acknowledging it.
 
-Every function here runs inside the pipeline's transaction and queues the
-mails to send as outbox rows in that same transaction.
+The message row, its participants, the acknowledgement to the client, the
+team's notice of a new ticket and the loop guard's withheld acknowledgements.
+What a mail does (open a ticket, join one, be ignored) is decided before, in
+``pipeline/apply.py``; this module only carries it out. Every function here
+runs inside the pipeline's transaction and queues the mails to send as outbox
+rows in that same transaction.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailbot.sla import deadlines as sla
 from mailbot.app import App
 from mailbot.db.models import AutoReplyLog, Event, MessageRow, Participant, Ticket
-from mailbot.outbound.outbox import queue_mail
 from mailbot.mail.parse import InboundMail
 from mailbot.mail.screen import Screening
+from mailbot.outbound.outbox import queue_mail
+from mailbot.sla import deadlines as sla
 from mailbot.tickets.actions import event, send_internal, template_context
+from mailbot.vocab import Direction, MessageKind, Party, Role, ScreeningKind
 
 log = logging.getLogger("mailbot.apply")
-
-_MSGID = re.compile(r"<[^<>\s]+>")
 
 
 @dataclass
 class Inbound:
+    """One inbound mail being applied: what every step of recording and answering it needs."""
+
     app: App
     session: Session
     mail: InboundMail
@@ -42,18 +46,22 @@ class Inbound:
 
 
 def _message_kind(s: Screening) -> str:
-    return s.role if s.kind == "normal" else s.kind
+    """``messages.kind`` of an inbound mail: a person's mail says who wrote it, other mail what it is."""
+    return s.role if s.kind == ScreeningKind.NORMAL else s.kind
 
 
 def record_message(ctx: Inbound, ticket: Ticket | None, kind: str | None = None) -> MessageRow:
+    """Store the mail as a message row (on ``ticket``, or on none); ``kind`` overrides the screening's."""
     mail = ctx.mail
     row = MessageRow(
-        ticket=ticket, direction="in", message_id=mail.message_id, kind=kind or _message_kind(ctx.screening),
+        ticket=ticket, direction=Direction.IN, message_id=mail.message_id, kind=kind or _message_kind(ctx.screening),
         source=ctx.source, from_addr=mail.from_addr, to_addrs=list(mail.to), cc_addrs=list(mail.cc),
         subject=mail.subject, in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else None,
         body_text=mail.text, raw=mail.raw, at=ctx.now,
     )
     ctx.session.add(row)
+    # TODO(lead, #14): record the mail's attachment rows here, beside the message row
+    # (``mailbot.tickets.attachments.record``, from helper H1).
     if mail.notes:
         # Oversized parts were left out of what is stored and shown: say so on the ticket.
         event(ctx, ticket, "parts_dropped", actor=mail.from_addr, message_id=mail.message_id, size=mail.size,
@@ -72,15 +80,15 @@ def add_participants(ctx: Inbound, ticket: Ticket, *, is_new: bool) -> None:
     existing = {p.address: p for p in ticket.participants} if not is_new else {}
     # Machine or list mail, and whoever it was addressed to (a list, a distribution
     # address), asked for nothing: kept as recipients, never mailed as client or watcher.
-    human = ctx.screening.kind == "normal" and ctx.screening.role == "client"
-    wanted: list[tuple[str, str]] = []
+    human = ctx.screening.kind == ScreeningKind.NORMAL and ctx.screening.role == Role.CLIENT
+    wanted: list[tuple[str, Party]] = []
     if is_new:
-        wanted.append((ticket.requester, "requester"))
-    elif ctx.screening.role == "client":
-        wanted.append((ctx.mail.from_addr, "client" if human else "recipient"))
+        wanted.append((ticket.requester, Party.REQUESTER))
+    elif ctx.screening.role == Role.CLIENT:
+        wanted.append((ctx.mail.from_addr, Party.CLIENT if human else Party.RECIPIENT))
     for addr in ctx.mail.recipients:
         if addr != own and addr not in team:
-            wanted.append((addr, "watcher" if human else "recipient"))
+            wanted.append((addr, Party.WATCHER if human else Party.RECIPIENT))
     for addr, role in wanted:
         if not addr:
             continue
@@ -88,7 +96,7 @@ def add_participants(ctx: Inbound, ticket: Ticket, *, is_new: bool) -> None:
         if known is None:
             existing[addr] = Participant(ticket=ticket, address=addr, role=role)
             ctx.session.add(existing[addr])
-        elif known.role == "recipient" and role == "client":
+        elif known.role == Party.RECIPIENT and role == Party.CLIENT:
             # Writing themselves puts them on the client's side; being copied does not
             # (a list member's reply-all would make the list a watcher).
             known.role = role
@@ -115,11 +123,11 @@ def autoreply_refusal(ctx: Inbound, cls) -> Refusal | None:
     for each of ours. When it trips, the team is told (``tell_team_of_ceiling``).
     """
     s = ctx.screening
-    if s.kind != "normal":
+    if s.kind != ScreeningKind.NORMAL:
         return Refusal(f"{s.kind} mail: " + "; ".join(s.reasons))
     if cls is not None and cls.no_autoreply:
         return Refusal("rule: no automatic reply")
-    if s.role != "client":
+    if s.role != Role.CLIENT:
         return Refusal(f"sender is {s.role}")
     loops = ctx.settings.loops
     since = ctx.now - loops.ceiling_window
@@ -172,15 +180,15 @@ def tell_team_of_ceiling(ctx: Inbound, ticket: Ticket, refusal: Refusal) -> None
                 ticket.number, sender, refusal.ceiling["sent"], _span(ctx.settings.loops.ceiling_window),
                 refusal.ceiling["limit"], f"told {', '.join(to)}" if to else "nobody to tell: set [team] notify",
                 extra={"fields": {"event": "loop_guard", "ticket": ticket.number, "sender": sender, "to": to}})
-    send_internal(ctx, ticket, "loop_guard_notice", "loop_guard_notice.txt", to, in_reply_to=ctx.mail.message_id,
-                  sender=sender, sent=refusal.ceiling["sent"], limit=refusal.ceiling["limit"],
-                  window=sla.duration_text(ctx.settings.loops.ceiling_window))
+    send_internal(ctx, ticket, MessageKind.LOOP_GUARD_NOTICE, "loop_guard_notice.txt", to,
+                  in_reply_to=ctx.mail.message_id, sender=sender, sent=refusal.ceiling["sent"],
+                  limit=refusal.ceiling["limit"], window=sla.duration_text(ctx.settings.loops.ceiling_window))
 
 
 def queue_acknowledgement(ctx: Inbound, ticket: Ticket) -> None:
     rendered = ctx.app.templates.render("acknowledgement.txt", **template_context(ctx.app, ticket))
     queue_mail(
-        ctx.session, ctx.settings, kind="ack", ticket=ticket, to=[ticket.requester],
+        ctx.session, ctx.settings, kind=MessageKind.ACK, ticket=ticket, to=[ticket.requester],
         subject=rendered.subject, body=rendered.body, in_reply_to=ctx.mail.message_id,
         references=list(ctx.mail.references), auto=True, now=ctx.now,
     )
@@ -195,7 +203,7 @@ def queue_notice(ctx: Inbound, ticket: Ticket, cls) -> None:
     rendered = ctx.app.templates.render(
         "new_ticket_notice.txt", **template_context(ctx.app, ticket, body=ctx.mail.text, rule_hits=hits)
     )
-    queue_mail(ctx.session, ctx.settings, kind="notice", ticket=ticket, to=notify, subject=rendered.subject,
+    queue_mail(ctx.session, ctx.settings, kind=MessageKind.NOTICE, ticket=ticket, to=notify, subject=rendered.subject,
                body=rendered.body, in_reply_to=ctx.mail.message_id, now=ctx.now)
 
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
 from mailbot.db.models import AutoReplyLog, Escalation, Event, MessageRow, Participant, Ticket
-from mailbot.tickets.numbering import find_number
 from mailbot.mail.parse import InboundMail
 from mailbot.mail.screen import Screening
-from mailbot.tickets.actions import OPEN
+from mailbot.tickets.numbering import find_number
+from mailbot.vocab import OPEN_STATUSES, TEAM_ROLES, Role, ScreeningKind
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def find_ticket(session: Session, mail: InboundMail, screening: Screening, setti
                 MessageRow.message_id.in_(ids), MessageRow.ticket_id.is_not(None)
             )
         ).all()
-        by_id = {mid: tid for mid, tid in rows}
+        by_id = dict(rows)
         for mid in ids:  # nearest reference wins
             if mid in by_id:
                 # Locked to the end of the message: a close or an escalation by the
@@ -65,9 +65,9 @@ def may_write_into(session: Session, ticket: Ticket, mail: InboundMail, screenin
     another client's ticket.
     """
     sender = mail.from_addr
-    if screening.role in ("engineer", "manager") or sender == ticket.requester:
+    if screening.role in TEAM_ROLES or sender == ticket.requester:
         return True
-    if screening.role == "vendor":
+    if screening.role == Role.VENDOR:
         # A vendor is known by its From domain alone (nothing authenticates it): by
         # subject tag it may write only into tickets that have a case open with it.
         return session.scalar(select(Escalation.id).where(
@@ -141,7 +141,7 @@ def find_repeat(session: Session, mail: InboundMail, screening: Screening, setti
     repeat opens a ticket of its own, withheld the same way or acknowledged
     once: no loop either way.
     """
-    if screening.kind != "normal" or screening.role != "client":
+    if screening.kind != ScreeningKind.NORMAL or screening.role != Role.CLIENT:
         return None
     since = now - settings.loops.repeat_window
     sender = mail.from_addr
@@ -151,8 +151,8 @@ def find_repeat(session: Session, mail: InboundMail, screening: Screening, setti
         return None
     rows = session.execute(
         select(Ticket.id, Event.data).join(Event, Event.ticket_id == Ticket.id)
-        .where(Ticket.requester == sender, Ticket.created_at > since, Ticket.origin == "normal",
-               Ticket.status.in_(OPEN), Event.kind == "created")
+        .where(Ticket.requester == sender, Ticket.created_at > since, Ticket.origin == ScreeningKind.NORMAL,
+               Ticket.status.in_(OPEN_STATUSES), Event.kind == "created")
         .order_by(Ticket.seq)
     ).all()
     for ticket_id, data in rows:
@@ -160,6 +160,6 @@ def find_repeat(session: Session, mail: InboundMail, screening: Screening, setti
             # Read again under the lock: a close that committed meanwhile makes it no repeat.
             ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update()
                                     .execution_options(populate_existing=True))
-            if ticket is not None and ticket.status in OPEN:
+            if ticket is not None and ticket.status in OPEN_STATUSES:
                 return Repeat(ticket, data.get("message_id"))
     return None

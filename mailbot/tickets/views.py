@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from mailbot.db.models import Event, MessageRow, Ticket
 from mailbot.addresses import normalize_domain
+from mailbot.db.models import Event, MessageRow, Ticket
+from mailbot.vocab import Direction, Status
 
 
 def _iso(dt):
@@ -80,7 +81,7 @@ class TicketFilter:
             q = q.where(func.lower(Ticket.requester).endswith("@" + domain, autoescape=True))
         if self.overdue_at is not None:
             q = q.where(Ticket.attention_due < self.overdue_at, Ticket.first_response_at.is_(None),
-                        Ticket.status != "closed")
+                        Ticket.status != Status.CLOSED)
         return q
 
 
@@ -89,7 +90,7 @@ def list_tickets(session: Session, where: TicketFilter | None = None, *, limit: 
     """The tickets ``where`` selects, by number (oldest first unless ``newest_first``); all of them without ``limit``."""
     inbound = (
         select(func.count()).select_from(MessageRow)
-        .where(MessageRow.ticket_id == Ticket.id, MessageRow.direction == "in")
+        .where(MessageRow.ticket_id == Ticket.id, MessageRow.direction == Direction.IN)
         .correlate(Ticket).scalar_subquery()
     )
     q = (where or TicketFilter()).apply(select(Ticket, inbound))
@@ -118,7 +119,7 @@ def show_ticket(session: Session, number: str) -> dict | None:
     session.refresh(t)
     msgs = list(session.scalars(select(MessageRow).where(MessageRow.ticket_id == t.id).order_by(MessageRow.id)))
     events = list(session.scalars(select(Event).where(Event.ticket_id == t.id).order_by(Event.id)))
-    out = ticket_summary(t, sum(1 for m in msgs if m.direction == "in"))
+    out = ticket_summary(t, sum(1 for m in msgs if m.direction == Direction.IN))
     linked = session.get(Ticket, t.linked_ticket_id) if t.linked_ticket_id else None
     out["linked_ticket"] = linked.number if linked else None
     out["classification"] = t.classification

@@ -6,52 +6,22 @@ arrive within the bounds below.
 """
 
 import signal
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select
 
-from mailbot.app import build_app
-from mailbot.db.models import Outbox, Process, Ticket
-from tests.conftest import imap_section, smtp_section
-from tests.integration.helpers import append_many
-from tests.servers import wait_until
+from mailbot.db.models import Outbox
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import Db
+from tests.support.mail import append_many
+from tests.support.runners import mailbot_run
+from tests.support.servers import wait_until
 
 pytestmark = [pytest.mark.servers, pytest.mark.timeout(300)]
 
 
-class Db:
-    def __init__(self, settings):
-        self.app = build_app(settings)
-
-    def scalar(self, query):
-        with self.app.sessions() as s:
-            return s.scalar(query)
-
-    def tickets(self):
-        return self.scalar(select(func.count()).select_from(Ticket))
-
-    def claimed(self, by=None):
-        q = select(func.count()).select_from(Outbox).where(Outbox.status == "queued", Outbox.claimed_by.is_not(None))
-        if by is not None:
-            q = q.where(Outbox.claimed_by == by)
-        return self.scalar(q)
-
-    def process_id(self, pid):
-        return self.scalar(select(Process.id).where(Process.pid == pid))
-
-    def close(self):
-        self.app.close()
-
-
 def _acked(smtp_sink) -> set[str]:
     return {m["msg"]["X-Mailbot-Ticket"] for m in smtp_sink.messages if m["msg"]["Auto-Submitted"] == "auto-replied"}
-
-
-def _daemon(settings):
-    return subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def test_three_sigkills_in_a_burst_every_ack_within_30s_of_the_last_restart(make_settings, dovecot, smtp_sink,
@@ -64,7 +34,7 @@ def test_three_sigkills_in_a_burst_every_ack_within_30s_of_the_last_restart(make
     orphans = []
     try:
         for round_no in range(3):
-            proc = _daemon(settings)
+            proc = mailbot_run(settings.source)
             try:
                 # Killed while it holds claimed, unsent mail: the case the lease used to hold up.
                 wait_until(lambda: db.claimed() > 0 or proc.poll() is not None, 120, interval=0.01,
@@ -75,7 +45,7 @@ def test_three_sigkills_in_a_burst_every_ack_within_30s_of_the_last_restart(make
                 proc.wait(10)
             orphans.append(db.claimed())
         assert sum(orphans) > 0  # the test did leave claims behind a dead process
-        proc = _daemon(settings)
+        proc = mailbot_run(settings.source)
         try:
             wait_until(lambda: len(_acked(smtp_sink)) == n, 30, interval=0.2,
                        what="every acknowledgement within 30 s of the last restart")
@@ -103,11 +73,11 @@ def test_postgresql_the_surviving_process_sends_what_the_killed_one_had_claimed(
                              outbox={"interval": "1s"})
     smtp_sink.delay = 0.3  # slow enough that a claim of 25 mails is still open when its holder dies
     db = Db(settings)
-    first, second = _daemon(settings), None
+    first, second = mailbot_run(settings.source), None
     try:
         wait_until(lambda: db.process_id(first.pid) is not None, 30, what="the first process's heartbeat")
         victim = db.process_id(first.pid)
-        second = _daemon(settings)
+        second = mailbot_run(settings.source)
         wait_until(lambda: db.process_id(second.pid) is not None, 30, what="the second process's heartbeat")
         append_many(dovecot, n, "Pair")
         wait_until(lambda: db.claimed(by=victim) >= 3, 60, interval=0.02, what="mail claimed by the first process")

@@ -15,14 +15,14 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from mailbot.pipeline import apply
 from mailbot.app import build_app
-from mailbot.errors import TemporaryFailure
 from mailbot.db.models import Quarantine, Ticket
-from mailbot.tickets.numbering import subject_tag
+from mailbot.errors import TemporaryFailure
+from mailbot.pipeline import apply
 from mailbot.pipeline.core import Item, Pipeline
-from tests.conftest import make_mail
-from tests.servers import PG_URL, wait_until
+from mailbot.tickets.numbering import subject_tag
+from tests.support.mail import make_mail
+from tests.support.servers import PG_URL, wait_until
 
 pytestmark = pytest.mark.servers
 

@@ -12,7 +12,6 @@ import email
 import email.policy
 import importlib.util
 import re
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,12 @@ from sqlalchemy import func, select
 
 from mailbot.db.models import MessageRow, Outbox, Quarantine
 from mailbot.outbound.outbox import OutboxSender
-from tests.conftest import make_mail
-from tests.integration.helpers import DeskBase, cli_json
+from tests.support.desk import DeskBase
+from tests.support.mail import CLIENT, make_mail
+from tests.support.runners import cli_json
 
 pytestmark = pytest.mark.servers
 
-CLIENT = "juan.perez@cliente.com.mx"
 APPLIED = {"created", "appended", "duplicate", "ignored", "bounce"}
 
 
@@ -129,12 +128,9 @@ def _seeds() -> list[bytes]:
          b"Final-Recipient: rfc822; x@cliente.com.mx\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
          b"--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <orig@imagenti.mx>\r\n\r\n--R--\r\n"),
     ]
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = CLIENT, "soporte@imagenti.mx", "Adjuntos"
-    msg["Message-ID"] = "<fz4@cliente.com.mx>"
-    msg.set_content("Van los archivos.")
-    msg.add_attachment(b"%PDF-1.4 " * 200, maintype="application", subtype="pdf", filename="../factura.pdf")
-    seeds.append(msg.as_bytes())
+    seeds.append(make_mail(sender=CLIENT, subject="Adjuntos", body="Van los archivos.", date=False,
+                           message_id="<fz4@cliente.com.mx>",
+                           attachments=[("../factura.pdf", b"%PDF-1.4 " * 200, "application/pdf")]))
     if CORPUS is not None:
         seeds += [p.read_bytes() for p in sorted(CORPUS.glob("msg_*.txt"))]
     return seeds
@@ -212,12 +208,9 @@ def test_an_encoded_line_break_in_the_subject_cannot_inject_into_the_acknowledge
 
 
 def _with_attachment(size: int, *, name="respaldo.zip", message_id="<big@cliente.com.mx>") -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = f"Juan <{CLIENT}>", "soporte@imagenti.mx", "Respaldo del servidor"
-    msg["Message-ID"] = message_id
-    msg.set_content("Les mando el respaldo para revisión.")
-    msg.add_attachment(b"\x00\x01respaldo" * (size // 10), maintype="application", subtype="zip", filename=name)
-    return msg.as_bytes()
+    return make_mail(sender=f"Juan <{CLIENT}>", subject="Respaldo del servidor", message_id=message_id, date=False,
+                     body="Les mando el respaldo para revisión.",
+                     attachments=[(name, b"\x00\x01respaldo" * (size // 10), "application/zip")])
 
 
 @pytest.fixture(scope="module")
@@ -246,13 +239,10 @@ def test_configured_size_limits_apply(make_settings, db_url):
         outcome = desk.take(_with_attachment(60_000, name="log.zip", message_id="<cfg1@cliente.com.mx>"))
         body = desk.show(outcome.ticket)["messages"][0]["body"]
         assert 'attachment "log.zip" (application/zip, 59 KB) dropped: larger than the 49 KB limit' in body
-        msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = CLIENT, "soporte@imagenti.mx", "Varios"
-        msg["Message-ID"] = "<cfg2@cliente.com.mx>"
-        msg.set_content("Tres archivos.")
-        for i, size in enumerate((40_000, 45_000, 30_000)):
-            msg.add_attachment(bytes([i]) * size, maintype="application", subtype="octet-stream", filename=f"f{i}.bin")
-        outcome = desk.take(msg.as_bytes())
+        outcome = desk.take(make_mail(
+            sender=CLIENT, subject="Varios", body="Tres archivos.", message_id="<cfg2@cliente.com.mx>", date=False,
+            attachments=[(f"f{i}.bin", bytes([i]) * size, "application/octet-stream")
+                         for i, size in enumerate((40_000, 45_000, 30_000))]))
         body = desk.show(outcome.ticket)["messages"][0]["body"]
         assert 'attachment "f1.bin"' in body and "larger than the 146 KB limit" in body
         assert 'attachment "f0.bin"' not in body and 'attachment "f2.bin"' not in body

@@ -1,15 +1,17 @@
 """The running daemon: IDLE intake, the LMTP door, the MTA pipe's exit codes."""
 
-import smtplib
+import signal
+import subprocess
 
 import pytest
 
-from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import Running, cli, tickets
-from tests.servers import free_port, wait_until
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import tickets
+from tests.support.mail import CLIENT, make_mail
+from tests.support.runners import Running, cli, mailbot_run
+from tests.support.servers import free_port, lmtp_client, wait_until
 
 pytestmark = pytest.mark.servers
-CLIENT = "juan.perez@cliente.com.mx"
 
 
 @pytest.mark.parametrize("idle", [True, False], ids=["idle", "poll"])
@@ -29,7 +31,7 @@ def test_lmtp_answers_250_only_after_the_commit(make_settings, smtp_sink, db_url
     settings = make_settings(db_url=db_url, smtp=smtp_section(smtp_sink),
                              lmtp={"enabled": True, "port": port})
     with Running(settings):
-        client = wait_until(lambda: _lmtp(port), 15, what="LMTP listener")
+        client = wait_until(lambda: lmtp_client(port), 15, what="LMTP listener")
         refused = client.sendmail("juan.perez@cliente.com.mx", ["soporte@imagenti.mx"],
                                   make_mail(subject="Por LMTP", message_id="<lmtp1@cliente.com.mx>"))
         assert refused == {}
@@ -37,14 +39,6 @@ def test_lmtp_answers_250_only_after_the_commit(make_settings, smtp_sink, db_url
         assert [t["subject"] for t in tickets(settings)] == ["Por LMTP"]
         client.quit()
         smtp_sink.wait_for(1, 20)
-
-
-def _lmtp(port):
-    try:
-        c = smtplib.LMTP("127.0.0.1", port, timeout=10)
-        return c
-    except OSError:
-        return None
 
 
 def test_ingest_exits_75_when_the_database_is_unavailable(make_settings, tmp_path):
@@ -68,16 +62,11 @@ def test_ingest_applies_and_exits_0(make_settings, db_url):
 
 @pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
 def test_mailbot_run_process_stops_cleanly_on_sigterm(make_settings, smtp_sink, verbose):
-    import signal
-    import subprocess
-    import sys
-
     port = free_port()
     settings = make_settings(smtp=smtp_section(smtp_sink), lmtp={"enabled": True, "port": port})
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), *(["-v"] * verbose),
-                             "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = mailbot_run(settings.source, verbose=verbose, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        client = wait_until(lambda: proc.poll() is None and _lmtp(port), 30, what="LMTP listener of mailbot run")
+        client = wait_until(lambda: proc.poll() is None and lmtp_client(port), 30, what="LMTP listener of mailbot run")
         client.sendmail(CLIENT, ["soporte@imagenti.mx"], make_mail(message_id="<term@cliente.com.mx>"))
         client.quit()
         proc.send_signal(signal.SIGTERM)

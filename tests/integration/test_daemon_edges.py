@@ -10,7 +10,6 @@ import json
 import signal
 import socket
 import subprocess
-import sys
 import urllib.request
 
 import pytest
@@ -19,12 +18,13 @@ from mailbot.daemon.runner import Daemon
 from mailbot.errors import Unavailable
 from mailbot.exitcodes import Exit
 from mailbot.intake.imap import LOGIN_BACKOFF, NETWORK_BACKOFF, Backoff
-from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import Running, cli, tickets
-from tests.servers import Dovecot, free_port, wait_until
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import tickets
+from tests.support.mail import CLIENT, make_mail
+from tests.support.runners import Running, cli, mailbot_run
+from tests.support.servers import Dovecot, free_port, lmtp_client, wait_until
 
 pytestmark = pytest.mark.servers
-CLIENT = "juan.perez@cliente.com.mx"
 WRONG = "not-the-password-9f3"
 
 
@@ -123,7 +123,7 @@ def test_daemon_serves_lmtp_and_the_outbox_while_its_imap_login_is_refused(
                              lmtp={"enabled": True, "port": port})
     with Running(settings) as daemon:
         wait_until(lambda: "login refused" in (daemon.imap.stats.last_error or ""), 30, what="the refused login")
-        client = wait_until(lambda: _lmtp(port), 15, what="LMTP listener")
+        client = wait_until(lambda: lmtp_client(port), 15, what="LMTP listener")
         assert client.sendmail(CLIENT, ["soporte@imagenti.mx"], make_mail(message_id="<lmtp-pw@cliente.com.mx>")) == {}
         client.quit()
         [ack] = wait_until(lambda: smtp_sink.to(CLIENT), 30, what="the acknowledgement of the LMTP mail")
@@ -149,15 +149,6 @@ def test_a_refused_login_waits_minutes_before_the_next_and_a_network_failure_sec
     assert login.next() == 60
 
 
-def _lmtp(port):
-    import smtplib
-
-    try:
-        return smtplib.LMTP("127.0.0.1", port, timeout=10)
-    except OSError:
-        return None
-
-
 # -- a prompt stop ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("idle", [True, False], ids=["idle", "poll"])
@@ -173,8 +164,7 @@ def test_an_idle_daemon_has_exited_within_2s_of_sigterm(make_settings, dovecot, 
                              outbox={"interval": "60s"})
     log = tmp_path / "daemon.log"
     with log.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"],
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = mailbot_run(settings.source, stderr=err)
     try:
         state = "idle" if idle else "connected"
         wait_until(lambda: proc.poll() is not None or _imap_state(health) == state, 30, what=f"IMAP {state}")

@@ -2,37 +2,18 @@
 
 import random
 import signal
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select, text
 
-from mailbot.app import build_app
-from mailbot.db.models import Outbox, Ticket
-from tests.conftest import imap_section, smtp_section
-from tests.integration.helpers import Running, append_many
-from tests.servers import SmtpSink, free_port, wait_until
+from mailbot.db.models import Outbox
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import Db
+from tests.support.mail import append_many
+from tests.support.runners import Running, mailbot_run
+from tests.support.servers import SmtpSink, free_port, wait_until
 
 pytestmark = [pytest.mark.servers, pytest.mark.timeout(300)]  # hundreds of mails through real processes
-
-
-class Db:
-    def __init__(self, settings):
-        self.app = build_app(settings)
-
-    def count(self, query):
-        with self.app.sessions() as s:
-            return s.scalar(query)
-
-    def tickets(self):
-        return self.count(select(func.count()).select_from(Ticket))
-
-    def queued(self):
-        return self.count(select(func.count()).select_from(Outbox).where(Outbox.status == "queued"))
-
-    def close(self):
-        self.app.close()
 
 
 def _acks(smtp_sink):
@@ -50,12 +31,11 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(make_settings, db
     append_many(dovecot, n, "Kill")
     db = Db(settings)
     rng = random.Random(20261126)
-    cmd = [sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"]
     try:
         for round_no in range(rounds):
             # Kill somewhere in the next stretch of intake: mid-fetch, mid-commit, mid-send.
             target = min(n, db.tickets() + rng.randint(5, n // rounds))
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = mailbot_run(settings.source)
             try:
                 wait_until(lambda: db.tickets() >= target or proc.poll() is not None, 120,
                            what=f"round {round_no}: {target} tickets")
@@ -63,7 +43,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(make_settings, db
             finally:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(10)
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = mailbot_run(settings.source)
         try:
             wait_until(lambda: db.tickets() == n and db.queued() == 0, 180, what="everything taken in and sent")
             wait_until(lambda: len(_acks(smtp_sink)) == n, 60, what="every acknowledgement")

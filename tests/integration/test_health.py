@@ -3,39 +3,18 @@
 import json
 import signal
 import subprocess
-import sys
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli
-from tests.integration.helpers import Running
-from tests.servers import free_port, wait_until
+from mailbot.daemon.health import facts
+from mailbot.daemon.runner import Daemon
+from tests.support.config import imap_section, smtp_section
+from tests.support.health import healthz, http_get, metric
+from tests.support.mail import CLIENT, make_mail
+from tests.support.runners import Running, cli, mailbot_run
+from tests.support.servers import free_port, wait_until
 
 pytestmark = pytest.mark.servers
-CLIENT = "juan.perez@cliente.com.mx"
-
-
-def _get(port, path):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
-def _healthz(port):
-    code, body = _get(port, "/healthz")
-    return code, json.loads(body)
-
-
-def _metric(text, name):
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return None
 
 
 def test_health_and_metrics_follow_an_smtp_outage(make_settings, db_url, dovecot, smtp_sink):
@@ -47,40 +26,37 @@ def test_health_and_metrics_follow_an_smtp_outage(make_settings, db_url, dovecot
     with Running(settings) as daemon:
         wait_until(lambda: daemon.imap.stats.idle, 20, what="IDLE")
         dovecot.append(make_mail(message_id="<h1@cliente.com.mx>"))
-        wait_until(lambda: json.loads(_get(port, "/healthz")[1])["outbox"]["queued"] == 2, 20,
+        wait_until(lambda: json.loads(http_get(port, "/healthz")[1])["outbox"]["queued"] == 2, 20,
                    what="ack and notice queued")
         # The session leaves IDLE to take each mail in (and to look again at poll_interval):
         # wait for it to be back, rather than catch it in between.
         code, health = wait_until(lambda: (lambda c, h: (c, h) if h["imap"]["state"] == "idle" else None)(
-            *_healthz(port)), 20, what="the IMAP session back in IDLE")
+            *healthz(port)), 20, what="the IMAP session back in IDLE")
         assert code == 200 and health["status"] == "ok"
         assert health["oldest_unacknowledged_seconds"] is not None
-        metrics = wait_until(lambda: (lambda t: t if (_metric(t, 'mailbot_outbox_failures_total{permanent="false"}')
-                                                      or 0) >= 1 else None)(_get(port, "/metrics")[1]),
+        metrics = wait_until(lambda: (lambda t: t if (metric(t, 'mailbot_outbox_failures_total{permanent="false"}')
+                                                      or 0) >= 1 else None)(http_get(port, "/metrics")[1]),
                              20, what="a failed attempt counted")
-        assert _metric(metrics, 'mailbot_mails_received_total{kind="created"}') == 1.0
-        assert _metric(metrics, 'mailbot_tickets_opened_total{severity="leve"}') == 1.0
-        assert _metric(metrics, "mailbot_outbox_queue") == 2.0
-        assert _metric(metrics, "mailbot_imap_connected") == 1.0
+        assert metric(metrics, 'mailbot_mails_received_total{kind="created"}') == 1.0
+        assert metric(metrics, 'mailbot_tickets_opened_total{severity="leve"}') == 1.0
+        assert metric(metrics, "mailbot_outbox_queue") == 2.0
+        assert metric(metrics, "mailbot_imap_connected") == 1.0
 
         out = cli("status", config=settings.source)  # the person's view: the same facts
         assert "status:     ok" in out.stdout.decode() and "2 queued" in out.stdout.decode()
 
         smtp_sink.refuse = None
         smtp_sink.wait_for(2, 30)
-        wait_until(lambda: json.loads(_get(port, "/healthz")[1])["outbox"]["queued"] == 0, 20, what="drained")
-        health = json.loads(_get(port, "/healthz")[1])
+        wait_until(lambda: json.loads(http_get(port, "/healthz")[1])["outbox"]["queued"] == 0, 20, what="drained")
+        health = json.loads(http_get(port, "/healthz")[1])
         assert health["oldest_unacknowledged_seconds"] is None
-        metrics = _get(port, "/metrics")[1]
-        assert _metric(metrics, "mailbot_ack_latency_seconds_count") == 1.0
-        assert _metric(metrics, 'mailbot_outbox_sent_total{kind="ack"}') == 1.0
-        assert _get(port, "/nothing")[0] == 404
+        metrics = http_get(port, "/metrics")[1]
+        assert metric(metrics, "mailbot_ack_latency_seconds_count") == 1.0
+        assert metric(metrics, 'mailbot_outbox_sent_total{kind="ack"}') == 1.0
+        assert http_get(port, "/nothing")[0] == 404
 
 
 def test_health_is_degraded_when_the_database_is_gone(make_settings, tmp_path):
-    from mailbot.daemon.runner import Daemon
-    from mailbot.daemon.health import facts
-
     settings = make_settings()
     daemon = Daemon(settings)
     try:
@@ -96,8 +72,7 @@ def test_health_is_degraded_when_the_database_is_gone(make_settings, tmp_path):
 def test_second_process_on_one_sqlite_file_is_refused(make_settings):
     port = free_port()
     settings = make_settings(lmtp={"enabled": True, "port": port})
-    first = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = mailbot_run(settings.source, stderr=subprocess.PIPE)
     try:
         import socket
 

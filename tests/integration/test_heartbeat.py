@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from mailbot.db.models import Outbox, Process, utcnow
 from mailbot.db.heartbeat import EXPIRY, Heartbeat, processes
+from mailbot.db.models import Outbox, Process, utcnow
+from mailbot.errors import SendError
 from mailbot.outbound.outbox import OutboxSender
-from tests.conftest import make_mail
-from tests.integration.helpers import DeskBase
+from tests.support.desk import DeskBase
+from tests.support.mail import make_mail
 
 pytestmark = pytest.mark.servers
 
@@ -90,8 +91,6 @@ def test_a_sole_process_frees_every_claim_it_finds_at_start(desk):
 
 def test_a_relay_outage_longer_than_the_retries_fails_no_mail_for_good(desk):
     """max_attempts bounds a mail the relay refuses, not the time the relay itself is down."""
-    from mailbot.errors import SendError
-
     class DeadRelay(Recorder):
         def send(self, mail_from, rcpt_to, data, *, outbox_id):
             raise SendError("cannot connect to 127.0.0.1:1: connection refused", relay=True)

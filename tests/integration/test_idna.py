@@ -3,8 +3,8 @@
 import pytest
 
 from mailbot.outbound.outbox import OutboxSender
-from tests.conftest import smtp_section
-from tests.integration.helpers import DeskBase
+from tests.support.config import smtp_section
+from tests.support.desk import DeskBase
 
 pytestmark = pytest.mark.servers
 

@@ -20,7 +20,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from email.message import EmailMessage
@@ -31,8 +30,9 @@ from sqlalchemy import func, select
 
 from mailbot.app import build_app
 from mailbot.db.models import MessageRow, Ticket
-from tests.conftest import imap_section
-from tests.servers import wait_until
+from tests.support.config import imap_section
+from tests.support.runners import mailbot_run
+from tests.support.servers import wait_until
 
 pytestmark = [pytest.mark.servers, pytest.mark.timeout(300)]
 
@@ -54,9 +54,7 @@ class Daemon:
         self.starts += 1
         self.log = self.logs / f"daemon-{self.starts}.log"
         with self.log.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "mailbot", "--config", str(self.settings.source), "run"],
-                stdout=subprocess.DEVNULL, stderr=err)
+            self.proc = mailbot_run(self.settings.source, stderr=err)
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)

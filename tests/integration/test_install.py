@@ -19,15 +19,15 @@ from mailbot.app import build_app
 from mailbot.db import engine as dbengine
 from mailbot.errors import Unavailable
 from mailbot.exitcodes import Exit
-from tests.conftest import ENGINEERS, MANAGER, imap_section, make_mail, smtp_section, to_toml
-from tests.servers import free_port, wait_until
+from tests.support.config import config_data, imap_section, smtp_section, to_toml
+from tests.support.mail import CLIENT, make_mail
+from tests.support.servers import free_port, wait_until
 
 # Building the wheel and installing its dependencies into a new virtualenv takes a while on a
 # shared 2-core machine (pip's cache keeps it to a download-free install).
 pytestmark = [pytest.mark.servers, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[2]
-CLIENT = "juan.perez@cliente.com.mx"
 # What the checkout holds that is not the project: never copied into the build.
 NOT_SOURCE = shutil.ignore_patterns(".venv", ".git", "var", "build", "dist", "*.egg-info", "__pycache__",
                                     ".pytest_cache", ".hypothesis", "mailbot.toml")
@@ -87,15 +87,8 @@ def test_the_installed_package_works_from_a_folder_holding_nothing_of_it(install
     etc.mkdir(parents=True)
     config = etc / "mailbot.toml"
     # The service layout: config alone in its folder, state under absolute paths.
-    config.write_text(to_toml({
-        "mailbot": {"data_dir": str(state)},
-        "database": {"url": f"sqlite:///{state / 'mailbot.db'}"},
-        "lmtp": {"enabled": False},
-        "imap": imap_section(dovecot),
-        "smtp": smtp_section(smtp_sink),
-        "team": {"engineers": ENGINEERS, "manager": MANAGER},
-        "security": {"authserv_id": "mx.imagenti.mx"},
-    }))
+    config.write_text(to_toml(config_data(state, f"sqlite:///{state / 'mailbot.db'}", imap=imap_section(dovecot),
+                                          smtp=smtp_section(smtp_sink))))
     sample = tmp_path / "sample.eml"
     sample.write_bytes(make_mail(subject="Servidor caído, urgente", message_id="<pip1@cliente.com.mx>",
                                  body="Buen día, el servidor de archivos no responde, es una emergencia."))

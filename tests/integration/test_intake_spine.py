@@ -6,12 +6,13 @@ from sqlalchemy import select
 
 from mailbot.app import build_app
 from mailbot.db.models import MailboxCursor
-from tests.conftest import ENGINEERS, imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli, cli_json, run_once, team_headers, ticket, tickets
+from tests.support.config import ENGINEERS, imap_section, smtp_section
+from tests.support.db import ticket, tickets
+from tests.support.mail import CLIENT, make_mail, team_headers
+from tests.support.runners import cli, cli_json, run_once
 
 pytestmark = pytest.mark.servers
 
-CLIENT = "juan.perez@cliente.com.mx"
 
 
 @pytest.fixture

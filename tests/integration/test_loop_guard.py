@@ -15,12 +15,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from mailbot.app import build_app
-from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli, cli_json, run_once, ticket, tickets
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import ticket, tickets
+from tests.support.mail import CLIENT, make_mail
+from tests.support.runners import cli, cli_json, run_once
 
 pytestmark = pytest.mark.servers
 
-CLIENT = "juan.perez@cliente.com.mx"
 NOTIFY = "mesa@imagenti.mx"
 
 

@@ -15,15 +15,14 @@ from sqlalchemy import func, select
 
 from mailbot.db.models import AutoReplyLog, Event, MessageRow, Outbox
 from mailbot.outbound.outbox import OutboxSender
-from tests.conftest import ENGINEERS, make_mail
-from tests.integration.helpers import DeskBase, cli_json
+from tests.support.config import ENGINEERS
+from tests.support.desk import DeskBase
+from tests.support.mail import CLIENT, dsn, make_mail, report_mail, team_headers
+from tests.support.runners import cli_json
 
 pytestmark = pytest.mark.servers
 
-CLIENT = "juan.perez@cliente.com.mx"
 OWN = "soporte@imagenti.mx"
-# What our own MTA (authserv-id mx.imagenti.mx in the test settings) stamps on a team member's mail.
-AUTHENTICATED = "mx.imagenti.mx; dkim=pass header.d=imagenti.mx; spf=pass smtp.mailfrom=imagenti.mx"
 
 
 class Desk(DeskBase):
@@ -118,7 +117,7 @@ MACHINE = "Alertas SonicWall <alertas@cliente.com.mx>"
 def _engineer_answers(desk, body):
     return desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to=OWN, subject="Re: Alerta",
                                in_reply_to="<m1@cliente.com.mx>", references="<m1@cliente.com.mx>", body=body,
-                               headers={"Authentication-Results": AUTHENTICATED}))
+                               headers=team_headers()))
 
 
 def test_a_ticket_opened_by_machine_mail_writes_only_to_people_who_wrote_into_it(desk):
@@ -188,7 +187,7 @@ def test_answering_the_person_who_wrote_into_a_machine_ticket_is_a_response(desk
     # The engineer writes to Pedro directly, copying support: an answer, recorded, not relayed again.
     desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to="pedro@cliente.com.mx", cc=OWN,
                         subject="Re: Alerta", body="Era una falsa alarma.", in_reply_to="<m1@cliente.com.mx>",
-                        headers={"Authentication-Results": AUTHENTICATED}))
+                        headers=team_headers()))
     shown = desk.show(opened.ticket)
     assert shown["first_response_at"] is not None
     assert [e["data"]["text"] for e in shown["events"] if e["kind"] == "response"] == ["Era una falsa alarma."]
@@ -213,7 +212,7 @@ def test_out_of_office_reply_threads_into_its_ticket_and_is_never_answered(desk)
     engineer = desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to=CLIENT, cc=OWN,
                                    subject="Re: " + tag_subject, message_id="<e1@imagenti.mx>",
                                    in_reply_to="<c1@cliente.com.mx>", references="<c1@cliente.com.mx>",
-                                   headers={"Authentication-Results": AUTHENTICATED}))
+                                   headers=team_headers()))
     assert (engineer.action, engineer.ticket) == ("appended", "IMG-000001")
     # The client's out-of-office answers the engineer's mail (RFC 3834 headers)...
     oof = desk.take(make_mail(subject="Respuesta automática: Re: " + tag_subject, to=f"{ENGINEERS[0]}, {OWN}",
@@ -354,34 +353,6 @@ def test_a_responder_answering_in_the_thread_gets_one_acknowledgement(desk):
 
 
 # -- RFC 3464: bounces ---------------------------------------------------------------
-
-def report_mail(report_type: str, *, subject: str, message_id: str, status: str, original: bytes | None = None,
-                headers_only: bool = False, sender: str = CLIENT, references: str | None = None) -> bytes:
-    lines = [f"From: {sender}", f"To: {OWN}", f"Subject: {subject}", f"Message-ID: {message_id}",
-             "Date: Mon, 02 Mar 2026 10:00:00 -0600", "MIME-Version: 1.0",
-             f'Content-Type: multipart/report; report-type={report_type}; boundary="RPT"']
-    if references:
-        lines += [f"References: {references}", f"In-Reply-To: {references}"]
-    body = ["", "--RPT", "Content-Type: text/plain; charset=utf-8", "", "Informe automático.", "",
-            "--RPT", f"Content-Type: message/{report_type}", "", status]
-    out = ("\r\n".join(lines + body) + "\r\n").encode()
-    if original is not None:
-        if headers_only:
-            head = original.split(b"\r\n\r\n", 1)[0]
-            out += b"--RPT\r\nContent-Type: text/rfc822-headers\r\n\r\n" + head + b"\r\n\r\n"
-        else:
-            out += b"--RPT\r\nContent-Type: message/rfc822\r\n\r\n" + original + b"\r\n"
-    return out + b"--RPT--\r\n"
-
-
-def dsn(original: bytes, rcpt: str, *, headers_only=False, message_id="<dsn1@mx.cliente.com.mx>") -> bytes:
-    status = (f"Reporting-MTA: dns; mx.cliente.com.mx\r\nArrival-Date: Mon, 02 Mar 2026 10:00:00 -0600\r\n\r\n"
-              f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-              f"Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown\r\n")
-    return report_mail("delivery-status", subject="Undelivered Mail Returned to Sender", message_id=message_id,
-                       status=status, original=original, headers_only=headers_only,
-                       sender="MAILER-DAEMON@mx.cliente.com.mx")
-
 
 @pytest.mark.parametrize("headers_only", [False, True], ids=["message-rfc822", "text-rfc822-headers"])
 def test_bounce_attaches_to_its_ticket_and_marks_the_outbound_mail_failed(desk, headers_only):

@@ -1,19 +1,17 @@
 """Two and three `mailbot run` processes on one PostgreSQL and one Dovecot mailbox."""
 
-import json
 import signal
 import subprocess
-import sys
-import urllib.error
-import urllib.request
 from collections import Counter
 
 import psycopg
 import pytest
 
-from tests.conftest import ENGINEERS, MANAGER, imap_section, smtp_section, to_toml
-from tests.integration.helpers import append_many
-from tests.servers import free_port, wait_until
+from tests.support.config import MANAGER, config_data, imap_section, merge_sections, smtp_section, to_toml
+from tests.support.health import health_or_none, http_get, metric
+from tests.support.mail import append_many
+from tests.support.runners import mailbot_run
+from tests.support.servers import free_port, wait_until
 
 pytestmark = [pytest.mark.servers, pytest.mark.timeout(300)]  # hundreds of mails through real processes
 
@@ -25,42 +23,24 @@ class Fleet:
         self.pg_url, self.procs, self.ports, self.logs = pg_url, [], [], []
         for i in range(n):
             port = free_port()
-            data = {
-                "mailbot": {"data_dir": str(tmp_path / f"var{i}")},
-                "database": {"url": pg_url},
-                "imap": imap_section(dovecot, poll_interval="1s"),
-                "smtp": smtp_section(smtp_sink, timeout="1s"),
-                "lmtp": {"enabled": False},
-                "health": {"enabled": True, "port": port},
-                "outbox": {"interval": "1s", "lease": "4s", "retry_base": "1s"},
-                "team": {"engineers": ENGINEERS, "manager": MANAGER},
-                "security": {"authserv_id": "mx.imagenti.mx"},
-            }
-            for key, value in sections.items():
-                data.setdefault(key, {}).update(value)
+            data = config_data(tmp_path / f"var{i}", pg_url, imap=imap_section(dovecot, poll_interval="1s"),
+                               smtp=smtp_section(smtp_sink, timeout="1s"), health={"enabled": True, "port": port},
+                               outbox={"interval": "1s", "lease": "4s", "retry_base": "1s"})
+            merge_sections(data, sections)
             path = tmp_path / f"mailbot{i}.toml"
             path.write_text(to_toml(data))
             log = open(tmp_path / f"mailbot{i}.log", "wb")
             self.logs.append(log)
             self.ports.append(port)
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "mailbot", "--config", str(path), "run"],
-                stdout=subprocess.DEVNULL, stderr=log))
+            self.procs.append(mailbot_run(path, stderr=log))
         for i in range(n):
             wait_until(lambda i=i: self.health(i) is not None, 60, what=f"mailbot process {i} health endpoint")
 
     def health(self, i):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[i]}/healthz", timeout=5) as r:
-                return json.loads(r.read())
-        except urllib.error.HTTPError as exc:
-            return json.loads(exc.read())
-        except OSError:
-            return None
+        return health_or_none(self.ports[i])
 
     def metrics(self, i) -> str:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[i]}/metrics", timeout=5) as r:
-            return r.read().decode()
+        return http_get(self.ports[i], "/metrics")[1]
 
     def holders(self):
         states = [self.health(i) if self.procs[i].poll() is None else None for i in range(len(self.procs))]
@@ -192,10 +172,7 @@ def _query_exec(pg_url, sql):
 
 
 def _metric(fleet, i, name):
-    for line in fleet.metrics(i).splitlines():
-        if line.startswith(name + " "):
-            return float(line.split(" ")[1])
-    return None
+    return metric(fleet.metrics(i), name)
 
 
 def test_holder_that_loses_its_lock_connection_stops_reading_and_one_holder_goes_on(tmp_path, pg_url, dovecot,

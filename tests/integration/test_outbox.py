@@ -11,9 +11,11 @@ from mailbot.app import build_app
 from mailbot.db.models import Outbox
 from mailbot.outbound.outbox import OutboxSender
 from mailbot.pipeline.core import Pipeline
-from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import run_once, ticket
-from tests.servers import SmtpSink, wait_until
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import ticket
+from tests.support.mail import make_mail
+from tests.support.runners import run_once
+from tests.support.servers import SmtpSink, wait_until
 
 pytestmark = pytest.mark.servers
 

@@ -9,8 +9,10 @@ import shutil
 import pytest
 
 from mailbot.resources import shipped
-from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli, cli_json, run_once, tickets
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import tickets
+from tests.support.mail import make_mail
+from tests.support.runners import cli, cli_json, run_once
 
 pytestmark = pytest.mark.servers
 

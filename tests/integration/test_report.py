@@ -12,15 +12,17 @@ from datetime import date, datetime
 from email import message_from_bytes, policy
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from mailbot.reports import quarterly as rep
 from mailbot.db.models import Counter, Outbox, Ticket
-from mailbot.tickets.escalation import open_vendor_case
+from mailbot.outbound.outbox import OutboxSender
+from mailbot.reports import quarterly as rep
 from mailbot.tickets.actions import Ops
-from tests.conftest import make_mail
-from tests.integration.test_sla_jobs import CRITICAL_BODY, CRITICAL_SUBJECT, MX, Desk, engineer_reply
+from mailbot.tickets.escalation import open_vendor_case
+from tests.support.desk import ClockDesk, engineer_reply
+from tests.support.desk import mx_time as at
+from tests.support.mail import CRITICAL_BODY, CRITICAL_SUBJECT, make_mail
+from tests.support.runners import in_process_cli
 
 pytestmark = pytest.mark.servers
 
@@ -29,12 +31,8 @@ B = "laura.gomez@otra.com.mx"
 BOSS = "direccion@imagenti.mx"
 
 
-def at(y, m, d, hh, mm=0):
-    return datetime(y, m, d, hh, mm, tzinfo=MX)
-
-
 class Seed:
-    def __init__(self, desk: Desk):
+    def __init__(self, desk: ClockDesk):
         self.d = desk
         self.n = 0
 
@@ -63,7 +61,7 @@ class Seed:
 @pytest.fixture
 def seeded(make_settings, db_url):
     """2026Q3: three tickets of cliente.com.mx, three of otra.com.mx, and one on each side of the quarter."""
-    d = Desk(make_settings(db_url=db_url, report={"recipients": [BOSS]}), at(2026, 6, 30, 23, 59))
+    d = ClockDesk(make_settings(db_url=db_url, report={"recipients": [BOSS]}), at(2026, 6, 30, 23, 59))
     s = Seed(d)
     # Local time decides the quarter: 23:59 on 30 June in Mexico City is 1 July in UTC.
     q2 = s.ticket(at(2026, 6, 30, 23, 59), A, "Una consulta sobre licencias", "Quisiera saber cuándo vence.", "leve")
@@ -104,11 +102,11 @@ def seeded(make_settings, db_url):
 
 @pytest.fixture
 def mailbot(monkeypatch):
-    monkeypatch.setattr("mailbot.cli._setup_logging", lambda *a, **k: None)
-    from mailbot.cli import cli
+    """``mailbot --config SETTINGS ARGS`` in this process; what it printed (it must exit 0)."""
+    invoke = in_process_cli(monkeypatch)
 
     def run(settings, *args):
-        result = CliRunner().invoke(cli, ["--config", str(settings.source), *args], catch_exceptions=False)
+        result = invoke("--config", settings.source, *args, catch_exceptions=False)
         assert result.exit_code == 0, result.output
         return result.stdout
 
@@ -253,9 +251,7 @@ def test_report_job_catches_up_when_the_daemon_was_down_on_the_first_business_da
 
 
 def test_the_acknowledgement_time_follows_the_injected_clock(make_settings):
-    from mailbot.outbound.outbox import OutboxSender
-
-    d = Desk(make_settings(), at(2026, 7, 6, 10))
+    d = ClockDesk(make_settings(), at(2026, 7, 6, 10))
     try:
         d.mail(make_mail(message_id="<ack-clock@cliente.com.mx>"))
         d.at(at(2026, 7, 6, 10, 2))
@@ -266,7 +262,7 @@ def test_the_acknowledgement_time_follows_the_injected_clock(make_settings):
 
 
 def test_list_mail_tickets_count_as_tickets_but_not_for_attention(make_settings, mailbot):
-    d = Desk(make_settings(), at(2026, 7, 6, 10))
+    d = ClockDesk(make_settings(), at(2026, 7, 6, 10))
     try:
         bulk = d.at(at(2026, 7, 6, 10)).mail(make_mail(sender=B, subject="Boletín de julio", body="Novedades.",
                                                        headers={"List-Id": "Boletin <boletin.otra.com.mx>"}))

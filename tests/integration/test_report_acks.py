@@ -9,30 +9,27 @@ an out-of-office, a bounce) stays out of the figure.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
-from mailbot.reports import quarterly as rep
 from mailbot.app import build_app
 from mailbot.db.models import MessageRow, Outbox
 from mailbot.outbound.outbox import OutboxSender
-from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli, run_once, tickets
-from tests.integration.test_loops_bounces import dsn
-from tests.integration.test_sla_jobs import MX, Desk
-from tests.servers import SmtpSink
+from mailbot.reports import quarterly as rep
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import tickets
+from tests.support.desk import ClockDesk
+from tests.support.desk import mx_time as at
+from tests.support.mail import dsn, make_mail
+from tests.support.runners import cli, run_once
+from tests.support.servers import SmtpSink
 
 pytestmark = pytest.mark.servers
 
 JUAN = "juan.perez@cliente.com.mx"
 GONE = "ex.empleado@cliente.com.mx"  # the client's relay refuses it for good
 LAURA = "laura.gomez@otra.com.mx"
-
-
-def at(y, m, d, hh, mm=0):
-    return datetime(y, m, d, hh, mm, tzinfo=MX)
 
 
 class _RefuseRecipient:
@@ -107,12 +104,12 @@ def test_a_report_whose_acknowledgement_the_relay_refused_counts_against_and_is_
 @pytest.fixture
 def desk(make_settings, db_url):
     # A ceiling of one automatic reply an hour: the second report of one sender trips it.
-    d = Desk(make_settings(db_url=db_url, loops={"sender_ceiling": 1}), at(2026, 8, 5, 10))
+    d = ClockDesk(make_settings(db_url=db_url, loops={"sender_ceiling": 1}), at(2026, 8, 5, 10))
     yield d
     d.close()
 
 
-def _send(d: Desk) -> None:
+def _send(d: ClockDesk) -> None:
     OutboxSender(d.settings, d.app.sessions, clock=lambda: d.now).send_due(now=d.now)
 
 

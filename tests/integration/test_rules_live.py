@@ -3,23 +3,21 @@
 import json
 import shutil
 import signal
-import smtplib
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from mailbot.resources import shipped
+from mailbot.daemon.checks import sample_contexts
 from mailbot.daemon.runner import Daemon
-from tests.conftest import make_mail
-from tests.integration.helpers import cli, run_once, ticket, tickets
-from tests.integration.helpers import Running
-from tests.servers import free_port, wait_until
+from mailbot.resources import shipped
+from tests.support.config import smtp_section
+from tests.support.db import ticket, tickets
+from tests.support.mail import CLIENT, make_mail
+from tests.support.runners import Running, cli, cli_json, mailbot_run, run_once
+from tests.support.servers import free_port, lmtp_client, wait_until
 
 pytestmark = pytest.mark.servers
-CLIENT = "juan.perez@cliente.com.mx"
 
 NEW_RULE = """
 [[rule]]
@@ -147,13 +145,6 @@ category = "x"
 
 # -- reload --------------------------------------------------------------------------
 
-def _lmtp(port):
-    try:
-        return smtplib.LMTP("127.0.0.1", port, timeout=10)
-    except OSError:
-        return None
-
-
 class Feeder:
     """Delivers numbered mails over LMTP in a thread until stopped."""
 
@@ -163,7 +154,7 @@ class Feeder:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
-        client = wait_until(lambda: _lmtp(self.port), 15, what="LMTP")
+        client = wait_until(lambda: lmtp_client(self.port), 15, what="LMTP")
         try:
             while not self.stop.is_set():
                 n = self.sent + 1
@@ -201,7 +192,7 @@ def test_reload_swaps_rules_while_mail_flows_and_keeps_the_last_good_set(make_se
                              lmtp={"enabled": True, "port": port})
     with Running(settings) as daemon, Feeder(port) as feeder:
         wait_until(lambda: feeder.sent >= 3, 30, what="mail flowing")
-        client = wait_until(lambda: _lmtp(port), 15, what="LMTP")
+        client = wait_until(lambda: lmtp_client(port), 15, what="LMTP")
         _send(client, "Zanahoria antes")
         (rules_dir / "60-local.toml").write_text(NEW_RULE)
         assert daemon.reload().ok
@@ -258,8 +249,6 @@ def test_reload_takes_template_and_config_changes_but_not_restart_only_sections(
 
 
 def _sample(daemon):
-    from mailbot.daemon.checks import sample_contexts
-
     return sample_contexts(daemon.app.settings)["acknowledgement.txt"]
 
 
@@ -268,10 +257,9 @@ def test_sighup_reloads_a_running_mailbot_process(make_settings, rules_dir, tmp_
     settings = make_settings(mailbot={"rules_dir": str(rules_dir)}, lmtp={"enabled": True, "port": port})
     log = tmp_path / "mailbot.log"
     with open(log, "wb") as errfile:
-        proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"],
-                                stdout=subprocess.DEVNULL, stderr=errfile)
+        proc = mailbot_run(settings.source, stderr=errfile)
         try:
-            client = wait_until(lambda: proc.poll() is None and _lmtp(port), 30, what="mailbot run")
+            client = wait_until(lambda: proc.poll() is None and lmtp_client(port), 30, what="mailbot run")
             (rules_dir / "60-local.toml").write_text(NEW_RULE)
             proc.send_signal(signal.SIGHUP)
             wait_until(lambda: b"reloaded:" in log.read_bytes(), 30, what="reload log line")
@@ -298,9 +286,6 @@ def test_sighup_reloads_a_running_mailbot_process(make_settings, rules_dir, tmp_
 # -- what a ticket keeps of its classification -------------------------------------
 
 def test_ticket_records_rule_hits_and_out_of_scope_ack_cites_the_terms(make_settings, db_url, smtp_sink):
-    from tests.conftest import smtp_section
-    from tests.integration.helpers import cli_json
-
     settings = make_settings(db_url=db_url, smtp=smtp_section(smtp_sink))
     cli("ingest", "-", config=settings.source, input=make_mail(
         subject="Cotización: necesitamos cableado estructurado para la oficina nueva",

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from mailbot.app import build_app
 from mailbot.db.models import Ticket
 from mailbot.jobs.scheduler import Scheduler, TickReport
-from tests.conftest import ENGINEERS, MANAGER, imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli, team_headers, ticket
-from tests.integration.helpers import Running
-from tests.servers import wait_until
+from tests.support.config import ENGINEERS, MANAGER, imap_section, smtp_section
+from tests.support.db import ticket
+from tests.support.mail import CLIENT, make_mail, team_headers
+from tests.support.runners import Running, cli
+from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.servers
 
-CLIENT = "juan.perez@cliente.com.mx"
 WITHSECURE = "support@withsecure.com"
 
 

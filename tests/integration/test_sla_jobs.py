@@ -13,91 +13,40 @@ import logging
 import shutil
 import threading
 from datetime import datetime, timedelta, timezone
-from email import message_from_bytes, policy
-from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
-from sqlalchemy import select
 
 from mailbot.app import build_app
-from mailbot.resources import shipped
-from mailbot.db.models import Escalation, MessageRow, Outbox, Ticket, utcnow
+from mailbot.config import TeamSection
+from mailbot.db.models import MessageRow, utcnow
 from mailbot.jobs.scheduler import sla_tick
 from mailbot.outbound.templates import Templates
-from tests.conftest import ENGINEERS, MANAGER, make_mail
-from tests.integration.helpers import DeskBase, team_headers
+from mailbot.resources import shipped
+from tests.support.config import ENGINEERS, MANAGER
+from tests.support.desk import MX, ClockDesk, engineer_reply
+from tests.support.mail import CLIENT, CRITICAL_BODY, critical_mail, make_mail, team_headers
+from tests.support.runners import in_process_cli
 
 pytestmark = pytest.mark.servers
 
-MX = ZoneInfo("America/Mexico_City")
 UTC = timezone.utc
-CLIENT = "juan.perez@cliente.com.mx"
 WITHSECURE = "support@withsecure.com"
 SAFETICA = "support@esetla.com"
 
 # A Monday in July 2026: an ordinary business day (Mexico City keeps UTC-6 all year).
 MONDAY = datetime(2026, 7, 6, tzinfo=MX)
-CRITICAL_SUBJECT = "URGENTE: caida del firewall SonicWall"
-CRITICAL_BODY = "Toda la empresa esta sin internet desde las 9."
 
 
 def mx(day: datetime, hh: int, mm: int = 0) -> datetime:
     return day.replace(hour=hh, minute=mm)
 
 
-class Desk(DeskBase):
-    """One App on a hand-moved clock: mail in, SLA ticks, and what was queued."""
-
-    def __init__(self, settings, start: datetime):
-        self.now = start.astimezone(UTC)
-        super().__init__(settings, clock=lambda: self.now)
-
-    def at(self, when: datetime) -> Desk:
-        self.now = when.astimezone(UTC)
-        return self
-
-    def mail(self, raw: bytes):
-        outcome = self.pipeline.process(raw)
-        assert outcome.action in ("created", "appended"), outcome
-        return outcome
-
-    def tick(self, when: datetime | None = None):
-        if when is not None:
-            self.at(when)
-        return sla_tick(self.app, self.now)
-
-    def out(self, kind: str | None = None, number: str | None = None) -> list[MessageRow]:
-        with self.app.sessions() as s:
-            q = select(MessageRow).where(MessageRow.direction == "out").order_by(MessageRow.id)
-            if kind:
-                q = q.where(MessageRow.kind == kind)
-            if number:
-                q = q.join(Ticket, Ticket.id == MessageRow.ticket_id).where(Ticket.number == number)
-            return list(s.scalars(q))
-
-    def queued(self, row: MessageRow):
-        """The outbox bytes of an outbound message row, parsed."""
-        with self.app.sessions() as s:
-            data = s.scalar(select(Outbox.data).where(Outbox.message_row_id == row.id))
-        return message_from_bytes(data, policy=policy.default)
-
-    def escalations(self) -> list[tuple]:
-        with self.app.sessions() as s:
-            rows = s.execute(select(Ticket.number, Escalation).join(Ticket).order_by(Escalation.id)).all()
-            return [(n, e.target, e.level, e.reason, e.reminded_at is not None, e.responded_at is not None)
-                    for n, e in rows]
-
-    def ticket(self, number: str) -> dict:
-        return self.show(number)
-
-
 @pytest.fixture
 def desk(make_settings, db_url):
     desks = []
 
-    def make(start: datetime = mx(MONDAY, 10), **sections) -> Desk:
-        d = Desk(make_settings(db_url=db_url, **sections), start)
+    def make(start: datetime = mx(MONDAY, 10), **sections) -> ClockDesk:
+        d = ClockDesk(make_settings(db_url=db_url, **sections), start)
         desks.append(d)
         return d
 
@@ -109,11 +58,10 @@ def desk(make_settings, db_url):
 @pytest.fixture
 def mailbot(monkeypatch):
     """``mailbot ARGS`` in this process (the CLI's own logging setup left out)."""
-    monkeypatch.setattr("mailbot.cli._setup_logging", lambda *a, **k: None)
-    from mailbot.cli import cli
+    invoke = in_process_cli(monkeypatch)
 
     def run(settings, *args):
-        return CliRunner().invoke(cli, ["--config", str(settings.source), *args], catch_exceptions=False)
+        return invoke("--config", settings.source, *args, catch_exceptions=False)
 
     return run
 
@@ -122,21 +70,6 @@ def show_json(mailbot, settings, number) -> dict:
     result = mailbot(settings, "tickets", "show", number, "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
-
-
-def critical_mail(n: int = 1, **kw) -> bytes:
-    kw.setdefault("subject", CRITICAL_SUBJECT)
-    # Each its own report: the same mail again within the hour would join the first ticket as a repeat.
-    kw.setdefault("body", CRITICAL_BODY if n == 1 else f"{CRITICAL_BODY}\nEquipo {n}.")
-    return make_mail(message_id=f"<c{n}@cliente.com.mx>", **kw)
-
-
-def engineer_reply(d: Desk, number: str, body: str, *, n: int = 1, sender=ENGINEERS[0], headers=None) -> bytes:
-    """A team member answering the new-ticket notice of ``number``."""
-    [notice] = d.out("notice", number)
-    return make_mail(sender=sender, subject="Re: " + notice.subject, body=body,
-                     message_id=f"<team{n}@imagenti.mx>", in_reply_to=notice.message_id,
-                     headers=team_headers() if headers is None else headers)
 
 
 def kinds(shown: dict) -> list[str]:
@@ -327,10 +260,8 @@ def test_words_inside_other_words_do_not_escalate(desk):
 
 
 def test_without_a_manager_breaches_wait_for_one_and_write_nothing_meanwhile(make_settings, db_url):
-    from mailbot.config import TeamSection
-
     settings = make_settings(db_url=db_url)
-    d = Desk(settings.model_copy(update={"team": TeamSection(engineers=ENGINEERS)}), mx(MONDAY, 10))
+    d = ClockDesk(settings.model_copy(update={"team": TeamSection(engineers=ENGINEERS)}), mx(MONDAY, 10))
     later = None
     try:
         d.mail(critical_mail())
@@ -339,7 +270,7 @@ def test_without_a_manager_breaches_wait_for_one_and_write_nothing_meanwhile(mak
             assert d.tick(mx(MONDAY, 12, minute)).mails == 0
         assert d.out("escalation") == [] and len(d.ticket("IMG-000001")["events"]) == before
         # A manager is configured (a reload): the breached ticket escalates at the next tick.
-        later = Desk(settings, mx(MONDAY, 12, 10))
+        later = ClockDesk(settings, mx(MONDAY, 12, 10))
         assert later.tick().escalated == ["IMG-000001"]
     finally:
         d.close()
@@ -496,16 +427,11 @@ def test_cli_vendor_case_for_safetica_uses_the_spanish_template(vendor_desk, mai
 
 
 def test_vendor_case_lists_the_clients_attachments_and_the_escalar_command_note(vendor_desk):
-    from email.message import EmailMessage
-
     d = vendor_desk()
     [ack] = d.out("ack")
-    more = EmailMessage()
-    more["From"], more["To"], more["Subject"] = CLIENT, "soporte@imagenti.mx", "Re: " + ack.subject
-    more["Message-ID"], more["In-Reply-To"] = "<v2@cliente.com.mx>", ack.message_id
-    more.set_content("Les mando el diagnóstico.")
-    more.add_attachment(b"PK\x03\x04", maintype="application", subtype="zip", filename="fsdiag.zip")
-    d.mail(more.as_bytes())
+    d.mail(make_mail(sender=CLIENT, subject="Re: " + ack.subject, body="Les mando el diagnóstico.",
+                     message_id="<v2@cliente.com.mx>", in_reply_to=ack.message_id, date=False,
+                     attachments=[("fsdiag.zip", b"PK\x03\x04", "application/zip")]))
     [notice] = d.out("notice")
     d.mail(make_mail(sender=ENGINEERS[1], subject="Re: " + notice.subject, message_id="<team-esc@imagenti.mx>",
                      in_reply_to=notice.message_id, headers=team_headers(),
@@ -602,7 +528,7 @@ def test_two_concurrent_ticks_escalate_each_breached_ticket_once(make_settings, 
     # Batches smaller than the backlog, so that both processes find work and interleave.
     monkeypatch.setattr("mailbot.jobs.scheduler.BATCH", 3)
     settings = make_settings(db_url=pg_url)
-    d = Desk(settings, mx(MONDAY, 10))
+    d = ClockDesk(settings, mx(MONDAY, 10))
     apps = []
     try:
         n = 12

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from tests.conftest import imap_section
-from tests.integration.helpers import cli
-from tests.servers import free_port, wait_until
+from tests.support.config import imap_section
+from tests.support.runners import cli, mailbot_run
+from tests.support.servers import free_port, wait_until
 
 pytestmark = [pytest.mark.servers, pytest.mark.timeout(120)]
 
@@ -17,11 +17,6 @@ pytestmark = [pytest.mark.servers, pytest.mark.timeout(120)]
 def _status(settings):
     proc = cli("status", config=settings.source, check=False)
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
-
-
-def _daemon(settings):
-    return subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(settings.source), "run"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("health", [False, True])
@@ -32,7 +27,7 @@ def test_status_follows_the_daemon_through_start_stop_and_sigkill(make_settings,
     code, out, err = _status(settings)
     assert code == 3 and "not running" in out, (out, err)
 
-    proc = _daemon(settings)
+    proc = mailbot_run(settings.source)
     try:
         wait_until(lambda: _status(settings)[0] == 0, 60, interval=0.5, what="status: running")
         code, out, _ = _status(settings)
@@ -44,7 +39,7 @@ def test_status_follows_the_daemon_through_start_stop_and_sigkill(make_settings,
     code, out, _ = _status(settings)  # a clean stop removes the heartbeat at once
     assert code == 3 and "not running" in out
 
-    proc = _daemon(settings)
+    proc = mailbot_run(settings.source)
     try:
         wait_until(lambda: _status(settings)[0] == 0, 60, interval=0.5, what="status: running again")
     finally:
@@ -52,12 +47,12 @@ def test_status_follows_the_daemon_through_start_stop_and_sigkill(make_settings,
         proc.wait(10)
     # A killed process leaves its row; it counts as gone once its heartbeat is stale.
     wait_until(lambda: _status(settings)[0] == 3, 30, interval=0.5, what="status: not running after SIGKILL")
-    assert f"last heartbeat" in _status(settings)[1]
+    assert "last heartbeat" in _status(settings)[1]
 
 
 def test_status_without_imap_says_intake_is_off(make_settings):
     settings = make_settings()
-    proc = _daemon(settings)
+    proc = mailbot_run(settings.source)
     try:
         wait_until(lambda: _status(settings)[0] == 0, 60, interval=0.5, what="status: running")
         assert "IMAP intake is off" in _status(settings)[1]

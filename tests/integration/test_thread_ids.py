@@ -7,12 +7,12 @@ out-of-office or a bounce, and its References carry our acknowledgement.
 
 import pytest
 
-from tests.conftest import ENGINEERS, imap_section, make_mail, smtp_section
-from tests.integration.helpers import cli, run_once, team_headers, ticket
-from tests.integration.test_loops_bounces import dsn
+from tests.support.config import ENGINEERS, imap_section, smtp_section
+from tests.support.db import ticket
+from tests.support.mail import CLIENT, dsn, make_mail, team_headers
+from tests.support.runners import cli, run_once
 
 pytestmark = pytest.mark.servers
-CLIENT = "juan.perez@cliente.com.mx"
 ANA = ENGINEERS[0]
 SUBJECT = "[IMAGEN TI #IMG-000001] El antivirus no actualiza"
 

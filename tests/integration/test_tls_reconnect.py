@@ -25,13 +25,14 @@ from mailbot.errors import Unavailable
 from mailbot.intake.imap import ImapSource
 from mailbot.outbound.outbox import OutboxSender
 from mailbot.pipeline.core import Pipeline
-from tests.conftest import imap_section, make_mail, smtp_section
-from tests.integration.helpers import Running, run_once, ticket, tickets
-from tests.servers import wait_until
+from tests.support.config import imap_section, smtp_section
+from tests.support.db import ticket, tickets
+from tests.support.mail import CLIENT, make_mail
+from tests.support.runners import Running, run_once
+from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.servers
 
-CLIENT = "juan.perez@cliente.com.mx"
 SMTP_USER, SMTP_PASSWORD = "mailbot@imagenti.mx", "s3cret-smtp"
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.config import settings_from_dict
 from mailbot.addresses import normalize_address, normalize_domain
+from mailbot.config import settings_from_dict
 from mailbot.mail.parse import parse
 from mailbot.mail.screen import authenticated
 

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.sla.calendar import BusinessCalendar, duration_text
 from mailbot.config import CalendarSection, Settings
+from mailbot.sla.calendar import BusinessCalendar, duration_text
 
 MX = ZoneInfo("America/Mexico_City")
 NY = ZoneInfo("America/New_York")

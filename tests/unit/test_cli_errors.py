@@ -9,21 +9,23 @@ from importlib.metadata import version
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from mailbot import cli as cli_module
-from mailbot.cli import SEVERITY, STATUS, cli
+from mailbot.cli import cli
+from mailbot.cli.common import SEVERITY, STATUS
+from mailbot.errors import AlreadyRunning
 from mailbot.exitcodes import Exit
+from tests.support.runners import in_process_cli
 
 
 @pytest.fixture
 def mailbot(tmp_path, monkeypatch):
     """Run ``mailbot ARGS`` in an empty folder (built-in defaults unless --config is given)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli_module, "_setup_logging", lambda *a, **k: None)
+    invoke = in_process_cli(monkeypatch)
 
     def run(*args, input=None):
-        return CliRunner().invoke(cli, list(args), input=input, prog_name="mailbot")
+        return invoke(*args, input=input, prog_name="mailbot")
 
     return run
 
@@ -188,6 +190,4 @@ def test_every_command_and_option_has_a_help_line():
 
 
 def test_already_running_maps_to_75():
-    from mailbot.errors import AlreadyRunning
-
     assert cli_module._exit_for(AlreadyRunning("another mailbot holds var/mailbot.db"))[0] == Exit.TEMPFAIL

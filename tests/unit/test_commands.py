@@ -2,8 +2,8 @@
 
 import pytest
 
-from mailbot.tickets.commands import Command, CommandBlock, help_text, parse_commands
 from mailbot.mail.quotes import split_reply
+from mailbot.tickets.commands import Command, CommandBlock, help_text, parse_commands
 
 VENDORS = ("withsecure", "safetica", "sonicwall")
 

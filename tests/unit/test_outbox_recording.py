@@ -13,9 +13,10 @@ from sqlalchemy import select
 from mailbot.app import build_app
 from mailbot.db.models import Outbox
 from mailbot.errors import SendError
-from mailbot.outbound.outbox import OutboxSender, Transport
+from mailbot.outbound.outbox import OutboxSender
+from mailbot.outbound.transport import Transport
 from mailbot.pipeline.core import Pipeline
-from tests.conftest import make_mail
+from tests.support.mail import make_mail
 
 
 def test_a_slow_relay_never_lets_another_sender_claim_a_mail_already_handed_over(make_settings):

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mailbot.config import MailbotSection
 from mailbot.errors import MailbotError
 from mailbot.mail.parse import (
     MAX_ID_LENGTH,
@@ -25,7 +26,7 @@ from mailbot.mail.parse import (
     parse,
     safe_filename,
 )
-from tests.conftest import make_mail
+from tests.support.mail import make_mail
 
 HEAD = (b"From: Juan Perez <juan.perez@cliente.com.mx>\r\nTo: soporte@imagenti.mx\r\n"
         b"Message-ID: <h1@cliente.com.mx>\r\nMIME-Version: 1.0\r\n")
@@ -240,14 +241,10 @@ def test_an_attached_mail_is_one_attachment_and_not_body_text():
 # -- size limits -------------------------------------------------------------------
 
 def big_mail(*attachments, body="Adjunto los archivos.", message_id="<big@cliente.com.mx>") -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "Juan <juan@cliente.com.mx>", "soporte@imagenti.mx", "Archivos"
-    msg["Message-ID"] = message_id
-    msg.set_content(body)
-    for name, size in attachments:
-        msg.add_attachment(bytes([65 + len(name) % 26]) * size, maintype="application",
-                           subtype="octet-stream", filename=name)
-    return msg.as_bytes()
+    """A mail with one attachment per (name, size), each of one repeated byte."""
+    return make_mail(sender="Juan <juan@cliente.com.mx>", subject="Archivos", body=body, message_id=message_id,
+                     date=False, attachments=[(name, bytes([65 + len(name) % 26]) * size, "application/octet-stream")
+                                              for name, size in attachments])
 
 
 def test_an_attachment_over_the_limit_is_dropped_and_said_so():
@@ -295,8 +292,6 @@ def test_within_the_limits_nothing_changes():
 
 
 def test_the_default_limits_are_25_mb_per_mail_and_per_attachment():
-    from mailbot.config import MailbotSection
-
     assert (MailbotSection().max_message_size, MailbotSection().max_attachment_size) == (25 * 1024 * 1024,) * 2
     raw = big_mail(("video.mp4", 26 * 1024 * 1024))
     mail = parse(raw)

@@ -2,7 +2,6 @@
 
 import json
 from dataclasses import FrozenInstanceError
-from email.message import EmailMessage
 from textwrap import dedent
 
 import pytest
@@ -10,23 +9,14 @@ import pytest
 from mailbot.errors import OpsInputError
 from mailbot.mail.parse import parse
 from mailbot.rules import Classification, RulesError, fold, load_rules, load_rules_text
+from tests.support.mail import make_mail
 
 
-def make_mail(subject="Hola", body="Texto", *, sender="Ana <ana@cliente.com.mx>", to="soporte@imagenti.mx",
-              cc=None, headers=(), attachments=()):
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    if cc:
-        msg["Cc"] = cc
-    msg["Subject"] = subject
-    msg["Message-ID"] = "<engine-test@cliente.com.mx>"
-    for name, value in headers:
-        msg[name] = value
-    msg.set_content(body)
-    for filename in attachments:
-        msg.add_attachment(b"data", maintype="application", subtype="octet-stream", filename=filename)
-    return parse(msg.as_bytes())
+def parsed_mail(subject="Hola", body="Texto", *, sender="Ana <ana@cliente.com.mx>", attachments=(), **kw):
+    """This file's mail, parsed: Ana's unless said, one fixed Message-ID, no Date; ``kw`` as for make_mail."""
+    files = [(name, b"data", "application/octet-stream") for name in attachments]
+    return parse(make_mail(subject=subject, body=body, sender=sender, message_id="<engine-test@cliente.com.mx>",
+                           date=False, attachments=files, **kw))
 
 
 def rules(text, **kw):
@@ -58,7 +48,7 @@ def test_fold_removes_case_and_accents():
 @pytest.mark.parametrize("keyword", ["caída", "caida", "CAIDA", "Caída"])
 @pytest.mark.parametrize("text", ["Reporto una caída", "reporto una caida", "REPORTO UNA CAIDA", "una CAÍDA!"])
 def test_keywords_ignore_case_and_accents(keyword, text):
-    assert matches(f'body.any = ["{keyword}"]', make_mail(body=text))
+    assert matches(f'body.any = ["{keyword}"]', parsed_mail(body=text))
 
 
 @pytest.mark.parametrize("text, hit", [
@@ -70,29 +60,29 @@ def test_keywords_ignore_case_and_accents(keyword, text):
     ("mydns", False),
 ])
 def test_keywords_match_whole_words(text, hit):
-    assert matches('body.any = ["dns"]', make_mail(body=text)) is hit
+    assert matches('body.any = ["dns"]', parsed_mail(body=text)) is hit
 
 
 def test_phrases_match_across_spacing_and_punctuation_but_in_order():
     rs = one_rule('body.any = ["no funciona nada"]')
-    assert rs.classify(make_mail(body="Ya NO\nfunciona,   nada.")).matched == ("r",)
-    assert rs.classify(make_mail(body="nada funciona no")).matched == ()
-    assert rs.classify(make_mail(body="no funcionan nada")).matched == ()
+    assert rs.classify(parsed_mail(body="Ya NO\nfunciona,   nada.")).matched == ("r",)
+    assert rs.classify(parsed_mail(body="nada funciona no")).matched == ()
+    assert rs.classify(parsed_mail(body="no funcionan nada")).matched == ()
 
 
 def test_punctuation_in_a_keyword_is_a_word_separator():
     rs = one_rule('body.any = ["F-Secure"]')
     for text in ("tengo F-Secure", "tengo f secure", "tengo f.secure"):
-        assert rs.classify(make_mail(body=text)).matched == ("r",), text
-    assert rs.classify(make_mail(body="tengo fsecure")).matched == ()
+        assert rs.classify(parsed_mail(body=text)).matched == ("r",), text
+    assert rs.classify(parsed_mail(body="tengo fsecure")).matched == ()
 
 
 def test_prefix_keywords():
     rs = one_rule('body.any = ["lent*", "red sat*"]')
     for text in ("está lenta", "mucha LENTITUD", "lento", "la red saturada"):
-        assert rs.classify(make_mail(body=text)).matched == ("r",), text
+        assert rs.classify(parsed_mail(body=text)).matched == ("r",), text
     for text in ("me alenté", "la red", "satura la red"):
-        assert rs.classify(make_mail(body=text)).matched == (), text
+        assert rs.classify(parsed_mail(body=text)).matched == (), text
 
 
 # --- keyword lists: any / all / none, targets -----------------------------------------------------
@@ -100,25 +90,25 @@ def test_prefix_keywords():
 
 def test_all_needs_every_item_and_a_nested_list_needs_one_of_its_words():
     rs = one_rule('subject_or_body.all = ["licencia", ["perdí", "olvidé", "recuperar"]]')
-    assert rs.classify(make_mail("Licencia", "la perdi")).matched == ("r",)
-    assert rs.classify(make_mail("hola", "quiero recuperar la licencia")).matched == ("r",)
-    assert rs.classify(make_mail("Licencia", "renovar")).matched == ()
-    assert rs.classify(make_mail("hola", "olvidé la clave")).matched == ()
+    assert rs.classify(parsed_mail("Licencia", "la perdi")).matched == ("r",)
+    assert rs.classify(parsed_mail("hola", "quiero recuperar la licencia")).matched == ("r",)
+    assert rs.classify(parsed_mail("Licencia", "renovar")).matched == ()
+    assert rs.classify(parsed_mail("hola", "olvidé la clave")).matched == ()
 
 
 def test_none_excludes():
     rs = one_rule('body.any = ["urgente"]\nbody.none = ["no es urgente", "prueba"]')
-    assert rs.classify(make_mail(body="Es urgente")).matched == ("r",)
-    assert rs.classify(make_mail(body="No es urgente")).matched == ()
-    assert rs.classify(make_mail(body="urgente, es una PRUEBA")).matched == ()
+    assert rs.classify(parsed_mail(body="Es urgente")).matched == ("r",)
+    assert rs.classify(parsed_mail(body="No es urgente")).matched == ()
+    assert rs.classify(parsed_mail(body="urgente, es una PRUEBA")).matched == ()
 
 
 def test_subject_body_and_subject_or_body_are_separate_targets():
     subject = one_rule('subject.any = ["virus"]')
     body = one_rule('body.any = ["virus"]')
     either = one_rule('subject_or_body.any = ["virus"]')
-    in_subject = make_mail("Virus", "hola")
-    in_body = make_mail("hola", "un virus")
+    in_subject = parsed_mail("Virus", "hola")
+    in_body = parsed_mail("hola", "un virus")
     assert subject.classify(in_subject).matched == ("r",) and subject.classify(in_body).matched == ()
     assert body.classify(in_body).matched == ("r",) and body.classify(in_subject).matched == ()
     assert either.classify(in_subject).matched == either.classify(in_body).matched == ("r",)
@@ -126,20 +116,20 @@ def test_subject_body_and_subject_or_body_are_separate_targets():
 
 def test_a_phrase_does_not_span_subject_and_body():
     rs = one_rule('subject_or_body.any = ["red lenta"]')
-    assert rs.classify(make_mail("problema de red", "lenta desde ayer")).matched == ()
-    assert rs.classify(make_mail("problema", "red lenta desde ayer")).matched == ("r",)
+    assert rs.classify(parsed_mail("problema de red", "lenta desde ayer")).matched == ()
+    assert rs.classify(parsed_mail("problema", "red lenta desde ayer")).matched == ("r",)
 
 
 def test_all_conditions_of_a_rule_must_hold():
     rs = one_rule('subject.any = ["consola"]\nbody.any = ["contraseña"]\nfrom_domain.glob = ["cliente.com.mx"]')
-    assert rs.classify(make_mail("Consola", "olvidé la contraseña")).matched == ("r",)
-    assert rs.classify(make_mail("Consola", "olvidé el usuario")).matched == ()
-    assert rs.classify(make_mail("Consola", "contraseña", sender="x@otro.com")).matched == ()
+    assert rs.classify(parsed_mail("Consola", "olvidé la contraseña")).matched == ("r",)
+    assert rs.classify(parsed_mail("Consola", "olvidé el usuario")).matched == ()
+    assert rs.classify(parsed_mail("Consola", "contraseña", sender="x@otro.com")).matched == ()
 
 
 def test_from_name_keywords():
-    assert matches('from_name.any = ["Pérez"]', make_mail(sender="Juan Perez <j@cliente.com.mx>"))
-    assert not matches('from_name.any = ["Pérez"]', make_mail(sender="Juan Paz <j@cliente.com.mx>"))
+    assert matches('from_name.any = ["Pérez"]', parsed_mail(sender="Juan Perez <j@cliente.com.mx>"))
+    assert not matches('from_name.any = ["Pérez"]', parsed_mail(sender="Juan Paz <j@cliente.com.mx>"))
 
 
 # --- regular expressions ---------------------------------------------------------------------------
@@ -148,29 +138,29 @@ def test_from_name_keywords():
 def test_regex_runs_on_folded_text_so_accents_and_case_do_not_matter():
     for pattern in ("ca[ií]da\\s+total", "caída total", "CAIDA TOTAL"):
         rs = one_rule(f"subject.regex = '{pattern}'")
-        assert rs.classify(make_mail("Caída  TOTAL del servicio")).matched == ("r",), pattern
+        assert rs.classify(parsed_mail("Caída  TOTAL del servicio")).matched == ("r",), pattern
 
 
 def test_regex_list_and_not_regex():
     rs = one_rule("""body.regex = ['\\bcve-\\d{4}-\\d+', 'parche']\nsubject.not_regex = '^(re|rv):'""")
-    assert rs.classify(make_mail("Vulnerabilidad", "la CVE-2024-3400")).matched == ("r",)
-    assert rs.classify(make_mail("Vulnerabilidad", "aplicar el parche")).matched == ("r",)
-    assert rs.classify(make_mail("RE: Vulnerabilidad", "la CVE-2024-3400")).matched == ()
-    assert rs.classify(make_mail("Vulnerabilidad", "nada")).matched == ()
+    assert rs.classify(parsed_mail("Vulnerabilidad", "la CVE-2024-3400")).matched == ("r",)
+    assert rs.classify(parsed_mail("Vulnerabilidad", "aplicar el parche")).matched == ("r",)
+    assert rs.classify(parsed_mail("RE: Vulnerabilidad", "la CVE-2024-3400")).matched == ()
+    assert rs.classify(parsed_mail("Vulnerabilidad", "nada")).matched == ()
 
 
 def test_header_regex_exists_and_keywords():
     rs = one_rule("header.\"X-Priority\".regex = '^1'")
-    assert rs.classify(make_mail(headers=[("X-Priority", "1 (Highest)")])).matched == ("r",)
-    assert rs.classify(make_mail(headers=[("X-Priority", "3")])).matched == ()
-    assert rs.classify(make_mail()).matched == ()
+    assert rs.classify(parsed_mail(headers=[("X-Priority", "1 (Highest)")])).matched == ("r",)
+    assert rs.classify(parsed_mail(headers=[("X-Priority", "3")])).matched == ()
+    assert rs.classify(parsed_mail()).matched == ()
     present = one_rule('header."List-Id".exists = true')
     absent = one_rule('header."list-id".exists = false')
-    with_list = make_mail(headers=[("List-Id", "<x.lists.example>")])
-    assert present.classify(with_list).matched == ("r",) and present.classify(make_mail()).matched == ()
-    assert absent.classify(make_mail()).matched == ("r",) and absent.classify(with_list).matched == ()
+    with_list = parsed_mail(headers=[("List-Id", "<x.lists.example>")])
+    assert present.classify(with_list).matched == ("r",) and present.classify(parsed_mail()).matched == ()
+    assert absent.classify(parsed_mail()).matched == ("r",) and absent.classify(with_list).matched == ()
     kw = one_rule('header."X-Mailer".any = ["outlook"]')
-    assert kw.classify(make_mail(headers=[("X-Mailer", "Microsoft Outlook 16.0")])).matched == ("r",)
+    assert kw.classify(parsed_mail(headers=[("X-Mailer", "Microsoft Outlook 16.0")])).matched == ("r",)
 
 
 # --- globs -------------------------------------------------------------------------------------------
@@ -178,20 +168,20 @@ def test_header_regex_exists_and_keywords():
 
 def test_sender_address_and_domain_globs():
     rs = one_rule('from.glob = ["*@cliente.com.mx", "jefe@*"]')
-    assert rs.classify(make_mail(sender="Ana <ANA@Cliente.com.mx>")).matched == ("r",)
-    assert rs.classify(make_mail(sender="jefe@otro.com")).matched == ("r",)
-    assert rs.classify(make_mail(sender="ana@cliente.com.mx.evil.com")).matched == ()
+    assert rs.classify(parsed_mail(sender="Ana <ANA@Cliente.com.mx>")).matched == ("r",)
+    assert rs.classify(parsed_mail(sender="jefe@otro.com")).matched == ("r",)
+    assert rs.classify(parsed_mail(sender="ana@cliente.com.mx.evil.com")).matched == ()
     domain = one_rule('from_domain.glob = ["*.gob.mx", "cliente.com"]')
-    assert domain.classify(make_mail(sender="a@sat.gob.mx")).matched == ("r",)
-    assert domain.classify(make_mail(sender="a@cliente.com")).matched == ("r",)
-    assert domain.classify(make_mail(sender="a@subcliente.com")).matched == ()
+    assert domain.classify(parsed_mail(sender="a@sat.gob.mx")).matched == ("r",)
+    assert domain.classify(parsed_mail(sender="a@cliente.com")).matched == ("r",)
+    assert domain.classify(parsed_mail(sender="a@subcliente.com")).matched == ()
     not_glob = one_rule('from_domain.not_glob = ["imagenti.mx"]')
-    assert not_glob.classify(make_mail(sender="a@imagenti.mx")).matched == ()
-    assert not_glob.classify(make_mail(sender="a@cliente.mx")).matched == ("r",)
+    assert not_glob.classify(parsed_mail(sender="a@imagenti.mx")).matched == ()
+    assert not_glob.classify(parsed_mail(sender="a@cliente.mx")).matched == ("r",)
 
 
 def test_recipient_globs():
-    mail = make_mail(to="soporte@imagenti.mx", cc="Gerente <gerente@cliente.com.mx>")
+    mail = parsed_mail(to="soporte@imagenti.mx", cc="Gerente <gerente@cliente.com.mx>")
     assert matches('to.glob = ["soporte@*"]', mail)
     assert not matches('to.glob = ["gerente@*"]', mail)
     assert matches('cc.glob = ["gerente@*"]', mail)
@@ -200,12 +190,12 @@ def test_recipient_globs():
 
 
 def test_attachment_globs():
-    mail = make_mail(attachments=["Diagnostico.EXE", "fsdiag.zip"])
+    mail = parsed_mail(attachments=["Diagnostico.EXE", "fsdiag.zip"])
     assert matches('attachment.glob = ["*.exe"]', mail)
     assert matches('attachment.glob = ["fsdiag*.zip"]', mail)
     assert not matches('attachment.glob = ["*.pdf"]', mail)
     assert matches('attachment.exists = true', mail)
-    assert matches('attachment.exists = false', make_mail())
+    assert matches('attachment.exists = false', parsed_mail())
 
 
 # --- actions ----------------------------------------------------------------------------------------
@@ -228,7 +218,7 @@ no_autoreply = true
 
 
 def test_every_action_is_applied():
-    c = rules(ALL_ACTIONS).classify(make_mail(body="hola"))
+    c = rules(ALL_ACTIONS).classify(parsed_mail(body="hola"))
     assert c.severity == "critica"  # accents and case folded
     assert c.category == "exclusiones"
     assert (c.product, c.vendor) == ("withsecure", "withsecure")
@@ -240,7 +230,7 @@ def test_every_action_is_applied():
 
 
 def test_no_rule_matching_gives_an_empty_classification():
-    c = rules(ALL_ACTIONS).classify(make_mail(body="adiós"))
+    c = rules(ALL_ACTIONS).classify(parsed_mail(body="adiós"))
     assert c == Classification()
     assert c.severity is None and c.no_autoreply is False and c.hits == ()
 
@@ -273,11 +263,11 @@ def test_product_and_vendor():
     product = "acme"
     """
     rs = rules(text, vendors=["withsecure", "sonicwall", "acme"])
-    c = rs.classify(make_mail(body="policy"))
+    c = rs.classify(parsed_mail(body="policy"))
     assert (c.product, c.vendor) == ("policy-manager", "withsecure")
-    c = rs.classify(make_mail(body="tz"))
+    c = rs.classify(parsed_mail(body="tz"))
     assert (c.product, c.vendor) == ("sonicwall", "sonicwall")
-    c = rs.classify(make_mail(body="acme tz"))
+    c = rs.classify(parsed_mail(body="acme tz"))
     # product and vendor are one decision: the first rule that sets them.
     assert (c.product, c.vendor) == ("sonicwall", "sonicwall")
     assert c.hits[1].superseded == ("product", "vendor")
@@ -301,7 +291,7 @@ def test_ignore_records_the_reason_and_ends_evaluation():
     [rule.set]
     severity = "critica"
     """
-    c = rules(text).classify(make_mail("Gran oferta"))
+    c = rules(text).classify(parsed_mail("Gran oferta"))
     assert c.ignore == "publicidad"
     assert c.severity is None
     assert c.matched == ("spam",)
@@ -326,7 +316,7 @@ def test_stop_ends_evaluation():
     [rule.set]
     severity = "leve"
     """
-    c = rules(text).classify(make_mail(body="cliente vip"))
+    c = rules(text).classify(parsed_mail(body="cliente vip"))
     assert c.matched == ("primero",)
     assert c.group == "gerencia" and c.severity is None
     assert c.hits[0].set == {"group": "gerencia", "stop": True}
@@ -368,7 +358,7 @@ out_of_scope = "fuera"
 
 
 def test_highest_severity_wins_and_other_fields_first_wins():
-    c = rules(PRECEDENCE).classify(make_mail(body="a b c"))
+    c = rules(PRECEDENCE).classify(parsed_mail(body="a b c"))
     assert c.severity == "critica"
     assert c.category == "primera"
     assert c.assignee == "uno@imagenti.mx"
@@ -378,7 +368,7 @@ def test_highest_severity_wins_and_other_fields_first_wins():
     superseded = {h.rule: h.superseded for h in c.hits}
     assert superseded == {"leve-primero": ("severity",), "critica": ("category",),
                           "grave": ("severity", "assignee")}
-    assert rules(PRECEDENCE).classify(make_mail(body="c a")).severity == "grave"
+    assert rules(PRECEDENCE).classify(parsed_mail(body="c a")).severity == "grave"
 
 
 def test_not_set_and_is_set_look_at_earlier_rules():
@@ -410,9 +400,9 @@ def test_not_set_and_is_set_look_at_earlier_rules():
     group = "productos"
     """
     rs = rules(text)
-    c = rs.classify(make_mail(body="office no abre"))
+    c = rs.classify(parsed_mail(body="office no abre"))
     assert (c.out_of_scope, c.group) == ("office no", None)
-    c = rs.classify(make_mail(body="withsecure bloquea office"))
+    c = rs.classify(parsed_mail(body="withsecure bloquea office"))
     assert (c.out_of_scope, c.group) == (None, "productos")
     assert c.hits[1].why[0] == "is_set: product already set"
 
@@ -433,7 +423,7 @@ def test_hits_record_rule_file_description_set_and_why():
     [rule.set]
     severity = "critica"
     """
-    mail = make_mail("CAIDA del servicio", "No funciona nada", headers=[("X-Priority", "1")])
+    mail = parsed_mail("CAIDA del servicio", "No funciona nada", headers=[("X-Priority", "1")])
     c = rules(text).classify(mail)
     (hit,) = c.hits
     assert (hit.rule, hit.file, hit.line, hit.description) == ("critica-servicio-caido", "t.toml", 2,
@@ -469,7 +459,7 @@ def test_disabled_rules_are_validated_but_not_evaluated():
     """
     rs = rules(text)
     assert len(rs) == 0
-    assert rs.classify(make_mail(body="hola")).severity is None
+    assert rs.classify(parsed_mail(body="hola")).severity is None
     assert problems(text.replace('"critica"', '"altisima"'))
 
 
@@ -481,7 +471,7 @@ def test_many_rules_share_one_keyword_index():
     ]
     rs = load_rules_text("\n".join(blocks), "big.toml")
     assert len(rs) == 600
-    c = rs.classify(make_mail("palabra599", "y la frase 17"))
+    c = rs.classify(parsed_mail("palabra599", "y la frase 17"))
     assert c.matched == ("r17", "r599")
     assert c.category == "c17"
 
@@ -503,7 +493,7 @@ def test_load_rules_reads_toml_files_in_name_order(tmp_path):
     assert rs.names == ("a", "b")
     assert [p.name for p, _ in rs.files] == ["10-a.toml", "20-b.toml"]
     assert all(len(digest) == 64 for _, digest in rs.files)
-    c = rs.classify(make_mail(body="hola"))
+    c = rs.classify(parsed_mail(body="hola"))
     assert c.category == "primera"
     assert [(h.rule, h.file) for h in c.hits] == [("a", "10-a.toml"), ("b", "20-b.toml")]
 
@@ -666,4 +656,4 @@ def test_table_form_of_conditions_is_accepted_and_located():
     found = problems(text)
     assert [(line, "bad regular expression" in msg) for _, line, msg in found] == [(6, True)]
     ok = rules(text.replace('regex = "(("', 'none = ["adios"]'))
-    assert ok.classify(make_mail("Hola")).category == "x"
+    assert ok.classify(parsed_mail("Hola")).category == "x"

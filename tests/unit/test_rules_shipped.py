@@ -6,29 +6,21 @@ must decide: severity (None from the rules counts as the configured default,
 leve), category, product and which out-of-scope rule, if any, applies.
 """
 
-from email.message import EmailMessage
-
 import pytest
 
 from mailbot.mail.parse import parse
 from mailbot.resources import shipped
 from mailbot.rules import load_rules
+from tests.support.mail import CLIENT_FROM, make_mail
 
 RULES_DIR = shipped("rules")  # what the package carries, wheel or checkout
 
 
-def make_mail(subject, body, *, sender="Juan Pérez <juan.perez@cliente.com.mx>", headers=(), attachments=()):
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = "soporte@imagenti.mx"
-    msg["Subject"] = subject
-    msg["Message-ID"] = "<test-1@cliente.com.mx>"
-    for name, value in headers:
-        msg[name] = value
-    msg.set_content(body)
-    for filename in attachments:
-        msg.add_attachment(b"PK\x03\x04", maintype="application", subtype="zip", filename=filename)
-    return parse(msg.as_bytes())
+def parsed_mail(subject, body, *, sender=CLIENT_FROM, headers=(), attachments=()):
+    """A client's mail, parsed: one fixed Message-ID, no Date, each attachment a zip file."""
+    files = [(name, b"PK\x03\x04", "application/zip") for name in attachments]
+    return parse(make_mail(subject=subject, body=body, sender=sender, message_id="<test-1@cliente.com.mx>",
+                           date=False, headers=headers, attachments=files))
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +228,7 @@ CASES = [
     ids=[c[0] for c in CASES],
 )
 def test_shipped_rules(ruleset, subject, body, severity, category, product, out_of_scope):
-    c = ruleset.classify(make_mail(subject, body))
+    c = ruleset.classify(parsed_mail(subject, body))
     why = "\n".join(f"{h.rule}: {h.set} {h.why}" for h in c.hits)
     assert (c.severity or "leve", c.category, c.product) == (severity, category, product), why
     oos_rule = next((h.rule for h in c.hits if "out_of_scope" in h.set and not
@@ -271,19 +263,19 @@ def test_out_of_scope_reasons_quote_the_terms(ruleset):
 
 
 def test_spam_flag_is_ignored(ruleset):
-    mail = make_mail("Oferta", "Gane dinero desde casa", headers=[("X-Spam-Flag", "YES")])
+    mail = parsed_mail("Oferta", "Gane dinero desde casa", headers=[("X-Spam-Flag", "YES")])
     c = ruleset.classify(mail)
     assert c.ignore and "spam" in c.ignore.lower()
     assert c.matched == ("ignorar-spam-marcado",)
 
 
 def test_spam_subject_mark_is_ignored(ruleset):
-    c = ruleset.classify(make_mail("[SPAM] Facturas pendientes", "Descargue su factura"))
+    c = ruleset.classify(parsed_mail("[SPAM] Facturas pendientes", "Descargue su factura"))
     assert c.ignore is not None
 
 
 def test_no_reply_sender_gets_no_acknowledgement(ruleset):
-    mail = make_mail("Alerta: equipo sin protección", "El agente del equipo PC-12 está desactivado.",
+    mail = parsed_mail("Alerta: equipo sin protección", "El agente del equipo PC-12 está desactivado.",
                      sender="WithSecure Elements <no-reply@withsecure.com>")
     c = ruleset.classify(mail)
     assert c.no_autoreply is True
@@ -293,7 +285,7 @@ def test_no_reply_sender_gets_no_acknowledgement(ruleset):
 
 
 def test_vendor_domain_sets_product(ruleset):
-    mail = make_mail("Case 00123456 update", "We have reviewed the logs you sent.",
+    mail = parsed_mail("Case 00123456 update", "We have reviewed the logs you sent.",
                      sender="Support <support@withsecure.com>")
     c = ruleset.classify(mail)
     assert (c.product, c.vendor) == ("withsecure", "withsecure")
@@ -301,7 +293,7 @@ def test_vendor_domain_sets_product(ruleset):
 
 
 def test_diagnostic_attachment_sets_product(ruleset):
-    mail = make_mail("Adjunto diagnóstico", "Les envío el archivo que pidieron.", attachments=["fsdiag.zip"])
+    mail = parsed_mail("Adjunto diagnóstico", "Les envío el archivo que pidieron.", attachments=["fsdiag.zip"])
     c = ruleset.classify(mail)
     assert c.product == "withsecure"
     assert c.matched == ("producto-withsecure-por-adjunto",)
@@ -309,6 +301,6 @@ def test_diagnostic_attachment_sets_product(ruleset):
 
 def test_home_office_and_signature_addresses_are_not_third_party(ruleset):
     body = ("Estoy en home office y la VPN de SonicWall no conecta.\n\n--\nAna López\nana.lopez@outlook.com")
-    c = ruleset.classify(make_mail("VPN", body))
+    c = ruleset.classify(parsed_mail("VPN", body))
     assert c.out_of_scope is None
     assert c.product == "sonicwall"

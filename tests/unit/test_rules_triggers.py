@@ -2,7 +2,6 @@
 
 import random
 import re
-from email.message import EmailMessage
 
 import pytest
 
@@ -11,6 +10,7 @@ from mailbot.resources import shipped
 from mailbot.rules import RuleSet, fold, load_rules, load_rules_text
 from mailbot.rules.fold import WORD, KeywordIndex, normalize_keyword
 from mailbot.rules.triggers import glob_words, regex_words
+from tests.support.mail import make_mail
 
 RULES_DIR = shipped("rules")  # what the package carries, wheel or checkout
 
@@ -114,17 +114,8 @@ def test_keyword_index_agrees_with_a_plain_scan():
 
 
 def _mail(subject, body, sender, headers=(), attachments=()):
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = "soporte@imagenti.mx"
-    msg["Subject"] = subject
-    msg["Message-ID"] = "<t@cliente.com.mx>"
-    for k, v in headers:
-        msg[k] = v
-    msg.set_content(body)
-    for name in attachments:
-        msg.add_attachment(b"x", maintype="application", subtype="zip", filename=name)
-    return parse(msg.as_bytes())
+    return parse(make_mail(sender=sender, subject=subject, body=body, message_id="<t@cliente.com.mx>", date=False,
+                           headers=headers, attachments=[(name, b"x", "application/zip") for name in attachments]))
 
 
 def _extra_rules(n):

@@ -1,13 +1,11 @@
 import json
-import subprocess
-import sys
+
+from tests.support.runners import cli
 
 
 def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "mailbot", "sla", "deadline", *args], capture_output=True,
-                          text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    """What ``mailbot sla deadline ARGS`` printed (it must exit 0)."""
+    return cli("sla", "deadline", *args, text=True).stdout
 
 
 def test_sla_deadline_friday_evening_critica_is_monday_morning(tmp_path, monkeypatch):

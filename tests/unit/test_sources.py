@@ -6,8 +6,8 @@ import pytest
 
 from mailbot import resources
 from mailbot.app import load_rules, load_templates
-from mailbot.daemon.checks import check_all, describe_sources
 from mailbot.config import load_settings
+from mailbot.daemon.checks import check_all, describe_sources
 from mailbot.db.engine import safe_url
 from mailbot.errors import ConfigError
 from mailbot.rules import load_rules_text

@@ -1,0 +1,131 @@
+"""Header fields read safely: encoded words decoded, address lists and Message-ID lists split and bounded.
+
+What comes out may end up in a header of a reply (names, addresses,
+Message-IDs), so every value is one clean line (``text.clean_line``) and
+bounded in length; an encoded word can never smuggle a separator or an
+address into an address list.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import re
+from email.header import decode_header
+from email.message import Message
+
+from mailbot.addresses import normalize_address
+from mailbot.mail.text import clean_line, decode_bytes, truncate, unicode_clean
+
+MAX_ID_LENGTH = 250
+MAX_NAME_LENGTH = 255  # display names (stored in VARCHAR(255))
+MAX_ADDRESS_LENGTH = 254  # RFC 5321 path limit
+
+_MSGID = re.compile(rf"<[^<>\s\x00-\x1f\x7f]{{1,{MAX_ID_LENGTH - 2}}}>")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def raw_header(value) -> str:
+    """A header value as text, encoded words not yet decoded; raw 8-bit bytes read by the charset chain."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    # compat32 hands back a Header (charset unknown-8bit) for raw 8-bit header bytes.
+    try:
+        chunks = decode_header(value)
+    except Exception:
+        return str(value)
+    return "".join(c if isinstance(c, str) else decode_bytes(c, None if cs == "unknown-8bit" else cs)
+                   for c, cs in chunks)
+
+
+def decode_header_text(value) -> str:
+    """Decode RFC 2047 encoded words of a header value, whatever charsets they name."""
+    text = raw_header(value)
+    if "=?" not in text:
+        return unicode_clean(text)
+    try:
+        chunks = decode_header(text)
+    except Exception:  # a malformed encoded word: show the header as it came
+        return unicode_clean(text)
+    out: list[str] = []
+    last_encoded = None
+    for data, charset in chunks:
+        if isinstance(data, str):
+            piece, encoded = data, False
+        elif charset is None:
+            # Text between encoded words, which decode_header re-encoded this way.
+            try:
+                piece = data.decode("raw-unicode-escape")
+            except Exception:
+                piece = data.decode("latin-1")
+            encoded = False
+        else:
+            piece, encoded = decode_bytes(data, charset), True
+        # Like email.header.make_header: a space where an encoded word meets plain text.
+        if out and last_encoded is not None and encoded != last_encoded and piece:
+            edge = out[-1][-1:] if encoded else piece[:1]  # where the two meet
+            if not edge.isspace():
+                out.append(" ")
+        out.append(piece)
+        last_encoded = encoded
+    return unicode_clean("".join(out))
+
+
+def header_line(part: Message, name: str) -> str:
+    """Header ``name`` of ``part`` as one clean line, encoded words left as they are ("" when absent)."""
+    try:
+        return clean_line(raw_header(part.get(name)))
+    except Exception:
+        return ""
+
+
+def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, normalized address) of every usable address in the header fields ``name``."""
+    try:
+        values = [raw_header(v) for v in msg.get_all(name, [])]
+    except Exception:
+        return []
+    if not values:
+        return []
+    if not any("=?" in v for v in values):
+        return [(truncate(clean_line(display), MAX_NAME_LENGTH), addr)
+                for display, addr in _split_addresses(values, None)]
+    # Split the addresses first and decode the names after, so an encoded word
+    # cannot smuggle a comma, a colon or an address into the list: each one is
+    # hidden behind a plain token while the header is split.
+    nonce = hashlib.sha256("\n".join(values).encode("utf-8", "replace")).hexdigest()[:10]
+    words: dict[str, str] = {}
+
+    def hide(m: re.Match) -> str:
+        token = f"ew{nonce}n{len(words)}x"
+        words[token] = m.group(0)
+        return token
+
+    hidden = [_ENCODED_WORD.sub(hide, v) for v in values]
+    adjacent = re.compile(rf"(ew{nonce}n\d+x)\s+(?=ew{nonce}n\d+x)")
+    token = re.compile(rf"ew{nonce}n\d+x")
+    out = []
+    for display, addr in _split_addresses(hidden, token):
+        display = adjacent.sub(r"\1", display)  # encoded words side by side join without a space
+        display = token.sub(lambda m: decode_header_text(words.get(m.group(0), "")), display)
+        out.append((truncate(clean_line(display), MAX_NAME_LENGTH), addr))
+    return out
+
+
+def _split_addresses(values: list[str], token: re.Pattern | None):
+    for display, addr in email.utils.getaddresses(values):
+        addr = normalize_address(clean_line(addr).strip("<>"))
+        if "@" in addr and " " not in addr and len(addr) <= MAX_ADDRESS_LENGTH and not (token and token.search(addr)):
+            yield display, addr
+
+
+def message_ids(value, limit: int | None = None) -> tuple[str, ...]:
+    """The Message-IDs in a header value; past ``limit``, the first one and the newest ``limit - 1``."""
+    if not value:
+        return ()
+    ids = _MSGID.findall(clean_line(raw_header(value)))
+    if limit is not None and len(ids) > limit:
+        ids = ids[:1] + ids[-(limit - 1):]
+    return tuple(ids)
