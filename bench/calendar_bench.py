@@ -4,8 +4,8 @@ import timeit
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailbot.sla.calendar import BusinessCalendar
 from mailbot.config import CalendarSection
+from mailbot.sla.calendar import BusinessCalendar
 
 cal = BusinessCalendar(CalendarSection(), "America/Mexico_City")
 start = datetime(2026, 11, 27, 17, 30, tzinfo=ZoneInfo("America/Mexico_City"))

@@ -26,13 +26,66 @@ from mailbot.mail.parse import parse  # noqa: E402
 from mailbot.resources import shipped  # noqa: E402
 from mailbot.rules import load_rules  # noqa: E402
 
-WORDS = (
-    "equipo computadora servidor consola agente usuario red internet correo archivo carpeta licencia "
-    "politica firewall reporte pagina aplicacion sistema nomina factura contabilidad ventas almacen "
-    "sucursal oficina gerente error falla lento bloqueo acceso permiso configuracion actualizacion "
-    "instalacion respaldo impresora escaner vpn puerto sitio portal cliente proveedor soporte ticket "
-    "mañana tarde ayer semana urgente revisar apoyo ayuda favor gracias saludos atentamente"
-).split()
+WORDS = [
+    "equipo",
+    "computadora",
+    "servidor",
+    "consola",
+    "agente",
+    "usuario",
+    "red",
+    "internet",
+    "correo",
+    "archivo",
+    "carpeta",
+    "licencia",
+    "politica",
+    "firewall",
+    "reporte",
+    "pagina",
+    "aplicacion",
+    "sistema",
+    "nomina",
+    "factura",
+    "contabilidad",
+    "ventas",
+    "almacen",
+    "sucursal",
+    "oficina",
+    "gerente",
+    "error",
+    "falla",
+    "lento",
+    "bloqueo",
+    "acceso",
+    "permiso",
+    "configuracion",
+    "actualizacion",
+    "instalacion",
+    "respaldo",
+    "impresora",
+    "escaner",
+    "vpn",
+    "puerto",
+    "sitio",
+    "portal",
+    "cliente",
+    "proveedor",
+    "soporte",
+    "ticket",
+    "mañana",
+    "tarde",
+    "ayer",
+    "semana",
+    "urgente",
+    "revisar",
+    "apoyo",
+    "ayuda",
+    "favor",
+    "gracias",
+    "saludos",
+    "atentamente",
+]
 FILLER = (
     "Buenas tardes, les escribo porque desde ayer tenemos un problema. {a} Ya reiniciamos el equipo y "
     "seguimos igual. {b} Quedo atento a sus comentarios.\n\nSaludos cordiales,\n{name}\n{company}\n"
@@ -100,7 +153,8 @@ def mails(n: int, rng: random.Random) -> list:
         body = FILLER.format(
             a=" ".join(rng.sample(SENTENCES, 2)),
             b=" ".join(rng.choice(WORDS) for _ in range(rng.randrange(10, 60))),
-            name=f"Usuario {i}", company=f"Cliente {i} S.A. de C.V.",
+            name=f"Usuario {i}",
+            company=f"Cliente {i} S.A. de C.V.",
         )
         msg.set_content(body)
         out.append(parse(msg.as_bytes()))
@@ -134,17 +188,23 @@ def main(argv=None) -> None:
     for _ in range(args.passes):
         for i, m in enumerate(sample):
             t0 = time.perf_counter_ns()
-            c = ruleset.classify(m)
+            ruleset.classify(m)
             best[i] = min(best[i], (time.perf_counter_ns() - t0) / 1000)
         matched = sum(len(ruleset.classify(m).hits) for m in sample)
     times = sorted(best)
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    print(f"rules: {len(ruleset)} ({args.extra} generated), loaded in {load_ms:.0f} ms; "
-          f"{len(ruleset._always)} evaluated for every mail, the others when a trigger word occurs")
-    print(f"mails: {len(sample)}, average body {statistics.mean(len(m.text) for m in sample):.0f} chars, "
-          f"{matched / len(sample):.1f} hits per mail")
-    print(f"classify (best of {args.passes} passes per mail): median {statistics.median(times):.0f} µs, "
-          f"p99 {p99:.0f} µs, mean {statistics.mean(times):.0f} µs")
+    print(
+        f"rules: {len(ruleset)} ({args.extra} generated), loaded in {load_ms:.0f} ms; "
+        f"{len(ruleset._always)} evaluated for every mail, the others when a trigger word occurs"
+    )
+    print(
+        f"mails: {len(sample)}, average body {statistics.mean(len(m.text) for m in sample):.0f} chars, "
+        f"{matched / len(sample):.1f} hits per mail"
+    )
+    print(
+        f"classify (best of {args.passes} passes per mail): median {statistics.median(times):.0f} µs, "
+        f"p99 {p99:.0f} µs, mean {statistics.mean(times):.0f} µs"
+    )
 
 
 if __name__ == "__main__":

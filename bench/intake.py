@@ -43,11 +43,17 @@ def mail(k: int, prefix: str, big: bool = False) -> bytes:
     msg["To"] = "soporte@imagenti.mx"
     msg["Subject"] = f"Reporte {k}: el antivirus no actualiza firmas"
     msg["Message-ID"] = make_msgid(idstring=f"{prefix}{k}", domain="empresa.com.mx")
-    msg.set_content("Buen día,\n\ndesde ayer el agente de WithSecure no actualiza firmas en 3 equipos de "
-                    "contabilidad. Ya reiniciamos los equipos.\n\nSaludos,\nJuan\n")
+    msg.set_content(
+        "Buen día,\n\ndesde ayer el agente de WithSecure no actualiza firmas en 3 equipos de "
+        "contabilidad. Ya reiniciamos los equipos.\n\nSaludos,\nJuan\n"
+    )
     if big:
-        msg.add_attachment(os.urandom(25 * 1024 * 1024 - 200_000), maintype="application",
-                           subtype="octet-stream", filename="respaldo.bin")
+        msg.add_attachment(
+            os.urandom(25 * 1024 * 1024 - 200_000),
+            maintype="application",
+            subtype="octet-stream",
+            filename="respaldo.bin",
+        )
     return msg.as_bytes()
 
 
@@ -57,7 +63,7 @@ def raw_limit(dovecot: Dovecot, n: int) -> float:
         uids = c.search("ALL")
         start = time.perf_counter()
         for i in range(0, len(uids), 100):
-            for data in c.fetch(uids[i:i + 100], ["BODY.PEEK[]"]).values():
+            for data in c.fetch(uids[i : i + 100], ["BODY.PEEK[]"]).values():
                 parse(bytes(data[b"BODY[]"]))
         return len(uids) / (time.perf_counter() - start)
 
@@ -118,18 +124,34 @@ def main():
         else:
             db_url = f"sqlite:///{tmp}/mailbot.db"
         cfg = tmp / "mailbot.toml"
-        cfg.write_text(to_toml({
-            "mailbot": {"data_dir": str(tmp / "var")}, "loops": {"sender_ceiling": 1000},
-            "database": {"url": db_url},
-            "imap": {"host": "127.0.0.1", "port": dovecot.port, "security": "none", "username": dovecot.USER,
-                     "password": dovecot.PASSWORD, "idle": True, "batch_size": 200},
-            "smtp": {"host": "127.0.0.1", "port": sink.port, "security": "none"},
-            "lmtp": {"enabled": False}, "outbox": {"interval": "1s"},
-            "team": {"engineers": ENGINEERS, "notify": ["avisos@imagenti.mx"]},
-        }))
+        cfg.write_text(
+            to_toml(
+                {
+                    "mailbot": {"data_dir": str(tmp / "var")},
+                    "loops": {"sender_ceiling": 1000},
+                    "database": {"url": db_url},
+                    "imap": {
+                        "host": "127.0.0.1",
+                        "port": dovecot.port,
+                        "security": "none",
+                        "username": dovecot.USER,
+                        "password": dovecot.PASSWORD,
+                        "idle": True,
+                        "batch_size": 200,
+                    },
+                    "smtp": {"host": "127.0.0.1", "port": sink.port, "security": "none"},
+                    "lmtp": {"enabled": False},
+                    "outbox": {"interval": "1s"},
+                    "team": {"engineers": ENGINEERS, "notify": ["avisos@imagenti.mx"]},
+                }
+            )
+        )
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(cfg), "run"],
-                                stdout=subprocess.DEVNULL, stderr=open(tmp / "mailbot.log", "wb"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mailbot", "--config", str(cfg), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp / "mailbot.log", "wb"),  # noqa: SIM115 (open while the daemon runs)
+        )
         while len(arrivals) < n:
             if proc.poll() is not None:
                 raise SystemExit(f"mailbot exited; see {tmp / 'mailbot.log'}")
@@ -155,9 +177,11 @@ def main():
         print(f"  raw limit (FETCH + parse, no database): {raw:8.1f} mails/s")
         print(f"  intake until every acknowledgement:      {intake:8.1f} mails/s ({100 * intake / raw:.0f}% of raw)")
         if lat:
-            p99 = lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))]
-            print(f"  ack latency at 5 mails/s with IDLE:      p50 {statistics.median(lat):6.0f} ms, "
-                  f"p99 {p99:6.0f} ms ({len(lat)}/{len(appended)} arrived)")
+            p99 = lat[min(len(lat) - 1, round(0.99 * (len(lat) - 1)))]
+            print(
+                f"  ack latency at 5 mails/s with IDLE:      p50 {statistics.median(lat):6.0f} ms, "
+                f"p99 {p99:6.0f} ms ({len(lat)}/{len(appended)} arrived)"
+            )
         print(f"  daemon peak RSS:                         {rss:8d} MB")
     finally:
         stop.set()

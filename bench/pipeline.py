@@ -24,9 +24,9 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,23 +40,32 @@ from mailbot.pipeline.core import Pipeline  # noqa: E402
 PG_URL = os.environ.get("MAILBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ENGINEERS = ["ana.lopez@imagenti.mx", "luis.garcia@imagenti.mx", "carla.ruiz@imagenti.mx"]
 SUBJECTS = [
-    "La computadora de contabilidad está muy lenta", "WithSecure bloquea la página del banco",
-    "El agente de Safetica no reporta a la consola", "Abrir el puerto 8443 en el SonicWall",
-    "Olvidé la contraseña de la consola", "Sin internet en la sucursal", "Troyano detectado en laptop de ventas",
-    "Reporte mensual de equipos", "Outlook no abre tras la actualización", "Licencia de F-Secure vencida",
+    "La computadora de contabilidad está muy lenta",
+    "WithSecure bloquea la página del banco",
+    "El agente de Safetica no reporta a la consola",
+    "Abrir el puerto 8443 en el SonicWall",
+    "Olvidé la contraseña de la consola",
+    "Sin internet en la sucursal",
+    "Troyano detectado en laptop de ventas",
+    "Reporte mensual de equipos",
+    "Outlook no abre tras la actualización",
+    "Licencia de F-Secure vencida",
 ]
-BODY = ("Buenas tardes,\n\nDesde ayer tenemos el problema: {s}. Ya reiniciamos el equipo y seguimos igual. "
-        "{extra}\n\nQuedo atento a sus comentarios.\n\nSaludos cordiales,\n{name}\n{company}\nTel. 55 1234 5678\n")
+BODY = (
+    "Buenas tardes,\n\nDesde ayer tenemos el problema: {s}. Ya reiniciamos el equipo y seguimos igual. "
+    "{extra}\n\nQuedo atento a sus comentarios.\n\nSaludos cordiales,\n{name}\n{company}\nTel. 55 1234 5678\n"
+)
 PDF = b"%PDF-1.4\n" + bytes(random.Random(1).randrange(256) for _ in range(150_000))
 
 
-def _mail(i: int, sender: str, subject: str, body: str, *, in_reply_to=None, headers=None, html=False,
-          attachment=False) -> tuple[str, bytes]:
+def _mail(
+    i: int, sender: str, subject: str, body: str, *, in_reply_to=None, headers=None, html=False, attachment=False
+) -> tuple[str, bytes]:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = "soporte@imagenti.mx"
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
     mid = f"<bench-{i}@{sender.rpartition('@')[2].rstrip('>')}>"
     msg["Message-ID"] = mid
     if in_reply_to:
@@ -85,14 +94,25 @@ def make_mails(n: int, rng: random.Random) -> tuple[list[bytes], Counter]:
             kind = "client reply"
         elif earlier and roll < 0.27:
             mid, sender, subject = rng.choice(earlier)
-            _, raw = _mail(i, f"Ana López <{rng.choice(ENGINEERS)}>", "RE: " + subject,
-                           "Ya revisamos el equipo, favor de confirmar.", in_reply_to=mid,
-                           headers={"Authentication-Results": "mx.imagenti.mx; dkim=pass header.d=imagenti.mx"})
+            _, raw = _mail(
+                i,
+                f"Ana López <{rng.choice(ENGINEERS)}>",
+                "RE: " + subject,
+                "Ya revisamos el equipo, favor de confirmar.",
+                in_reply_to=mid,
+                headers={"Authentication-Results": "mx.imagenti.mx; dkim=pass header.d=imagenti.mx"},
+            )
             kind = "engineer reply"
         elif earlier and roll < 0.32:
             mid, sender, subject = rng.choice(earlier)
-            _, raw = _mail(i, sender, "Respuesta automática: " + subject, "Estoy fuera de la oficina.",
-                           in_reply_to=mid, headers={"Auto-Submitted": "auto-replied"})
+            _, raw = _mail(
+                i,
+                sender,
+                "Respuesta automática: " + subject,
+                "Estoy fuera de la oficina.",
+                in_reply_to=mid,
+                headers={"Auto-Submitted": "auto-replied"},
+            )
             kind = "out-of-office"
         elif mails and roll < 0.36:
             raw = rng.choice(mails)
@@ -101,8 +121,12 @@ def make_mails(n: int, rng: random.Random) -> tuple[list[bytes], Counter]:
             c = rng.randrange(400)
             sender = f"Usuario {c} <usuario{c}@cliente{c % 60}.com.mx>"
             subject = rng.choice(SUBJECTS)
-            body = BODY.format(s=subject.lower(), extra=" ".join(rng.sample(SUBJECTS, 2)), name=f"Usuario {c}",
-                               company=f"Cliente {c % 60} S.A. de C.V.")
+            body = BODY.format(
+                s=subject.lower(),
+                extra=" ".join(rng.sample(SUBJECTS, 2)),
+                name=f"Usuario {c}",
+                company=f"Cliente {c % 60} S.A. de C.V.",
+            )
             attachment = rng.random() < 0.10
             mid, raw = _mail(i, sender, subject, body, html=rng.random() < 0.15, attachment=attachment)
             earlier.append((mid, sender, subject))
@@ -113,9 +137,13 @@ def make_mails(n: int, rng: random.Random) -> tuple[list[bytes], Counter]:
 
 
 def run(label: str, url: str, mails: list[bytes], tmp: Path) -> None:
-    data = {"mailbot": {"data_dir": str(tmp / label)}, "database": {"url": url}, "lmtp": {"enabled": False},
-            "team": {"engineers": ENGINEERS, "manager": "francisco.martinez@imagenti.mx"},
-            "security": {"authserv_id": "mx.imagenti.mx"}}
+    data = {
+        "mailbot": {"data_dir": str(tmp / label)},
+        "database": {"url": url},
+        "lmtp": {"enabled": False},
+        "team": {"engineers": ENGINEERS, "manager": "francisco.martinez@imagenti.mx"},
+        "security": {"authserv_id": "mx.imagenti.mx"},
+    }
     settings = settings_from_dict(data, source=tmp / f"{label}.toml")
     app = build_app(settings)
     try:
@@ -133,8 +161,10 @@ def run(label: str, url: str, mails: list[bytes], tmp: Path) -> None:
         app.close()
     times.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    print(f"{label:10} {len(mails) / total:7.0f} mails/s   {len(mails)} mails in {total:.2f} s; per mail: "
-          f"median {statistics.median(times):.1f} ms, p99 {p99:.1f} ms, max {times[-1]:.1f} ms")
+    print(
+        f"{label:10} {len(mails) / total:7.0f} mails/s   {len(mails)} mails in {total:.2f} s; per mail: "
+        f"median {statistics.median(times):.1f} ms, p99 {p99:.1f} ms, max {times[-1]:.1f} ms"
+    )
     print(f"{'':10} outcomes: " + ", ".join(f"{k} {v}" for k, v in actions.most_common()))
 
 
@@ -165,8 +195,10 @@ def main(argv=None) -> None:
     logging.disable(logging.INFO)  # one log line per mail would measure the terminal
     mails, kinds = make_mails(args.mails, random.Random(args.seed))
     size = sum(map(len, mails))
-    print(f"mails: {len(mails)}, {size / len(mails) / 1024:.1f} KB on average; "
-          + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
+    print(
+        f"mails: {len(mails)}, {size / len(mails) / 1024:.1f} KB on average; "
+        + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
+    )
     start = time.perf_counter()
     for raw in mails:
         parse(raw)

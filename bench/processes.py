@@ -46,8 +46,10 @@ def mail(k: int) -> bytes:
     msg["To"] = "soporte@imagenti.mx"
     msg["Subject"] = f"Reporte {k}: la VPN se desconecta cada hora"
     msg["Message-ID"] = make_msgid(idstring=f"bench{k}", domain="empresa.com.mx")
-    msg.set_content("Buen día, desde ayer la VPN del SonicWall se desconecta y los usuarios pierden "
-                    "acceso a la contabilidad. Ya reiniciamos el equipo.\n" * 3)
+    msg.set_content(
+        "Buen día, desde ayer la VPN del SonicWall se desconecta y los usuarios pierden "
+        "acceso a la contabilidad. Ya reiniciamos el equipo.\n" * 3
+    )
     return msg.as_bytes()
 
 
@@ -75,14 +77,25 @@ def round_(pg: str, processes: int, mails: int, senders: int) -> float:
         for i in range(processes):
             port = free_port()
             cfg = tmp / f"p{i}.toml"
-            cfg.write_text(to_toml({
-                "mailbot": {"data_dir": str(tmp / f"var{i}")}, "database": {"url": url},
-                "lmtp": {"enabled": True, "port": port}, "team": {"engineers": ["ana@imagenti.mx"]},
-            }))
-            procs.append(subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(cfg), "run"],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            cfg.write_text(
+                to_toml(
+                    {
+                        "mailbot": {"data_dir": str(tmp / f"var{i}")},
+                        "database": {"url": url},
+                        "lmtp": {"enabled": True, "port": port},
+                        "team": {"engineers": ["ana@imagenti.mx"]},
+                    }
+                )
+            )
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "mailbot", "--config", str(cfg), "run"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             ports.append(port)
-        for p, port in zip(procs, ports):
+        for p, port in zip(procs, ports, strict=True):
             wait_port(port, p)
         payloads = [mail(k) for k in range(mails)]
         errors: list = []

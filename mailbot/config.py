@@ -131,7 +131,7 @@ class MailbotSection(_Section):
         try:
             sample = v.format(seq=1)
         except (KeyError, IndexError, ValueError):
-            raise ValueError("must contain {seq} (e.g. \"IMG-{seq:06d}\") and nothing else in braces") from None
+            raise ValueError('must contain {seq} (e.g. "IMG-{seq:06d}") and nothing else in braces') from None
         if "1" not in sample:
             raise ValueError("must contain {seq}")
         return v
@@ -149,9 +149,25 @@ class MailbotSection(_Section):
 
 
 PUBLIC_DOMAINS = (
-    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.es", "outlook.com", "outlook.es",
-    "live.com", "live.com.mx", "msn.com", "yahoo.com", "yahoo.com.mx", "icloud.com", "me.com",
-    "aol.com", "prodigy.net.mx", "protonmail.com", "proton.me", "gmx.com", "zoho.com",
+    "gmail.com",
+    "googlemail.com",
+    "hotmail.com",
+    "hotmail.es",
+    "outlook.com",
+    "outlook.es",
+    "live.com",
+    "live.com.mx",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.com.mx",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "prodigy.net.mx",
+    "protonmail.com",
+    "proton.me",
+    "gmx.com",
+    "zoho.com",
 )
 
 
@@ -163,8 +179,10 @@ class DatabaseSection(_Section):
     def _scheme(cls, v):
         if not v.startswith(DATABASE_SCHEMES):
             scheme = v.split("://", 1)[0] + "://" if "://" in v else v
-            raise ValueError(f"unknown database URL scheme {scheme!r}: use sqlite:///PATH or "
-                             "postgresql://USER@HOST/DB (or postgresql+psycopg://)")
+            raise ValueError(
+                f"unknown database URL scheme {scheme!r}: use sqlite:///PATH or "
+                "postgresql://USER@HOST/DB (or postgresql+psycopg://)"
+            )
         return v
 
 
@@ -261,9 +279,20 @@ class SlaSection(_Section):
     manager_response: Duration = timedelta(minutes=30)
     # Words in a client's reply that escalate the ticket to the manager at once.
     # Phrases, not bare titles: "Gerente de Sistemas" sits in many signatures.
-    escalate_words: list[str] = Field(default_factory=lambda: [
-        "escalar", "escalen", "escalarlo", "escalamiento", "hablar con el gerente", "hablar con su gerente",
-        "gerente de soporte", "con un supervisor", "con su supervisor", "jefe de soporte"])
+    escalate_words: list[str] = Field(
+        default_factory=lambda: [
+            "escalar",
+            "escalen",
+            "escalarlo",
+            "escalamiento",
+            "hablar con el gerente",
+            "hablar con su gerente",
+            "gerente de soporte",
+            "con un supervisor",
+            "con su supervisor",
+            "jefe de soporte",
+        ]
+    )
     attention: AttentionSection = Field(default_factory=AttentionSection)
 
 
@@ -325,12 +354,13 @@ class VendorSection(_Section):
 # Level 3 of the terms ("Soporte Fabricantes"); a config that has a [vendors]
 # table replaces this list as a whole.
 DEFAULT_VENDORS = {
-    "withsecure": VendorSection(address="support@withsecure.com", name="WithSecure",
-                                products=["withsecure", "f-secure"]),
-    "safetica": VendorSection(address="support@esetla.com", name="Safetica (ESET Latinoamérica)",
-                              language="es", products=["safetica"]),
-    "sonicwall": VendorSection(address="Support@sonicwall.com", name="SonicWall",
-                               products=["sonicwall"]),
+    "withsecure": VendorSection(
+        address="support@withsecure.com", name="WithSecure", products=["withsecure", "f-secure"]
+    ),
+    "safetica": VendorSection(
+        address="support@esetla.com", name="Safetica (ESET Latinoamérica)", language="es", products=["safetica"]
+    ),
+    "sonicwall": VendorSection(address="Support@sonicwall.com", name="SonicWall", products=["sonicwall"]),
 }
 
 
@@ -408,8 +438,11 @@ class Settings(_Section):
         if folder is None:
             return []
         try:
-            names = [p.name for p in folder.iterdir()
-                     if not p.name.startswith(".") and (kind == "templates" or p.suffix == ".toml")]
+            names = [
+                p.name
+                for p in folder.iterdir()
+                if not p.name.startswith(".") and (kind == "templates" or p.suffix == ".toml")
+            ]
         except FileNotFoundError:
             problem = "no such folder"
         except NotADirectoryError:
@@ -419,14 +452,21 @@ class Settings(_Section):
         else:
             if names:
                 return []
-            problem = ("no rule files (*.toml); a rules folder replaces the shipped rules whole"
-                       if kind == "rules" else "no template files")
+            problem = (
+                "no rule files (*.toml); a rules folder replaces the shipped rules whole"
+                if kind == "rules"
+                else "no template files"
+            )
         key = f"{kind}_dir"
         if getattr(self.mailbot, key) is None:  # found beside the config file, not named in it
-            return [(str(folder), None, f"{kind} folder beside the config file: {problem} "
-                                        f"(remove it to use the shipped {kind})")]
-        return [(str(self.source or "<config>"), self.key_line("mailbot", key),
-                 f"mailbot.{key}: {folder}: {problem}")]
+            return [
+                (
+                    str(folder),
+                    None,
+                    f"{kind} folder beside the config file: {problem} (remove it to use the shipped {kind})",
+                )
+            ]
+        return [(str(self.source or "<config>"), self.key_line("mailbot", key), f"mailbot.{key}: {folder}: {problem}")]
 
     def key_line(self, *loc: str) -> int | None:
         """The line of a key in the config file, when there is one and it can be read."""
@@ -443,7 +483,7 @@ class Settings(_Section):
         url = self.database.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+            return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
 
     @property
@@ -475,9 +515,19 @@ def settings_from_dict(data: dict, *, source: Path | None = None, text: str = ""
     if settings.smtp is not None and settings.outbox.lease < 4 * settings.smtp.timeout:
         # The sender gives claimed mail back half-way through the lease; one send
         # must fit well inside that, or another process could send it a second time.
-        line = (tomlpos.locate(text, ("outbox", "lease")) or tomlpos.locate(text, ("smtp", "timeout"))) if text else None
-        raise ConfigError([(name, line, f"outbox.lease ({settings.outbox.lease}) must be at least 4 × smtp.timeout "
-                                        f"({settings.smtp.timeout})")])
+        line = (
+            (tomlpos.locate(text, ("outbox", "lease")) or tomlpos.locate(text, ("smtp", "timeout"))) if text else None
+        )
+        raise ConfigError(
+            [
+                (
+                    name,
+                    line,
+                    f"outbox.lease ({settings.outbox.lease}) must be at least 4 × smtp.timeout "
+                    f"({settings.smtp.timeout})",
+                )
+            ]
+        )
     base = source.resolve().parent if source else Path(".").resolve()
     return settings.model_copy(update={"source": source, "base_dir": base})
 
@@ -514,9 +564,14 @@ def deprecations(settings: Settings) -> list[tuple[str, int | None, str]]:
     name = str(settings.source or "<config>")
     for key in ("autoreply_limit", "autoreply_window"):
         if getattr(settings.mailbot, key) is not None:
-            out.append((name, settings.key_line("mailbot", key),
-                        f"mailbot.{key} is no longer applied: a person's distinct reports are "
-                        "always acknowledged; the last guard against loops is [loops] sender_ceiling "
-                        f"(now {settings.loops.sender_ceiling} per {settings.loops.ceiling_window}); "
-                        "remove this key"))
+            out.append(
+                (
+                    name,
+                    settings.key_line("mailbot", key),
+                    f"mailbot.{key} is no longer applied: a person's distinct reports are "
+                    "always acknowledged; the last guard against loops is [loops] sender_ceiling "
+                    f"(now {settings.loops.sender_ceiling} per {settings.loops.ceiling_window}); "
+                    "remove this key",
+                )
+            )
     return out

@@ -25,11 +25,25 @@ def shipped(name: str) -> Path:
         raise ValueError(f"no shipped folder {name!r}")
     folder = resources.files("mailbot.defaults") / name
     if not isinstance(folder, Path):
-        raise ConfigError([(str(folder), None, "mailbot's shipped files are not on the file system "
-                                               "(install the package with pip, not as a zip)")])
+        raise ConfigError(
+            [
+                (
+                    str(folder),
+                    None,
+                    "mailbot's shipped files are not on the file system (install the package with pip, not as a zip)",
+                )
+            ]
+        )
     if not folder.is_dir():
-        raise ConfigError([(str(folder), None, f"the shipped {name} folder is missing: this mailbot "
-                                               "install is incomplete (reinstall it)")])
+        raise ConfigError(
+            [
+                (
+                    str(folder),
+                    None,
+                    f"the shipped {name} folder is missing: this mailbot install is incomplete (reinstall it)",
+                )
+            ]
+        )
     # Resolved: in an editable install the symlinks in mailbot/defaults/ lead to the checkout's
     # top-level folders, and messages should name the file people edit.
     return folder.resolve()

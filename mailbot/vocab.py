@@ -110,11 +110,19 @@ class MessageKind(StrEnum):
 
 # Mail mailbot sends to the team only: never part of the conversation a
 # vendor or the manager is shown, never an answer to the client.
-INTERNAL_KINDS = frozenset({
-    MessageKind.NOTICE, MessageKind.UPDATE_NOTICE, MessageKind.COMMAND_ERROR, MessageKind.NOTE_ONLY,
-    MessageKind.ESCALATION, MessageKind.MANAGER_REMINDER, MessageKind.VENDOR_OVERDUE,
-    MessageKind.LOOP_GUARD_NOTICE, MessageKind.REPORT,
-})
+INTERNAL_KINDS = frozenset(
+    {
+        MessageKind.NOTICE,
+        MessageKind.UPDATE_NOTICE,
+        MessageKind.COMMAND_ERROR,
+        MessageKind.NOTE_ONLY,
+        MessageKind.ESCALATION,
+        MessageKind.MANAGER_REMINDER,
+        MessageKind.VENDOR_OVERDUE,
+        MessageKind.LOOP_GUARD_NOTICE,
+        MessageKind.REPORT,
+    }
+)
 
 
 class Direction(StrEnum):

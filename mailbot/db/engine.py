@@ -28,7 +28,7 @@ def sqlite_path(url: str) -> Path | None:
     """The file of a ``sqlite:///PATH`` URL; None for an in-memory or a server database."""
     if not url.startswith("sqlite:///"):
         return None
-    path = url[len("sqlite:///"):].split("?", 1)[0]
+    path = url[len("sqlite:///") :].split("?", 1)[0]
     return None if path in ("", ":memory:") else Path(path)
 
 
@@ -47,8 +47,9 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise Unavailable(f"cannot create the folder {path.parent} for the database "
-                                  f"{safe_url(url)}: {exc.strerror or exc}") from None
+                raise Unavailable(
+                    f"cannot create the folder {path.parent} for the database {safe_url(url)}: {exc.strerror or exc}"
+                ) from None
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -71,10 +72,11 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
 
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     # application_name: ops can tell mailbot's sessions apart in pg_stat_activity.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         connect_args={"application_name": "mailbot"})
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"application_name": "mailbot"}
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -103,8 +105,7 @@ def reaching(engine: Engine):
         reason = reason[0] if reason else type(exc).__name__
         where = safe_url(engine.url)
         if engine.dialect.name == "sqlite" and "locked" in reason:
-            raise TemporaryFailure(f"the database {where} is held by another process ({reason}); "
-                                   "try again") from None
+            raise TemporaryFailure(f"the database {where} is held by another process ({reason}); try again") from None
         raise Unavailable(f"cannot reach the database {where}: {reason}") from None
 
 
@@ -151,8 +152,10 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str, set[str]]:
 def _refuse_unknown_revision(engine: Engine, revisions=None) -> None:
     current, head, known = revisions or schema_revisions(engine)
     if current is not None and current not in known:
-        raise Unavailable(f"the database {safe_url(engine.url)} is at schema {current}, which this mailbot "
-                          f"(newest {head}) does not know: a newer mailbot upgraded it; run that version")
+        raise Unavailable(
+            f"the database {safe_url(engine.url)} is at schema {current}, which this mailbot "
+            f"(newest {head}) does not know: a newer mailbot upgraded it; run that version"
+        )
 
 
 def require_current(engine: Engine) -> None:
@@ -163,11 +166,13 @@ def require_current(engine: Engine) -> None:
         return
     where = safe_url(engine.url)
     if current is None:
-        raise Unavailable(f"the database {where} has no mailbot schema: run `mailbot db upgrade` "
-                          "(with the same --config)")
+        raise Unavailable(
+            f"the database {where} has no mailbot schema: run `mailbot db upgrade` (with the same --config)"
+        )
     _refuse_unknown_revision(engine, revisions)
-    raise Unavailable(f"the database {where} is at schema {current}, older than this mailbot's {head}: "
-                      "run `mailbot db upgrade`")
+    raise Unavailable(
+        f"the database {where} is at schema {current}, older than this mailbot's {head}: run `mailbot db upgrade`"
+    )
 
 
 def is_current(engine: Engine) -> bool:

@@ -73,8 +73,14 @@ class Heartbeat:
     any other row is a dead process's: removed, and its outbox claims freed.
     """
 
-    def __init__(self, sessions: Callable[[], sessionmaker[Session]], *, facts: Callable[[], dict] | None = None,
-                 sole: bool = False, every: timedelta = BEAT_EVERY):
+    def __init__(
+        self,
+        sessions: Callable[[], sessionmaker[Session]],
+        *,
+        facts: Callable[[], dict] | None = None,
+        sole: bool = False,
+        every: timedelta = BEAT_EVERY,
+    ):
         self.id = uuid.uuid4().hex
         self._sessions = sessions
         self._facts = facts or dict
@@ -88,16 +94,26 @@ class Heartbeat:
         with self._sessions().begin() as s:
             now = db_now(s)
             if self._sole:
-                freed = s.execute(update(Outbox)
-                                  .where(Outbox.status == SendStatus.QUEUED, Outbox.claimed_by.is_not(None))
-                                  .values(claimed_by=None, next_attempt_at=now)).rowcount
+                freed = s.execute(
+                    update(Outbox)
+                    .where(Outbox.status == SendStatus.QUEUED, Outbox.claimed_by.is_not(None))
+                    .values(claimed_by=None, next_attempt_at=now)
+                ).rowcount
                 s.execute(delete(Process))
                 if freed:
                     log.info("%d mails claimed by a process that is gone are due again", freed)
             else:
                 s.execute(delete(Process).where(Process.beat_at < now - FORGET_AFTER))
-            s.add(Process(id=self.id, host=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
-                          beat_at=now, facts=self._safe_facts()))
+            s.add(
+                Process(
+                    id=self.id,
+                    host=socket.gethostname()[:255],
+                    pid=os.getpid(),
+                    started_at=now,
+                    beat_at=now,
+                    facts=self._safe_facts(),
+                )
+            )
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self._thread.start()
         return self
@@ -112,14 +128,23 @@ class Heartbeat:
     def beat(self) -> None:
         with self._sessions().begin() as s:
             now = db_now(s)
-            found = s.execute(update(Process).where(Process.id == self.id)
-                              .values(beat_at=now, facts=self._safe_facts())).rowcount
+            found = s.execute(
+                update(Process).where(Process.id == self.id).values(beat_at=now, facts=self._safe_facts())
+            ).rowcount
             if not found:
                 # Removed as dead (a pause longer than EXPIRY, or a restart of
                 # the database): write it again; our claims may have been taken
                 # over, which only means a mail may go twice (same Message-ID).
-                s.add(Process(id=self.id, host=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
-                              beat_at=now, facts=self._safe_facts()))
+                s.add(
+                    Process(
+                        id=self.id,
+                        host=socket.gethostname()[:255],
+                        pid=os.getpid(),
+                        started_at=now,
+                        beat_at=now,
+                        facts=self._safe_facts(),
+                    )
+                )
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
@@ -127,8 +152,11 @@ class Heartbeat:
                 self.beat()
             except Exception as exc:
                 if not self._failing:  # one line per outage, not one per beat
-                    log.warning("heartbeat not written: %s: %s", type(exc).__name__, str(exc).splitlines()[0]
-                                if str(exc) else "")
+                    log.warning(
+                        "heartbeat not written: %s: %s",
+                        type(exc).__name__,
+                        str(exc).splitlines()[0] if str(exc) else "",
+                    )
                 self._failing = True
             else:
                 if self._failing:
@@ -144,5 +172,6 @@ class Heartbeat:
             with self._sessions().begin() as s:
                 s.execute(delete(Process).where(Process.id == self.id))
         except Exception as exc:
-            log.warning("heartbeat row not removed (%s); it expires in %ss", type(exc).__name__,
-                        int(EXPIRY.total_seconds()))
+            log.warning(
+                "heartbeat row not removed (%s); it expires in %ss", type(exc).__name__, int(EXPIRY.total_seconds())
+            )

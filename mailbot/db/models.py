@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -22,7 +22,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -36,18 +36,18 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database; times must be aware")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class Counter(Base):
@@ -152,8 +152,8 @@ class MessageRow(Base):
     ticket: Mapped[Ticket | None] = relationship(back_populates="messages")
     # The database deletes them with the message (ON DELETE CASCADE).
     attachments: Mapped[list[AttachmentRow]] = relationship(
-        back_populates="message", order_by="AttachmentRow.position", cascade="all, delete-orphan",
-        passive_deletes=True)
+        back_populates="message", order_by="AttachmentRow.position", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class AttachmentRow(Base):

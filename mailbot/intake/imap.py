@@ -125,9 +125,16 @@ class ImapStats:
 
 
 class ImapSource:
-    def __init__(self, settings: Settings, pipeline: Pipeline, *, client_factory=None,
-                 stop: threading.Event | None = None, lease: MailboxLease | None = None,
-                 lease_retry: float = 2.0):
+    def __init__(
+        self,
+        settings: Settings,
+        pipeline: Pipeline,
+        *,
+        client_factory=None,
+        stop: threading.Event | None = None,
+        lease: MailboxLease | None = None,
+        lease_retry: float = 2.0,
+    ):
         self.settings = settings
         self.cfg = settings.imap
         self.pipeline = pipeline
@@ -153,7 +160,9 @@ class ImapSource:
     def _make_client(self) -> imapclient.IMAPClient:
         cfg = self.cfg
         client = imapclient.IMAPClient(
-            cfg.host, port=cfg.effective_port, ssl=cfg.security == "tls",
+            cfg.host,
+            port=cfg.effective_port,
+            ssl=cfg.security == "tls",
             ssl_context=self._ssl_context() if cfg.security == "tls" else None,
             timeout=cfg.timeout.total_seconds(),
         )
@@ -177,8 +186,7 @@ class ImapSource:
             raise
         self.stats.connected = True
         uidvalidity = int(info[b"UIDVALIDITY"])
-        log.info("connected to %s, UIDVALIDITY %s, %s messages", self.mailbox_key, uidvalidity,
-                 info.get(b"EXISTS"))
+        log.info("connected to %s, UIDVALIDITY %s, %s messages", self.mailbox_key, uidvalidity, info.get(b"EXISTS"))
         return client, uidvalidity
 
     def problem(self, exc: BaseException) -> str:
@@ -214,8 +222,12 @@ class ImapSource:
         if row.uidvalidity != uidvalidity:
             # The folder was recreated: UIDs mean nothing any more. Read it all
             # again; Message-IDs already stored are recognised as duplicates.
-            log.warning("%s: UIDVALIDITY changed %s -> %s, rescanning the folder",
-                        self.mailbox_key, row.uidvalidity, uidvalidity)
+            log.warning(
+                "%s: UIDVALIDITY changed %s -> %s, rescanning the folder",
+                self.mailbox_key,
+                row.uidvalidity,
+                uidvalidity,
+            )
             return 0
         return row.last_uid
 
@@ -262,16 +274,20 @@ class ImapSource:
                 break
             empty_with_news = 0
             batch = uids[: self.cfg.batch_size]
-            sizes = {uid: int(data.get(b"RFC822.SIZE", 0))
-                     for uid, data in client.fetch(batch, ["RFC822.SIZE"]).items()}
+            sizes = {
+                uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in client.fetch(batch, ["RFC822.SIZE"]).items()
+            }
             for chunk in _chunks([u for u in batch if u in sizes], sizes):
                 if self.stop.is_set():
                     break
                 if self.lease is not None:
                     self.lease.check()
                 fetched = client.fetch(chunk, ["BODY.PEEK[]"])
-                items = [Item(bytes(fetched[uid][b"BODY[]"]), cursor=Cursor(self.mailbox_key, uidvalidity, uid))
-                         for uid in chunk if b"BODY[]" in fetched.get(uid, {})]  # else expunged meanwhile
+                items = [
+                    Item(bytes(fetched[uid][b"BODY[]"]), cursor=Cursor(self.mailbox_key, uidvalidity, uid))
+                    for uid in chunk
+                    if b"BODY[]" in fetched.get(uid, {})
+                ]  # else expunged meanwhile
                 del fetched
                 if not items:
                     continue
@@ -286,7 +302,7 @@ class ImapSource:
 
     def _mark(self, client, uids: list[int]) -> None:
         for i in range(0, len(uids), 500):  # keep each command line well under the server's limit
-            self._mark_some(client, uids[i:i + 500])
+            self._mark_some(client, uids[i : i + 500])
 
     def _mark_some(self, client, uids: list[int]) -> None:
         if self.cfg.processed_folder:
@@ -373,8 +389,9 @@ class ImapSource:
             except NETWORK_ERRORS as exc:
                 delay = backoff.next()
                 self.stats.last_error = self.problem(exc)
-                log.warning("%s: connection problem (%s); reconnecting in %.0fs",
-                            self.mailbox_key, self.stats.last_error, delay)
+                log.warning(
+                    "%s: connection problem (%s); reconnecting in %.0fs", self.mailbox_key, self.stats.last_error, delay
+                )
             except Exception:
                 delay = backoff.next()
                 self.stats.last_error = "unexpected error"

@@ -37,12 +37,23 @@ class MailboxLease:
         self.enabled = database_url.startswith("postgresql")
         self._engine = None
         if self.enabled:
-            url = "postgresql+psycopg://" + database_url[len("postgresql://"):] \
-                if database_url.startswith("postgresql://") else database_url
+            url = (
+                "postgresql+psycopg://" + database_url[len("postgresql://") :]
+                if database_url.startswith("postgresql://")
+                else database_url
+            )
             # NullPool: closing the connection really closes it, and with it the lock.
-            self._engine = create_engine(url, poolclass=NullPool, connect_args={
-                "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-                "application_name": f"mailbot imap lease {name}"[:63]})
+            self._engine = create_engine(
+                url,
+                poolclass=NullPool,
+                connect_args={
+                    "keepalives": 1,
+                    "keepalives_idle": 5,
+                    "keepalives_interval": 2,
+                    "keepalives_count": 3,
+                    "application_name": f"mailbot imap lease {name}"[:63],
+                },
+            )
         self._conn = None
         self._checked = 0.0
         self._mutex = threading.Lock()

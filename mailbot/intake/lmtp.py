@@ -44,9 +44,11 @@ async def start_listener(pipeline: Pipeline, host: str, port: int, protocol: str
     handler = DeliveryHandler(pipeline, lmtp=protocol == "lmtp")
     cls = LMTP if protocol == "lmtp" else SMTP
     server = await loop.create_server(
-        lambda: cls(handler, enable_SMTPUTF8=True, decode_data=False, data_size_limit=None,
-                    hostname="mailbot", ident="mailbot"),
-        host=host, port=port,
+        lambda: cls(
+            handler, enable_SMTPUTF8=True, decode_data=False, data_size_limit=None, hostname="mailbot", ident="mailbot"
+        ),
+        host=host,
+        port=port,
     )
     log.info("%s listener on %s:%s", protocol.upper(), host, port)
     return server

@@ -41,7 +41,7 @@ def cut(raw: bytes) -> tuple[bytes, dict]:
             continue
         marker = f"mailbot-blob-{token}-{len(table)}"
         table[marker] = (m.start(), m.end())
-        pieces += [raw[pos:m.start()], marker.encode() + b"\r\n"]
+        pieces += [raw[pos : m.start()], marker.encode() + b"\r\n"]
         pos = m.end()
     if not table:
         return raw, {}
@@ -78,14 +78,14 @@ def restore(parts: Iterable[Message]) -> None:
     for part in parts:
         where = span(part)
         if where is not None:
-            part._payload = ctx["raw"][where[0]:where[1]].decode("ascii")
+            part._payload = ctx["raw"][where[0] : where[1]].decode("ascii")
 
 
 def payload_bytes(part: Message) -> bytes:
     """The decoded body of a leaf part (b"" when it has none or it cannot be decoded)."""
     where = span(part)
     if where is not None:
-        data = memoryview(_blobs.get()["raw"])[where[0]:where[1]]  # no copy of a big body
+        data = memoryview(_blobs.get()["raw"])[where[0] : where[1]]  # no copy of a big body
         cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
         if cte == "base64":
             try:

@@ -36,8 +36,9 @@ def raw_header(value) -> str:
         chunks = decode_header(value)
     except Exception:
         return str(value)
-    return "".join(c if isinstance(c, str) else decode_bytes(c, None if cs == "unknown-8bit" else cs)
-                   for c, cs in chunks)
+    return "".join(
+        c if isinstance(c, str) else decode_bytes(c, None if cs == "unknown-8bit" else cs) for c, cs in chunks
+    )
 
 
 def decode_header_text(value) -> str:
@@ -90,8 +91,9 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     if not values:
         return []
     if not any("=?" in v for v in values):
-        return [(truncate(clean_line(display), MAX_NAME_LENGTH), addr)
-                for display, addr in _split_addresses(values, None)]
+        return [
+            (truncate(clean_line(display), MAX_NAME_LENGTH), addr) for display, addr in _split_addresses(values, None)
+        ]
     # Split the addresses first and decode the names after, so an encoded word
     # cannot smuggle a comma, a colon or an address into the list: each one is
     # hidden behind a plain token while the header is split.
@@ -127,5 +129,5 @@ def message_ids(value, limit: int | None = None) -> tuple[str, ...]:
         return ()
     ids = _MSGID.findall(clean_line(raw_header(value)))
     if limit is not None and len(ids) > limit:
-        ids = ids[:1] + ids[-(limit - 1):]
+        ids = ids[:1] + ids[-(limit - 1) :]
     return tuple(ids)

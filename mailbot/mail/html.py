@@ -8,9 +8,23 @@ from mailbot.mail.text import clean_text
 
 # Removed with everything inside them; other tags outside nh3's allow-list lose the tag, keep the text.
 # (Not <form>: generated mail often wraps its whole body in one.)
-_DROP_WITH_CONTENT = frozenset({
-    "script", "style", "title", "head", "template", "object", "embed", "applet", "iframe", "frame", "frameset",
-    "svg", "math"})
+_DROP_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "title",
+        "head",
+        "template",
+        "object",
+        "embed",
+        "applet",
+        "iframe",
+        "frame",
+        "frameset",
+        "svg",
+        "math",
+    }
+)
 _cleaner = None
 
 

@@ -51,7 +51,6 @@ from mailbot.addresses import normalize_address
 from mailbot.errors import ParseError
 from mailbot.mail import blobs
 from mailbot.mail.headers import (
-    MAX_ID_LENGTH,  # noqa: F401  (transitional: tests import it from here; it lives in mail.headers)
     addresses,
     decode_header_text,
     header_line,
@@ -69,11 +68,18 @@ MAX_REFERENCES = 100  # Message-IDs kept of a References header (the first and t
 MAX_SUBJECT_LENGTH = 998  # one RFC 5322 line
 
 _BODY_TYPES = ("text/plain", "text/html")
-_REPORT_TYPES = frozenset({
-    "message/delivery-status", "message/global-delivery-status", "message/disposition-notification",
-    "message/global-disposition-notification", "message/feedback-report", "text/rfc822-headers",
-    "message/rfc822-headers", "message/global-headers",
-})
+_REPORT_TYPES = frozenset(
+    {
+        "message/delivery-status",
+        "message/global-delivery-status",
+        "message/disposition-notification",
+        "message/global-disposition-notification",
+        "message/feedback-report",
+        "text/rfc822-headers",
+        "message/rfc822-headers",
+        "message/global-headers",
+    }
+)
 _CTYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 
 
@@ -151,6 +157,7 @@ class InboundMail:
 
 # -- one part ------------------------------------------------------------------
 
+
 def _charset(part: Message) -> str | None:
     try:
         return part.get_content_charset()
@@ -220,6 +227,7 @@ def _subtree(part: Message):
 
 # -- the MIME walk -------------------------------------------------------------
 
+
 @dataclass
 class _Leaf:
     part: Message
@@ -256,8 +264,12 @@ def _walk(msg: Message, defects: list[str], reader: ReportReader | None = None) 
         payload = _raw_payload(part)
         if isinstance(payload, list):
             name = _filename(part)
-            if (part is not msg and not attached and ctype == "message/rfc822"
-                    and (disposition == "attachment" or (name and disposition != "inline"))):
+            if (
+                part is not msg
+                and not attached
+                and ctype == "message/rfc822"
+                and (disposition == "attachment" or (name and disposition != "inline"))
+            ):
                 # A mail attached to this one: one attachment, its insides are not our text.
                 leaves.append(_Leaf(part, "attachment", ctype, filename=name or "message.eml"))
                 if reader is not None:
@@ -296,11 +308,13 @@ def _measure(leaves: list[_Leaf]) -> None:
             leaf.data = blobs.payload_bytes(leaf.part)
             leaf.size = len(leaf.data)
             where = blobs.span(leaf.part)
-            leaf.encoded = (where[1] - where[0] if where else len(payload)) if isinstance(payload, (str, bytes)) \
-                else leaf.size
+            leaf.encoded = (
+                (where[1] - where[0] if where else len(payload)) if isinstance(payload, (str, bytes)) else leaf.size
+            )
 
 
 # -- size limits ---------------------------------------------------------------
+
 
 def _human(n: int) -> str:
     if n >= 1024 * 1024:
@@ -352,8 +366,15 @@ def _placeholder(part: Message, ctype: str, text: str, dropped: bool, filename: 
     the stored mail lists the same attachments in the same order as the mail
     received: attachment positions stay valid for ``attachment_content``.
     """
-    for h in ("Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID",
-              "Content-Description", "Content-Location", "X-Mailbot-Dropped"):
+    for h in (
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "Content-Disposition",
+        "Content-ID",
+        "Content-Description",
+        "Content-Location",
+        "X-Mailbot-Dropped",
+    ):
         del part[h]
     part.set_payload(base64.encodebytes(text.encode("utf-8")).decode("ascii"))
     part["Content-Type"] = f'{ctype}; charset="utf-8"'
@@ -361,14 +382,16 @@ def _placeholder(part: Message, ctype: str, text: str, dropped: bool, filename: 
     if dropped or filename:
         part["Content-Disposition"] = "inline"
     if filename:
-        part.set_param("filename", filename, header="Content-Disposition",
-                       charset=None if filename.isascii() else "utf-8")
+        part.set_param(
+            "filename", filename, header="Content-Disposition", charset=None if filename.isascii() else "utf-8"
+        )
     if dropped:
         part["X-Mailbot-Dropped"] = "yes"
 
 
-def _reduced_raw(raw: bytes, msg: Message, leaves: list[_Leaf], notes: list[str],
-                 texts: dict[int, str]) -> tuple[bytes, bool]:
+def _reduced_raw(
+    raw: bytes, msg: Message, leaves: list[_Leaf], notes: list[str], texts: dict[int, str]
+) -> tuple[bytes, bool]:
     """The mail to store, with the dropped parts and cut bodies replaced; and whether its parts survived.
 
     False when the tree could not be written back and only the header and the
@@ -401,14 +424,20 @@ def _reduced_raw(raw: bytes, msg: Message, leaves: list[_Leaf], notes: list[str]
         if header and not header.endswith(b"\n"):
             header += b"\r\n"
         body = "".join(f"[mailbot] {n}\n" for n in notes).encode("utf-8")
-        return (header + b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
-                + body), False
+        return (
+            header + b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n' + body
+        ), False
 
 
 # -- parse ---------------------------------------------------------------------
 
-def parse(raw: bytes, *, max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
-          max_attachment_size: int | None = DEFAULT_MAX_ATTACHMENT_SIZE) -> InboundMail:
+
+def parse(
+    raw: bytes,
+    *,
+    max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+    max_attachment_size: int | None = DEFAULT_MAX_ATTACHMENT_SIZE,
+) -> InboundMail:
     """Parse one message. Raises only ``ParseError`` (see the module docstring)."""
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         raise ParseError("not a mail", f"expected bytes, got {type(raw).__name__}")
@@ -480,9 +509,12 @@ def _parse(raw: bytes, max_message: int | None, max_part: int | None, skeleton: 
     # The report is read before the tree is reduced: what it says is kept even when parts of it are not.
     delivery_report = reader.report(content_type)
     stored, kept = _reduced_raw(raw, msg, leaves, notes, texts) if notes else (raw, True)
-    attachments = tuple(Attachment(filename=x.name, content_type=x.ctype, size=x.size,
-                                   dropped=bool(x.drop) or x.limit is not None or not kept)
-                        for x in _named(leaves))
+    attachments = tuple(
+        Attachment(
+            filename=x.name, content_type=x.ctype, size=x.size, dropped=bool(x.drop) or x.limit is not None or not kept
+        )
+        for x in _named(leaves)
+    )
 
     headers = []
     for k, v in msg.items():
@@ -528,6 +560,7 @@ def _parse(raw: bytes, max_message: int | None, max_part: int | None, skeleton: 
 
 
 # -- attachments read back from the stored mail ----------------------------------
+
 
 @dataclass(frozen=True)
 class File:

@@ -110,8 +110,7 @@ def _split(text: str, languages: tuple[str, ...]) -> Reply:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     text = "\n".join(lines)
     searchable = "\n".join("x" * len(line) if len(line) > _MAX_HEADER_LINE else line for line in lines)
-    cut = min((m.start() for m in (rx.search(searchable) for rx in _boundaries(languages)) if m),
-              default=len(text))
+    cut = min((m.start() for m in (rx.search(searchable) for rx in _boundaries(languages)) if m), default=len(text))
     new, signature = _split_signature(text[:cut], languages)
     return Reply(new=new.strip(), quoted=text[cut:].strip(), signature=signature.strip())
 
@@ -135,7 +134,7 @@ def _split_signature(text: str, languages: tuple[str, ...]) -> tuple[str, str]:
         # A closing word needs text above it: "Saludos" on top is a greeting.
         closes = closing is not None and closing.fullmatch(stripped) and any(lines[:i])
         if _SIGNATURE_DELIMITER.fullmatch(stripped) or (
-            (closes or _SENT_FROM.fullmatch(stripped)) and _is_name_block(lines[i + 1:])
+            (closes or _SENT_FROM.fullmatch(stripped)) and _is_name_block(lines[i + 1 :])
         ):
             return "\n".join(lines[:i]), "\n".join(lines[i:])
     return text, ""

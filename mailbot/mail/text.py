@@ -22,10 +22,18 @@ _BODY_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NAME_CTRL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"[ \t]{2,}")
 _FALLBACK_CHARSETS = ("utf-8", "windows-1252", "latin-1")
-_CHARSET_ALIASES = {"ks_c_5601-1987": "cp949", "x-user-defined": "windows-1252",
-                    "unknown-8bit": "utf-8", "iso-8859-8-i": "iso-8859-8", "x-unknown": "utf-8",
-                    "unknown": "utf-8", "default": "utf-8", "x-mac-roman": "mac-roman",
-                    "ansi_x3.4-1968": "us-ascii", "windows-874": "cp874"}
+_CHARSET_ALIASES = {
+    "ks_c_5601-1987": "cp949",
+    "x-user-defined": "windows-1252",
+    "unknown-8bit": "utf-8",
+    "iso-8859-8-i": "iso-8859-8",
+    "x-unknown": "utf-8",
+    "unknown": "utf-8",
+    "default": "utf-8",
+    "x-mac-roman": "mac-roman",
+    "ansi_x3.4-1968": "us-ascii",
+    "windows-874": "cp874",
+}
 # Python codecs a mail may name but that are no text charset for mail: escape
 # decoders turn "\x00" text into control characters, IDNA/punycode work on host names.
 _NOT_MAIL_CHARSETS = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined"}

@@ -7,9 +7,7 @@ acknowledging, replies and ``#commands``) is done by ``mailbot.tickets``.
 
 from __future__ import annotations
 
-import email
 import logging
-import re
 
 from sqlalchemy import select
 
@@ -33,20 +31,29 @@ from mailbot.vocab import Direction, MessageKind, Role, ScreeningKind, SendStatu
 
 log = logging.getLogger("mailbot.apply")
 
-_MSGID = re.compile(r"<[^<>\s]+>")
 # ``tickets.origin``: a person's report is "normal"; machine-made and list mail keep their screening kind.
 _ORIGINS = frozenset({ScreeningKind.AUTO, ScreeningKind.BULK})
 
 
-def open_ticket(ctx: Inbound, linked: Ticket | None = None,
-                link_reason: str = "subject named another ticket, sender is not part of it") -> Outcome:
+def open_ticket(
+    ctx: Inbound,
+    linked: Ticket | None = None,
+    link_reason: str = "subject named another ticket, sender is not part of it",
+) -> Outcome:
     app, mail, screening = ctx.app, ctx.mail, ctx.screening
     settings = ctx.settings
     cls = app.rules.classify(mail) if app.rules is not None else None
     if cls is not None and cls.ignore:
         record_message(ctx, None)
-        event(ctx, None, "ignored", actor=mail.from_addr, message_id=mail.message_id, reason=cls.ignore,
-              rules=cls.to_json())
+        event(
+            ctx,
+            None,
+            "ignored",
+            actor=mail.from_addr,
+            message_id=mail.message_id,
+            reason=cls.ignore,
+            rules=cls.to_json(),
+        )
         return Outcome(Action.IGNORED, None, mail.message_id, f"rule: {cls.ignore}")
     # Asked before anything is added: the queries' autoflush then has nothing to write.
     key = repeat_key(mail)
@@ -57,14 +64,22 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
     seq, number = next_number(ctx.session, settings)
     severity = (cls.severity if cls and cls.severity else None) or settings.mailbot.default_severity
     ticket = Ticket(
-        seq=seq, number=number, status=Status.NEW, severity=severity,
+        seq=seq,
+        number=number,
+        status=Status.NEW,
+        severity=severity,
         category=(cls.category if cls and cls.category else settings.mailbot.default_category),
         product=cls.product if cls else None,
         out_of_scope=cls.out_of_scope if cls else None,
         assignee=(cls.assignee or cls.group) if cls else None,
-        requester=mail.from_addr, requester_name=mail.from_name, subject=mail.subject,
-        created_at=ctx.now, updated_at=ctx.now, received_at=ctx.now,
-        escalation_level=1, linked_ticket_id=linked.id if linked else None,
+        requester=mail.from_addr,
+        requester_name=mail.from_name,
+        subject=mail.subject,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        received_at=ctx.now,
+        escalation_level=1,
+        linked_ticket_id=linked.id if linked else None,
         classification=cls.to_json() if cls else None,
         origin=screening.kind if screening.kind in _ORIGINS else ScreeningKind.NORMAL,
     )
@@ -72,10 +87,21 @@ def open_ticket(ctx: Inbound, linked: Ticket | None = None,
     ctx.session.add(ticket)
     record_message(ctx, ticket)
     add_participants(ctx, ticket, is_new=True)
-    event(ctx, ticket, "created", actor=mail.from_addr, message_id=mail.message_id, source=ctx.source,
-          kind=screening.kind, role=screening.role, severity=ticket.severity, category=ticket.category,
-          product=ticket.product, attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
-          repeat_key=key)
+    event(
+        ctx,
+        ticket,
+        "created",
+        actor=mail.from_addr,
+        message_id=mail.message_id,
+        source=ctx.source,
+        kind=screening.kind,
+        role=screening.role,
+        severity=ticket.severity,
+        category=ticket.category,
+        product=ticket.product,
+        attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
+        repeat_key=key,
+    )
     if cls is not None and cls.hits:
         event(ctx, ticket, "classified", rules=cls.to_json())
     if linked is not None:
@@ -99,11 +125,22 @@ def record_repeat(ctx: Inbound, repeat: Repeat) -> Outcome:
     record_message(ctx, ticket)
     add_participants(ctx, ticket, is_new=False)  # a colleague copied on the second sending joins
     ticket.updated_at = ctx.now
-    event(ctx, ticket, "repeat", actor=mail.from_addr, message_id=mail.message_id, first=repeat.first_message_id,
-          window=int(ctx.settings.loops.repeat_window.total_seconds()))
+    event(
+        ctx,
+        ticket,
+        "repeat",
+        actor=mail.from_addr,
+        message_id=mail.message_id,
+        first=repeat.first_message_id,
+        window=int(ctx.settings.loops.repeat_window.total_seconds()),
+    )
     # "appended" (what became of it, in the vocabulary the doors, metrics and tools know); the event says repeat.
-    return Outcome(Action.APPENDED, ticket.number, mail.message_id,
-                   f"repeat of {repeat.first_message_id}: joined, not acknowledged again")
+    return Outcome(
+        Action.APPENDED,
+        ticket.number,
+        mail.message_id,
+        f"repeat of {repeat.first_message_id}: joined, not acknowledged again",
+    )
 
 
 def append(ctx: Inbound, ticket: Ticket, how: str | None) -> Outcome:
@@ -117,17 +154,33 @@ def append(ctx: Inbound, ticket: Ticket, how: str | None) -> Outcome:
     record_message(ctx, ticket, kind=MessageKind.UNVERIFIED if spoofed else None)
     add_participants(ctx, ticket, is_new=False)
     ticket.updated_at = ctx.now
-    event(ctx, ticket, "message", actor=mail.from_addr, message_id=mail.message_id, role=screening.role,
-          kind=screening.kind, threaded_by=how)
+    event(
+        ctx,
+        ticket,
+        "message",
+        actor=mail.from_addr,
+        message_id=mail.message_id,
+        role=screening.role,
+        kind=screening.kind,
+        threaded_by=how,
+    )
     if not human:
         detail = f"{screening.kind} mail recorded"
     elif spoofed:
         # A team address whose mail our own MTA did not authenticate: an
         # outsider as far as commands, relay and the SLA clock go.
-        event(ctx, ticket, "security", actor=mail.from_addr, what="unauthenticated team sender",
-              message_id=mail.message_id, authentication=mail.header_all("Authentication-Results"))
-        log.warning("%s: mail claiming team sender %s is not authenticated; commands not run",
-                    ticket.number, mail.from_addr)
+        event(
+            ctx,
+            ticket,
+            "security",
+            actor=mail.from_addr,
+            what="unauthenticated team sender",
+            message_id=mail.message_id,
+            authentication=mail.header_all("Authentication-Results"),
+        )
+        log.warning(
+            "%s: mail claiming team sender %s is not authenticated; commands not run", ticket.number, mail.from_addr
+        )
         detail = "unauthenticated team sender: recorded only"
     elif screening.team:
         detail = replies.team_reply(ctx, ticket)
@@ -150,7 +203,8 @@ def _closed_for_replies(ctx: Inbound, ticket: Ticket) -> str | None:
 
 def record_bounce(ctx: Inbound) -> Outcome:
     """A delivery report: attach it to the ticket whose mail bounced, and mark that mail failed."""
-    original = _bounced_message_ids(ctx.mail.raw)
+    report = ctx.mail.delivery_report
+    original = list(report.original_message_ids) if report else []
     row = None
     if original:
         row = ctx.session.scalar(
@@ -163,37 +217,13 @@ def record_bounce(ctx: Inbound) -> Outcome:
     ticket = row.ticket
     row.status = SendStatus.FAILED
     record_message(ctx, ticket, kind=ScreeningKind.BOUNCE)
-    event(ctx, ticket, "bounced", message_id=row.message_id, to=row.to_addrs,
-          report=ctx.mail.message_id, diagnostic=_diagnostic(ctx.mail.raw))
+    event(
+        ctx,
+        ticket,
+        "bounced",
+        message_id=row.message_id,
+        to=row.to_addrs,
+        report=ctx.mail.message_id,
+        diagnostic=report.diagnostic if report else None,
+    )
     return Outcome(Action.BOUNCE, ticket.number if ticket else None, ctx.mail.message_id, f"bounced {row.message_id}")
-
-
-def _bounced_message_ids(raw: bytes) -> list[str]:
-    msg = email.message_from_bytes(raw)
-    ids = []
-    for part in msg.walk():
-        ctype = part.get_content_type()
-        if ctype in ("message/rfc822", "message/rfc822-headers", "text/rfc822-headers"):
-            payload = part.get_payload()
-            if isinstance(payload, list) and payload:
-                mid = payload[0].get("Message-ID")
-            else:
-                text = part.get_payload(decode=True) or b""
-                inner = email.message_from_bytes(text if isinstance(text, bytes) else text.encode())
-                mid = inner.get("Message-ID")
-            if mid:
-                ids += _MSGID.findall(str(mid))
-    return ids
-
-
-def _diagnostic(raw: bytes) -> str | None:
-    msg = email.message_from_bytes(raw)
-    for part in msg.walk():
-        if part.get_content_type() == "message/delivery-status":
-            for block in part.get_payload() if isinstance(part.get_payload(), list) else []:
-                code = block.get("Diagnostic-Code") or block.get("Status")
-                if code:
-                    return str(code)[:500]
-    return None
-
-

@@ -68,8 +68,9 @@ class Pipeline:
         # Called after each commit (e.g. to wake the outbox sender at once).
         self.after_commit: list = []
 
-    def process(self, raw: bytes, *, source: str | None = None, cursor: Cursor | None = None,
-                quarantine_id: int | None = None) -> Outcome:
+    def process(
+        self, raw: bytes, *, source: str | None = None, cursor: Cursor | None = None, quarantine_id: int | None = None
+    ) -> Outcome:
         """Take in one message. Raises only ``TemporaryFailure`` (nothing stored: retry later)."""
         return self.process_batch([Item(raw, source, cursor, quarantine_id)])[0]
 
@@ -88,8 +89,9 @@ class Pipeline:
         parsed: list[tuple[Item, InboundMail | None, str]] = []
         for item in items:
             try:
-                mail = parse(item.raw, max_message_size=limits.max_message_size,
-                             max_attachment_size=limits.max_attachment_size)
+                mail = parse(
+                    item.raw, max_message_size=limits.max_message_size, max_attachment_size=limits.max_attachment_size
+                )
                 parsed.append((item, mail, ""))
             except Exception as exc:  # the parser met bytes it cannot read
                 parsed.append((item, None, f"unparseable: {type(exc).__name__}: {exc}"))
@@ -103,8 +105,9 @@ class Pipeline:
                 break
             except (LockConflict, DBAPIError, SQLAlchemyError) as exc:
                 conflict = isinstance(exc, LockConflict) or (isinstance(exc, DBAPIError) and _is_lock_conflict(exc))
-                if isinstance(exc, PoolTimeout) or (not conflict and isinstance(exc, DBAPIError)
-                                                    and _is_disconnect(exc)):
+                if isinstance(exc, PoolTimeout) or (
+                    not conflict and isinstance(exc, DBAPIError) and _is_disconnect(exc)
+                ):
                     raise TemporaryFailure(f"database unavailable: {getattr(exc, 'orig', None) or exc}") from exc
                 if conflict:
                     # PostgreSQL broke a deadlock (a batch holds the ticket counter while
@@ -181,14 +184,16 @@ class Pipeline:
             held = session.get(Quarantine, item.quarantine_id) if item.quarantine_id is not None else None
             if held is None and message_id is not None:
                 # The same mail failing again (a redelivery): one row, more attempts.
-                held = session.scalar(select(Quarantine).where(
-                    Quarantine.message_id == message_id, Quarantine.status == HeldStatus.HELD))
+                held = session.scalar(
+                    select(Quarantine).where(Quarantine.message_id == message_id, Quarantine.status == HeldStatus.HELD)
+                )
             if held is not None:
                 held.reason, held.attempts = reason, held.attempts + 1
             else:
                 source = item.source or (item.cursor.source if item.cursor else None)
-                session.add(Quarantine(source=source, message_id=message_id, reason=reason, raw=item.raw,
-                                       at=app.clock()))
+                session.add(
+                    Quarantine(source=source, message_id=message_id, reason=reason, raw=item.raw, at=app.clock())
+                )
         return Outcome(Action.QUARANTINED, None, message_id, reason.splitlines()[0] if reason else "")
 
 
@@ -213,36 +218,64 @@ def apply_mail(session, app: App, mail: InboundMail, source: str | None) -> Outc
 
 
 def already_stored(session, mail: InboundMail) -> bool:
-    return session.scalar(
-        select(MessageRow.id).where(MessageRow.direction == Direction.IN, MessageRow.message_id == mail.message_id)
-    ) is not None
+    return (
+        session.scalar(
+            select(MessageRow.id).where(MessageRow.direction == Direction.IN, MessageRow.message_id == mail.message_id)
+        )
+        is not None
+    )
 
 
 def _log(outcome: Outcome, mail: InboundMail | None, item: Item) -> None:
     source = item.source or (item.cursor.source if item.cursor else None)
     if outcome.action == Action.QUARANTINED:
-        log.error("quarantined %s from %s: %s", outcome.message_id or "(no Message-ID)", source or "-",
-                  outcome.detail, extra={"fields": {"event": "mail", "action": Action.QUARANTINED,
-                                                    "message_id": outcome.message_id, "source": source,
-                                                    "reason": outcome.detail}})
+        log.error(
+            "quarantined %s from %s: %s",
+            outcome.message_id or "(no Message-ID)",
+            source or "-",
+            outcome.detail,
+            extra={
+                "fields": {
+                    "event": "mail",
+                    "action": Action.QUARANTINED,
+                    "message_id": outcome.message_id,
+                    "source": source,
+                    "reason": outcome.detail,
+                }
+            },
+        )
         return
-    log.info("%s %s: %s from %s%s", outcome.action, outcome.ticket or "-", mail.message_id,
-             mail.from_addr or "<>", f" ({outcome.detail})" if outcome.detail else "",
-             extra={"fields": {"event": "mail", "action": outcome.action, "ticket": outcome.ticket,
-                               "message_id": mail.message_id, "from": mail.from_addr, "source": source,
-                               "detail": outcome.detail}})
+    log.info(
+        "%s %s: %s from %s%s",
+        outcome.action,
+        outcome.ticket or "-",
+        mail.message_id,
+        mail.from_addr or "<>",
+        f" ({outcome.detail})" if outcome.detail else "",
+        extra={
+            "fields": {
+                "event": "mail",
+                "action": outcome.action,
+                "ticket": outcome.ticket,
+                "message_id": mail.message_id,
+                "from": mail.from_addr,
+                "source": source,
+                "detail": outcome.detail,
+            }
+        },
+    )
 
 
 def advance_cursor(session, cursor: Cursor, now) -> None:
     row = session.get(MailboxCursor, cursor.mailbox)
     if row is None:
-        session.add(MailboxCursor(mailbox=cursor.mailbox, uidvalidity=cursor.uidvalidity, last_uid=cursor.uid,
-                                  updated_at=now))
+        session.add(
+            MailboxCursor(mailbox=cursor.mailbox, uidvalidity=cursor.uidvalidity, last_uid=cursor.uid, updated_at=now)
+        )
     elif row.uidvalidity != cursor.uidvalidity:
         row.uidvalidity, row.last_uid, row.updated_at = cursor.uidvalidity, cursor.uid, now
     elif cursor.uid > row.last_uid:
         row.last_uid, row.updated_at = cursor.uid, now
-
 
 
 def _is_lock_conflict(exc: DBAPIError) -> bool:
@@ -254,5 +287,15 @@ def _is_disconnect(exc: DBAPIError) -> bool:
     if getattr(exc, "connection_invalidated", False):
         return True
     text = str(exc.orig or exc).lower()
-    return any(s in text for s in ("connection", "server closed", "terminating", "could not connect",
-                                   "database is locked", "timeout", "shutting down"))
+    return any(
+        s in text
+        for s in (
+            "connection",
+            "server closed",
+            "terminating",
+            "could not connect",
+            "database is locked",
+            "timeout",
+            "shutting down",
+        )
+    )

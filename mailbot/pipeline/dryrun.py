@@ -41,16 +41,20 @@ class DryRun:
     events: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {k: getattr(self, k) for k in
-                ("database", "action", "detail", "screening", "thread", "rules", "ticket", "mails", "events")}
+        return {
+            k: getattr(self, k)
+            for k in ("database", "action", "detail", "screening", "thread", "rules", "ticket", "mails", "events")
+        }
 
     def lines(self) -> list[str]:
         out = [f"database:  {self.database} (dry run: nothing is saved or sent)"]
         s = self.screening
-        out.append(f"screening: {s['kind']}, sender is {s['role']}"
-                   + (f" ({s['vendor']})" if s.get("vendor") else "")
-                   + (", authenticated" if s["trusted"] else "")
-                   + (f": {'; '.join(s['reasons'])}" if s["reasons"] else ""))
+        out.append(
+            f"screening: {s['kind']}, sender is {s['role']}"
+            + (f" ({s['vendor']})" if s.get("vendor") else "")
+            + (", authenticated" if s["trusted"] else "")
+            + (f": {'; '.join(s['reasons'])}" if s["reasons"] else "")
+        )
         t = self.thread
         if t["ticket"]:
             out.append(f"thread:    ticket {t['ticket']} (by {t['how']})")
@@ -64,15 +68,19 @@ class DryRun:
             for h in hits:
                 sets = ", ".join(f"{k}={v}" for k, v in h["set"].items())
                 where = f"{h['file']}:{h['line']}" if h.get("line") else h["file"]
-                out.append(f"  - {h['rule']} ({where}): {sets}"
-                           + (f" [overridden: {', '.join(h['superseded'])}]" if h["superseded"] else ""))
+                out.append(
+                    f"  - {h['rule']} ({where}): {sets}"
+                    + (f" [overridden: {', '.join(h['superseded'])}]" if h["superseded"] else "")
+                )
                 for why in h["why"]:
                     out.append(f"      {why}")
-        out.append(f"result:    {self.action}" + (f" {self.ticket['number']}" if self.ticket else "")
-                   + (f" ({self.detail})" if self.detail else ""))
+        out.append(
+            f"result:    {self.action}"
+            + (f" {self.ticket['number']}" if self.ticket else "")
+            + (f" ({self.detail})" if self.detail else "")
+        )
         if self.ticket:
-            for key in ("severity", "category", "product", "assignee", "out_of_scope", "status",
-                        "attention_due_local"):
+            for key in ("severity", "category", "product", "assignee", "out_of_scope", "status", "attention_due_local"):
                 if self.ticket.get(key) is not None:
                     out.append(f"  {key}: {self.ticket[key]}")
         if self.mails:
@@ -101,8 +109,14 @@ def _app_for(settings: Settings) -> tuple[App, str]:
             reason = str(exc)
     engine = dbengine.make_engine("sqlite://")
     dbengine.upgrade(engine)
-    app = App(settings=settings, engine=engine, sessions=dbengine.session_factory(engine),
-              templates=load_templates(settings), rules=load_rules(settings), calendar=make_calendar(settings))
+    app = App(
+        settings=settings,
+        engine=engine,
+        sessions=dbengine.session_factory(engine),
+        templates=load_templates(settings),
+        rules=load_rules(settings),
+        calendar=make_calendar(settings),
+    )
     return app, f"empty in-memory database ({reason})"
 
 
@@ -113,8 +127,11 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
     the daemon would quarantine it, and there is nothing to show.
     """
     try:
-        mail = parse(raw, max_message_size=settings.mailbot.max_message_size,
-                     max_attachment_size=settings.mailbot.max_attachment_size)
+        mail = parse(
+            raw,
+            max_message_size=settings.mailbot.max_message_size,
+            max_attachment_size=settings.mailbot.max_attachment_size,
+        )
     except ParseError as exc:
         raise BadInput(_not_a_mail(exc)) from None
 
@@ -133,21 +150,40 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
         try:
             with session.begin():
                 match = find_ticket(session, mail, screening, settings)
-                thread = {"ticket": match.ticket.number if match.ticket else None, "how": match.how,
-                          "linked": match.linked.number if match.linked else None}
+                thread = {
+                    "ticket": match.ticket.number if match.ticket else None,
+                    "how": match.how,
+                    "linked": match.linked.number if match.linked else None,
+                }
                 outcome = apply_mail(session, app, mail, "dry-run")
                 session.flush()
                 report = DryRun(
-                    database=where, action=outcome.action, detail=outcome.detail,
-                    screening={"kind": screening.kind, "role": screening.role, "trusted": screening.trusted,
-                               "vendor": screening.vendor, "reasons": list(screening.reasons)},
+                    database=where,
+                    action=outcome.action,
+                    detail=outcome.detail,
+                    screening={
+                        "kind": screening.kind,
+                        "role": screening.role,
+                        "trusted": screening.trusted,
+                        "vendor": screening.vendor,
+                        "reasons": list(screening.reasons),
+                    },
                     thread=thread,
                     rules=app.rules.classify(mail).to_json() if app.rules is not None else None,
                     ticket=_ticket_json(app, outcome.ticket, created, session),
-                    mails=[_mail_json(m) for m in created
-                           if isinstance(m, MessageRow) and m.direction == Direction.OUT],
-                    events=[{"ticket": e.ticket.number if e.ticket else None, "kind": e.kind, "actor": e.actor,
-                             "data": e.data} for e in created if isinstance(e, Event)],
+                    mails=[
+                        _mail_json(m) for m in created if isinstance(m, MessageRow) and m.direction == Direction.OUT
+                    ],
+                    events=[
+                        {
+                            "ticket": e.ticket.number if e.ticket else None,
+                            "kind": e.kind,
+                            "actor": e.actor,
+                            "data": e.data,
+                        }
+                        for e in created
+                        if isinstance(e, Event)
+                    ],
                 )
                 session.rollback()
         finally:
@@ -175,16 +211,28 @@ def _ticket_json(app, number, created, session) -> dict | None:
     if ticket is None:
         ticket = session.scalar(select(Ticket).where(Ticket.number == number))
     return {
-        "number": ticket.number, "new": any(t is ticket for t in created), "status": ticket.status,
-        "severity": ticket.severity, "category": ticket.category, "product": ticket.product,
-        "assignee": ticket.assignee, "out_of_scope": ticket.out_of_scope, "requester": ticket.requester,
+        "number": ticket.number,
+        "new": any(t is ticket for t in created),
+        "status": ticket.status,
+        "severity": ticket.severity,
+        "category": ticket.category,
+        "product": ticket.product,
+        "assignee": ticket.assignee,
+        "out_of_scope": ticket.out_of_scope,
+        "requester": ticket.requester,
         "attention_due": ticket.attention_due.isoformat() if ticket.attention_due else None,
         # For the text output, in the CLI's language and the configured timezone.
-        "attention_due_local": (local_time(ticket.attention_due, app.settings.mailbot.timezone)
-                                if ticket.attention_due else None),
+        "attention_due_local": (
+            local_time(ticket.attention_due, app.settings.mailbot.timezone) if ticket.attention_due else None
+        ),
     }
 
 
 def _mail_json(m: MessageRow) -> dict:
-    return {"kind": m.kind, "to": list(m.to_addrs), "cc": list(m.cc_addrs or []), "subject": m.subject,
-            "body": m.body_text}
+    return {
+        "kind": m.kind,
+        "to": list(m.to_addrs),
+        "cc": list(m.cc_addrs or []),
+        "subject": m.subject,
+        "body": m.body_text,
+    }

@@ -11,8 +11,16 @@ from mailbot.vocab import HeldStatus
 
 
 def _row(q: Quarantine) -> dict:
-    return {"id": q.id, "at": q.at.isoformat(), "status": q.status, "source": q.source,
-            "message_id": q.message_id, "reason": q.reason, "attempts": q.attempts, "size": len(q.raw)}
+    return {
+        "id": q.id,
+        "at": q.at.isoformat(),
+        "status": q.status,
+        "source": q.source,
+        "message_id": q.message_id,
+        "reason": q.reason,
+        "attempts": q.attempts,
+        "size": len(q.raw),
+    }
 
 
 def list_held(app: App, include_done: bool = False) -> list[dict]:

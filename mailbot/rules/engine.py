@@ -71,7 +71,7 @@ def _header_trigger(target: str):
 class _MailView:
     """One mail as the conditions see it; every derived form is computed once."""
 
-    __slots__ = ("mail", "index", "_raw", "_folded", "_found")
+    __slots__ = ("_folded", "_found", "_raw", "index", "mail")
 
     def __init__(self, mail: InboundMail, index: KeywordIndex):
         self.mail = mail

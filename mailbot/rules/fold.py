@@ -14,6 +14,7 @@ cost per mail barely grows with the number of rules.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from mailbot.mail.text import fold
@@ -42,9 +43,7 @@ def normalize_keyword(keyword: str) -> str:
     if not words:
         raise ValueError(f"keyword {keyword!r} has no letters or digits")
     if prefix and (len(words[-1]) < MIN_PREFIX or not text.rstrip()[-1:].isalnum()):
-        raise ValueError(
-            f"keyword {keyword!r}: a prefix needs at least {MIN_PREFIX} letters right before '*'"
-        )
+        raise ValueError(f"keyword {keyword!r}: a prefix needs at least {MIN_PREFIX} letters right before '*'")
     return " ".join(words) + ("*" if prefix else "")
 
 
@@ -104,7 +103,7 @@ class KeywordIndex:
         found = distinct & self._singles
         joined = None
         if self._pair_keys and len(tokens) > 1:
-            for pair in self._pair_keys.intersection(zip(tokens, tokens[1:])):
+            for pair in self._pair_keys.intersection(itertools.pairwise(tokens)):
                 kw = self._pairs.get(pair)
                 if kw:
                     found.add(kw)

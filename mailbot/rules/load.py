@@ -30,8 +30,18 @@ _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SLUG = re.compile(r"^[a-z0-9]+([-_][a-z0-9]+)*$")
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")
 _RULE_KEYS = ("name", "description", "match", "set", "enabled")
-_ACTIONS = ("severity", "category", "product", "vendor", "assignee", "group",
-            "out_of_scope", "no_autoreply", "ignore", "stop")
+_ACTIONS = (
+    "severity",
+    "category",
+    "product",
+    "vendor",
+    "assignee",
+    "group",
+    "out_of_scope",
+    "no_autoreply",
+    "ignore",
+    "stop",
+)
 _OPS = ("any", "all", "none", "regex", "not_regex", "glob", "not_glob", "exists")
 _MATCH_KEYS = engine.TARGETS + ("not_set", "is_set")
 _ADDRESS_TARGETS = ("from", "to", "cc", "recipients")
@@ -40,7 +50,9 @@ _UPPER_LITERAL = re.compile(r"(?<!\\)(?:\\\\)*[^\W\d_a-z]")
 _SYNTAX_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
 _SUB_HEADER = re.compile(r"^(\s*\[)\s*rule\s*\.")
-_QUOTED_KEY = re.compile(r"""^(\s*)((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)(\s*=)""")
+_QUOTED_KEY = re.compile(
+    r"""^(\s*)((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)(\s*=)"""
+)
 
 
 def _bare(key: str) -> str:
@@ -74,7 +86,7 @@ class _Positions:
                 m = _QUOTED_KEY.match(line)
                 if m and ('"' in m.group(2) or "'" in m.group(2)):
                     key = re.sub(r"""("[^"]*"|'[^']*')""", lambda q: _bare(q.group(0)[1:-1]), m.group(2))
-                    line = m.group(1) + key + line[m.end(2):]
+                    line = m.group(1) + key + line[m.end(2) :]
                 out.append(line)
             self._chunks[index] = "\n".join(out)
         return self._chunks[index]
@@ -92,12 +104,13 @@ class _Positions:
 
     def _value_line(self, lineno: int, value: str) -> int:
         """The line of one item of a multi-line list, when it can be told."""
-        forms = (f'"{value}"', f"'{value}'",
-                 '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        forms = (f'"{value}"', f"'{value}'", '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
         for i in range(lineno - 1, min(len(self.lines), lineno + 200)):
             line = self.lines[i]
-            if i > lineno - 1 and (_QUOTED_KEY.match(line) or (line.lstrip().startswith("[")
-                                                                and not line.lstrip().startswith(('["', "['")))):
+            if i > lineno - 1 and (
+                _QUOTED_KEY.match(line)
+                or (line.lstrip().startswith("[") and not line.lstrip().startswith(('["', "['")))
+            ):
                 break  # the next key or table: the value is not in this list
             if any(f in line for f in forms):
                 return i + 1
@@ -141,8 +154,9 @@ class _Loader:
         pos = _Positions(text)
         for key in doc:
             if key != "rule":
-                self.problems.append((label, pos.line((key,)),
-                                      f"unknown top-level key {key!r} (rules are written as [[rule]] tables)"))
+                self.problems.append(
+                    (label, pos.line((key,)), f"unknown top-level key {key!r} (rules are written as [[rule]] tables)")
+                )
         rules = doc.get("rule", [])
         if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
             self.problems.append((label, pos.line(("rule",)), "rules must be written as [[rule]] tables"))
@@ -187,28 +201,32 @@ class _RuleReader:
         self._name(line)
         description = raw.get("description")
         if not isinstance(description, str) or not description.strip():
-            self.problem(("description",) if "description" in raw else (),
-                         "a description is required (one sentence saying what the rule is for)")
+            self.problem(
+                ("description",) if "description" in raw else (),
+                "a description is required (one sentence saying what the rule is for)",
+            )
         enabled = raw.get("enabled", True)
         if not isinstance(enabled, bool):
             self.problem(("enabled",), "must be true or false")
         conditions = self._match(raw.get("match"))
         actions = self._set(raw.get("set"))
         if self.ok and enabled:
-            self.loader.rules.append(engine.Rule(
-                name=self.name,
-                description=description.strip(),
-                file=self.short,
-                line=line,
-                conditions=tuple(sorted(conditions, key=lambda c: c.cost)),
-                actions=actions,
-                stop=bool(actions.get("stop")),
-            ))
+            self.loader.rules.append(
+                engine.Rule(
+                    name=self.name,
+                    description=description.strip(),
+                    file=self.short,
+                    line=line,
+                    conditions=tuple(sorted(conditions, key=lambda c: c.cost)),
+                    actions=actions,
+                    stop=bool(actions.get("stop")),
+                )
+            )
 
     def _name(self, line) -> None:
         name = self.raw.get("name")
         if name is None:
-            self.problem((), "a name is required (kebab-case, e.g. name = \"critica-servicio-caido\")")
+            self.problem((), 'a name is required (kebab-case, e.g. name = "critica-servicio-caido")')
         elif not isinstance(name, str) or not _NAME.match(name):
             self.name = None if not isinstance(name, str) else name
             self.problem(("name",), f"{name!r} is not a kebab-case name (lowercase letters, digits and -)")
@@ -257,14 +275,14 @@ class _RuleReader:
             elif key in engine.TARGETS:
                 out += self._ops(key, key, spec, path)
             else:
-                self.problem(path, f"unknown condition{_suggest(key, _MATCH_KEYS)} "
-                                   f"(known: {', '.join(_MATCH_KEYS)})")
+                self.problem(path, f"unknown condition{_suggest(key, _MATCH_KEYS)} (known: {', '.join(_MATCH_KEYS)})")
         return out
 
     def _ops(self, target: str, label: str, spec, path: tuple) -> list:
         if not isinstance(spec, dict) or not spec:
-            self.problem(path, f"write {label}.any = [...], {label}.regex = \"...\" and so on "
-                               f"(one of: {', '.join(_OPS)})")
+            self.problem(
+                path, f'write {label}.any = [...], {label}.regex = "..." and so on (one of: {", ".join(_OPS)})'
+            )
             return []
         out = []
         for op, value in spec.items():
@@ -343,8 +361,12 @@ class _RuleReader:
                 good = False
                 continue
             if rx.search(""):
-                self.problem(path, f"regular expression {written!r} matches the empty string, "
-                                   "so it would match every mail (use exists = true for that)", written)
+                self.problem(
+                    path,
+                    f"regular expression {written!r} matches the empty string, "
+                    "so it would match every mail (use exists = true for that)",
+                    written,
+                )
                 good = False
                 continue
             out.append((written, rx))
@@ -418,8 +440,11 @@ class _RuleReader:
             if product in self.loader.vendors:
                 out["vendor"] = product
             else:
-                self.problem(("set", "product"), f"unknown vendor {product!r}: a product that is not a vendor "
-                             f"name needs vendor = one of {', '.join(self.loader.vendors)}")
+                self.problem(
+                    ("set", "product"),
+                    f"unknown vendor {product!r}: a product that is not a vendor "
+                    f"name needs vendor = one of {', '.join(self.loader.vendors)}",
+                )
         elif vendor is not None and product is None:
             out["product"] = vendor
         # Keep a stable, readable order in hits.
@@ -461,9 +486,10 @@ def load_rules(directory: Path | str, *, vendors: Iterable[str] = DEFAULT_VENDOR
     loader = _Loader(vendors)
     if not directory.is_dir():
         raise RulesError([(str(directory), None, "rules directory not found")])
-    paths = sorted((p for p in directory.iterdir()
-                    if p.suffix == ".toml" and not p.name.startswith(".") and p.is_file()),
-                   key=lambda p: p.name)
+    paths = sorted(
+        (p for p in directory.iterdir() if p.suffix == ".toml" and not p.name.startswith(".") and p.is_file()),
+        key=lambda p: p.name,
+    )
     for path in paths:
         loader.add_file(path)
     return _finish(loader)

@@ -11,8 +11,7 @@ SEVERITIES = tuple(Severity)
 SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
 
 # Fields of a classification that rules set (``stop`` is control flow, not a field).
-FIELDS = ("severity", "category", "product", "vendor", "assignee", "group",
-          "out_of_scope", "no_autoreply", "ignore")
+FIELDS = ("severity", "category", "product", "vendor", "assignee", "group", "out_of_scope", "no_autoreply", "ignore")
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,18 @@ try:  # the parser behind ``re``; private, so any surprise means "no trigger"
     from re import _constants as _C
     from re import _parser as _sre
 
-    _EDGES = (_C.AT_BOUNDARY, _C.AT_BEGINNING, _C.AT_BEGINNING_STRING, _C.AT_BEGINNING_LINE,
-              _C.AT_END, _C.AT_END_STRING, _C.AT_END_LINE)
-    _REPEATS = tuple(getattr(_C, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
-                     if hasattr(_C, name))
+    _EDGES = (
+        _C.AT_BOUNDARY,
+        _C.AT_BEGINNING,
+        _C.AT_BEGINNING_STRING,
+        _C.AT_BEGINNING_LINE,
+        _C.AT_END,
+        _C.AT_END_STRING,
+        _C.AT_END_LINE,
+    )
+    _REPEATS = tuple(
+        getattr(_C, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_C, name)
+    )
 except (ImportError, AttributeError):  # pragma: no cover - other Pythons
     _sre = _C = None
 
@@ -170,9 +178,9 @@ def _word_of(text: str, left_ok: bool, right_ok: bool) -> str | None:
     """The longest whole word of literal ``text``, given what surrounds it."""
     best = None
     for m in WORD.finditer(text):
-        if (m.start() > 0 or left_ok) and (m.end() < len(text) or right_ok):
-            if best is None or len(m.group(0)) > len(best):
-                best = m.group(0)
+        whole = (m.start() > 0 or left_ok) and (m.end() < len(text) or right_ok)
+        if whole and (best is None or len(m.group(0)) > len(best)):
+            best = m.group(0)
     return best
 
 

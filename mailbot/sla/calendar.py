@@ -251,7 +251,9 @@ class BusinessCalendar:
             elif d.closes <= d.opens:
                 steps.append(f"{day}: no business time (the clock change swallows the hours)")
             elif d.begin is None:
-                steps.append(f"{day}: already closed at {self._fmt(start, False)} (closes {self._fmt(d.closes, False)})")
+                steps.append(
+                    f"{day}: already closed at {self._fmt(start, False)} (closes {self._fmt(d.closes, False)})"
+                )
             else:
                 counted = _clock(d.end - d.begin)
                 if d.begin == d.opens:

@@ -9,10 +9,29 @@ from mailbot.config import Settings
 from mailbot.vocab import ScreeningKind, Severity
 
 _WEEKDAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-_MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-              "octubre", "noviembre", "diciembre")
-_DAY_NAMES = {"mon": "lunes", "tue": "martes", "wed": "miércoles", "thu": "jueves", "fri": "viernes",
-              "sat": "sábado", "sun": "domingo"}
+_MONTHS_ES = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
+_DAY_NAMES = {
+    "mon": "lunes",
+    "tue": "martes",
+    "wed": "miércoles",
+    "thu": "jueves",
+    "fri": "viernes",
+    "sat": "sábado",
+    "sun": "domingo",
+}
 
 
 def attention_target(settings: Settings, severity: Severity | str) -> timedelta:
@@ -34,8 +53,9 @@ def set_deadlines(app, ticket) -> None:
         # List mail and newsletters are nobody's report: kept as tickets, never escalated.
         ticket.attention_due = None
         return
-    ticket.attention_due = add_time(app, ticket.received_at, attention_target(settings, ticket.severity),
-                                    settings.sla.attention.business_time)
+    ticket.attention_due = add_time(
+        app, ticket.received_at, attention_target(settings, ticket.severity), settings.sla.attention.business_time
+    )
 
 
 def duration_text(td: timedelta) -> str:
@@ -59,14 +79,17 @@ def business_hours_text(settings: Settings) -> str:
         return "24 horas, todos los días"
     days = [_DAY_NAMES[d] for d in cal.days]
     span = f"{days[0]} a {days[-1]}" if len(days) > 2 else " y ".join(days)
-    return f"{span} de {cal.hours[0]} a {cal.hours[1]} (hora del centro de México)" \
-        if settings.mailbot.timezone == "America/Mexico_City" else \
-        f"{span} de {cal.hours[0]} a {cal.hours[1]} ({settings.mailbot.timezone})"
+    return (
+        f"{span} de {cal.hours[0]} a {cal.hours[1]} (hora del centro de México)"
+        if settings.mailbot.timezone == "America/Mexico_City"
+        else f"{span} de {cal.hours[0]} a {cal.hours[1]} ({settings.mailbot.timezone})"
+    )
 
 
 def local_text(app, when: datetime | None) -> str:
     if when is None:
         return "-"
     local = when.astimezone(ZoneInfo(app.settings.mailbot.timezone))
-    return (f"{_WEEKDAYS_ES[local.weekday()]} {local.day} de {_MONTHS_ES[local.month - 1]} de {local.year}, "
-            f"{local:%H:%M}")
+    return (
+        f"{_WEEKDAYS_ES[local.weekday()]} {local.day} de {_MONTHS_ES[local.month - 1]} de {local.year}, {local:%H:%M}"
+    )

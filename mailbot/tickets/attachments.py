@@ -27,9 +27,12 @@ NOT_CLIENT_FILES = frozenset({*DESK_ROLES, MessageKind.UNVERIFIED, ScreeningKind
 
 def record(session: Session, row: MessageRow, mail: InboundMail) -> list[AttachmentRow]:
     """Add a row per attachment of ``mail``, stored as ``row`` (its ``raw`` is ``mail.raw``)."""
-    rows = [AttachmentRow(message=row, position=i, filename=a.filename, content_type=a.content_type, size=a.size,
-                          dropped=a.dropped)
-            for i, a in enumerate(mail.attachments)]
+    rows = [
+        AttachmentRow(
+            message=row, position=i, filename=a.filename, content_type=a.content_type, size=a.size, dropped=a.dropped
+        )
+        for i, a in enumerate(mail.attachments)
+    ]
     session.add_all(rows)
     return rows
 
@@ -57,10 +60,16 @@ def client_files(ops, ticket: Ticket) -> tuple[list[tuple[str, str, bytes]], lis
     instead, available on request.
     """
     kept = ops.session.scalars(
-        select(AttachmentRow).join(MessageRow, AttachmentRow.message_row_id == MessageRow.id).where(
-            MessageRow.ticket_id == ticket.id, MessageRow.direction == Direction.IN,
-            MessageRow.kind.not_in(NOT_CLIENT_FILES), AttachmentRow.dropped.is_(False))
-        .order_by(MessageRow.id, AttachmentRow.position)).all()
+        select(AttachmentRow)
+        .join(MessageRow, AttachmentRow.message_row_id == MessageRow.id)
+        .where(
+            MessageRow.ticket_id == ticket.id,
+            MessageRow.direction == Direction.IN,
+            MessageRow.kind.not_in(NOT_CLIENT_FILES),
+            AttachmentRow.dropped.is_(False),
+        )
+        .order_by(MessageRow.id, AttachmentRow.position)
+    ).all()
     by_message: dict[int, list[AttachmentRow]] = {}
     for att in kept:
         by_message.setdefault(att.message_row_id, []).append(att)
@@ -79,7 +88,9 @@ def client_files(ops, ticket: Ticket) -> tuple[list[tuple[str, str, bytes]], lis
                     continue
                 seen.add((f.filename, len(f.content)))
                 if total + len(f.content) > ATTACH_LIMIT:
-                    lines.append(f"{f.filename} ({len(f.content) / 1048576:.1f} MB, not attached: available on request)")
+                    lines.append(
+                        f"{f.filename} ({len(f.content) / 1048576:.1f} MB, not attached: available on request)"
+                    )
                     continue
                 total += len(f.content)
                 files.append((f.filename, f.content_type, f.content))

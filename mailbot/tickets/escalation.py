@@ -19,6 +19,7 @@ from mailbot.errors import EscalationRefused
 from mailbot.outbound.outbox import queue_mail
 from mailbot.sla import deadlines as sla
 from mailbot.tickets.actions import context, event, send_internal, team_recipients
+from mailbot.tickets.attachments import client_files
 from mailbot.vocab import INTERNAL_KINDS, Direction, MessageKind, Role, Severity
 
 # ``escalations.target`` of a level-2 escalation; a vendor case's target is the vendor's configured name.
@@ -190,7 +191,7 @@ def open_vendor_case(
         ops.session.flush()
     esc = Escalation(ticket_id=ticket.id, target=vendor_name, level=3, reason=reason, actor=actor, at=ops.now, due=due)
     _insert(ops, ticket, esc)
-    files, attachments = _client_files(ops, ticket)
+    files, attachments = client_files(ops, ticket)
     template = f"{vendor.template}.{vendor.language}.txt"
     extra = dict(
         vendor=vendor,
@@ -246,59 +247,6 @@ def _diagnosis(ops, ticket: Ticket, extra: str | None = None) -> str:
     if extra and extra.strip() and extra.strip() not in parts:
         parts.append(extra.strip())
     return "\n\n".join(parts) if parts else "(no diagnosis recorded yet)"
-
-
-# What a case mail carries of the client's files; beyond this they are listed, not attached.
-ATTACH_LIMIT = 10 * 1024 * 1024
-
-
-def _client_files(ops, ticket: Ticket) -> tuple[list[tuple[str, str, bytes]], list[str]]:
-    """The files the client side sent in the thread (not the team's nor a vendor's), to attach.
-
-    Returns (files to attach, a line per file for the template). Files past
-    ATTACH_LIMIT in all are named with their size instead, available on request.
-    """
-    rows = ops.session.scalars(select(MessageRow).where(
-        MessageRow.ticket_id == ticket.id, MessageRow.direction == "in",
-        MessageRow.kind.not_in(("engineer", "manager", "vendor", "unverified", "bounce", "autoreply")))
-        .order_by(MessageRow.id)).all()
-    files: list[tuple[str, str, bytes]] = []
-    lines: list[str] = []
-    seen: set[tuple[str, int]] = set()
-    total = 0
-    for m in rows:
-        for name, ctype, content in _attachments_of(m.raw) if m.raw else ():
-            if (name, len(content)) in seen:
-                continue
-            seen.add((name, len(content)))
-            if total + len(content) > ATTACH_LIMIT:
-                lines.append(f"{name} ({len(content) / 1048576:.1f} MB, not attached: available on request)")
-                continue
-            total += len(content)
-            files.append((name, ctype, content))
-            lines.append(name)
-    return files, lines
-
-
-def _attachments_of(raw: bytes) -> list[tuple[str, str, bytes]]:
-    import email
-    from email import policy
-
-    from mailbot.mail.parse import safe_filename
-
-    try:
-        msg = email.message_from_bytes(raw, policy=policy.default)
-        out = []
-        for part in msg.walk():
-            if part.is_multipart() or not part.get_filename():
-                continue
-            content = part.get_payload(decode=True)
-            if content is None:
-                continue
-            out.append((safe_filename(part.get_filename() or ""), part.get_content_type(), content))
-        return out
-    except Exception:  # the mail was stored whole; its attachments on a case mail are a courtesy
-        return []
 
 
 def remind_manager(ops, esc: Escalation) -> None:

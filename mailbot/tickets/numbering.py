@@ -33,9 +33,7 @@ def _number_pattern(number_format: str) -> re.Pattern:
     """A regex for numbers made by ``number_format``: literal parts, digits for {seq}."""
     before, _, rest = number_format.partition("{seq")
     after = rest.partition("}")[2]
-    return re.compile(
-        r"(?<![A-Za-z0-9])" + re.escape(before) + r"(\d{1,12})" + re.escape(after) + r"(?!\d)", re.I
-    )
+    return re.compile(r"(?<![A-Za-z0-9])" + re.escape(before) + r"(\d{1,12})" + re.escape(after) + r"(?!\d)", re.I)
 
 
 def find_number(settings: Settings, subject: str) -> int | None:

@@ -23,6 +23,7 @@ from mailbot.mail.parse import InboundMail
 from mailbot.mail.screen import Screening
 from mailbot.outbound.outbox import queue_mail
 from mailbot.sla import deadlines as sla
+from mailbot.tickets import attachments
 from mailbot.tickets.actions import event, send_internal, template_context
 from mailbot.vocab import Direction, MessageKind, Party, Role, ScreeningKind
 
@@ -54,18 +55,33 @@ def record_message(ctx: Inbound, ticket: Ticket | None, kind: str | None = None)
     """Store the mail as a message row (on ``ticket``, or on none); ``kind`` overrides the screening's."""
     mail = ctx.mail
     row = MessageRow(
-        ticket=ticket, direction=Direction.IN, message_id=mail.message_id, kind=kind or _message_kind(ctx.screening),
-        source=ctx.source, from_addr=mail.from_addr, to_addrs=list(mail.to), cc_addrs=list(mail.cc),
-        subject=mail.subject, in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else None,
-        body_text=mail.text, raw=mail.raw, at=ctx.now,
+        ticket=ticket,
+        direction=Direction.IN,
+        message_id=mail.message_id,
+        kind=kind or _message_kind(ctx.screening),
+        source=ctx.source,
+        from_addr=mail.from_addr,
+        to_addrs=list(mail.to),
+        cc_addrs=list(mail.cc),
+        subject=mail.subject,
+        in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else None,
+        body_text=mail.text,
+        raw=mail.raw,
+        at=ctx.now,
     )
     ctx.session.add(row)
-    # TODO(lead, #14): record the mail's attachment rows here, beside the message row
-    # (``mailbot.tickets.attachments.record``, from helper H1).
+    attachments.record(ctx.session, row, mail)
     if mail.notes:
         # Oversized parts were left out of what is stored and shown: say so on the ticket.
-        event(ctx, ticket, "parts_dropped", actor=mail.from_addr, message_id=mail.message_id, size=mail.size,
-              notes=list(mail.notes))
+        event(
+            ctx,
+            ticket,
+            "parts_dropped",
+            actor=mail.from_addr,
+            message_id=mail.message_id,
+            size=mail.size,
+            notes=list(mail.notes),
+        )
     return row
 
 
@@ -132,7 +148,8 @@ def autoreply_refusal(ctx: Inbound, cls) -> Refusal | None:
     loops = ctx.settings.loops
     since = ctx.now - loops.ceiling_window
     sent = ctx.session.scalar(
-        select(func.count()).select_from(AutoReplyLog)
+        select(func.count())
+        .select_from(AutoReplyLog)
         .where(AutoReplyLog.address == ctx.mail.from_addr, AutoReplyLog.at > since)
     )
     if sent >= loops.sender_ceiling:
@@ -140,8 +157,7 @@ def autoreply_refusal(ctx: Inbound, cls) -> Refusal | None:
         return Refusal(
             f"loop guard: {sent} automatic replies to {ctx.mail.from_addr} in the last {window}, "
             f"the ceiling is {loops.sender_ceiling} per {window}",
-            ceiling={"sent": sent, "limit": loops.sender_ceiling,
-                     "window": int(loops.ceiling_window.total_seconds())},
+            ceiling={"sent": sent, "limit": loops.sender_ceiling, "window": int(loops.ceiling_window.total_seconds())},
         )
     return None
 
@@ -166,9 +182,11 @@ def tell_team_of_ceiling(ctx: Inbound, ticket: Ticket, refusal: Refusal) -> None
     """
     sender = ticket.requester
     told = ctx.session.scalar(
-        select(Event.id).join(Ticket, Event.ticket_id == Ticket.id)
-        .where(Ticket.requester == sender, Ticket.created_at > ctx.now - NOTICE_EVERY,
-               Event.kind == "loop_guard_notice")
+        select(Event.id)
+        .join(Ticket, Event.ticket_id == Ticket.id)
+        .where(
+            Ticket.requester == sender, Ticket.created_at > ctx.now - NOTICE_EVERY, Event.kind == "loop_guard_notice"
+        )
         .limit(1)
     )
     if told is not None:
@@ -176,21 +194,44 @@ def tell_team_of_ceiling(ctx: Inbound, ticket: Ticket, refusal: Refusal) -> None
     team = ctx.settings.team
     to = list(team.notify_addresses) or ([team.manager] if team.manager else [])
     event(ctx, ticket, "loop_guard_notice", sender=sender, to=to, **refusal.ceiling)
-    log.warning("%s: acknowledgements to %s withheld by the loop guard (%s automatic replies in %s, ceiling %s); %s",
-                ticket.number, sender, refusal.ceiling["sent"], _span(ctx.settings.loops.ceiling_window),
-                refusal.ceiling["limit"], f"told {', '.join(to)}" if to else "nobody to tell: set [team] notify",
-                extra={"fields": {"event": "loop_guard", "ticket": ticket.number, "sender": sender, "to": to}})
-    send_internal(ctx, ticket, MessageKind.LOOP_GUARD_NOTICE, "loop_guard_notice.txt", to,
-                  in_reply_to=ctx.mail.message_id, sender=sender, sent=refusal.ceiling["sent"],
-                  limit=refusal.ceiling["limit"], window=sla.duration_text(ctx.settings.loops.ceiling_window))
+    log.warning(
+        "%s: acknowledgements to %s withheld by the loop guard (%s automatic replies in %s, ceiling %s); %s",
+        ticket.number,
+        sender,
+        refusal.ceiling["sent"],
+        _span(ctx.settings.loops.ceiling_window),
+        refusal.ceiling["limit"],
+        f"told {', '.join(to)}" if to else "nobody to tell: set [team] notify",
+        extra={"fields": {"event": "loop_guard", "ticket": ticket.number, "sender": sender, "to": to}},
+    )
+    send_internal(
+        ctx,
+        ticket,
+        MessageKind.LOOP_GUARD_NOTICE,
+        "loop_guard_notice.txt",
+        to,
+        in_reply_to=ctx.mail.message_id,
+        sender=sender,
+        sent=refusal.ceiling["sent"],
+        limit=refusal.ceiling["limit"],
+        window=sla.duration_text(ctx.settings.loops.ceiling_window),
+    )
 
 
 def queue_acknowledgement(ctx: Inbound, ticket: Ticket) -> None:
     rendered = ctx.app.templates.render("acknowledgement.txt", **template_context(ctx.app, ticket))
     queue_mail(
-        ctx.session, ctx.settings, kind=MessageKind.ACK, ticket=ticket, to=[ticket.requester],
-        subject=rendered.subject, body=rendered.body, in_reply_to=ctx.mail.message_id,
-        references=list(ctx.mail.references), auto=True, now=ctx.now,
+        ctx.session,
+        ctx.settings,
+        kind=MessageKind.ACK,
+        ticket=ticket,
+        to=[ticket.requester],
+        subject=rendered.subject,
+        body=rendered.body,
+        in_reply_to=ctx.mail.message_id,
+        references=list(ctx.mail.references),
+        auto=True,
+        now=ctx.now,
     )
     ctx.session.add(AutoReplyLog(address=ticket.requester, at=ctx.now))
 
@@ -203,7 +244,14 @@ def queue_notice(ctx: Inbound, ticket: Ticket, cls) -> None:
     rendered = ctx.app.templates.render(
         "new_ticket_notice.txt", **template_context(ctx.app, ticket, body=ctx.mail.text, rule_hits=hits)
     )
-    queue_mail(ctx.session, ctx.settings, kind=MessageKind.NOTICE, ticket=ticket, to=notify, subject=rendered.subject,
-               body=rendered.body, in_reply_to=ctx.mail.message_id, now=ctx.now)
-
-
+    queue_mail(
+        ctx.session,
+        ctx.settings,
+        kind=MessageKind.NOTICE,
+        ticket=ticket,
+        to=notify,
+        subject=rendered.subject,
+        body=rendered.body,
+        in_reply_to=ctx.mail.message_id,
+        now=ctx.now,
+    )

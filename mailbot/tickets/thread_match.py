@@ -57,8 +57,9 @@ def _locked(session: Session, where) -> Ticket | None:
     return session.scalar(select(Ticket).where(where).with_for_update())
 
 
-def may_write_into(session: Session, ticket: Ticket, mail: InboundMail, screening: Screening,
-                   settings: Settings) -> bool:
+def may_write_into(
+    session: Session, ticket: Ticket, mail: InboundMail, screening: Screening, settings: Settings
+) -> bool:
     """Whether a subject-tag match from this sender may append to ``ticket``.
 
     Copying a ticket number into a subject must not let anybody write into
@@ -70,8 +71,12 @@ def may_write_into(session: Session, ticket: Ticket, mail: InboundMail, screenin
     if screening.role == Role.VENDOR:
         # A vendor is known by its From domain alone (nothing authenticates it): by
         # subject tag it may write only into tickets that have a case open with it.
-        return session.scalar(select(Escalation.id).where(
-            Escalation.ticket_id == ticket.id, Escalation.target == screening.vendor)) is not None
+        return (
+            session.scalar(
+                select(Escalation.id).where(Escalation.ticket_id == ticket.id, Escalation.target == screening.vendor)
+            )
+            is not None
+        )
     known = session.scalar(
         select(Participant.id).where(Participant.ticket_id == ticket.id, Participant.address == sender)
     )
@@ -96,11 +101,26 @@ def may_write_into(session: Session, ticket: Ticket, mail: InboundMail, screenin
 # them ("El lun, 2 mar … escribió:") stays, so two replies with the same words
 # to different mails are still two mails.
 
-_QUOTE_MARKS = str.maketrans({
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2039": "'", "\u203a": "'", "\u2032": "'",
-    "`": "'", "\u00b4": "'",
-})
+_QUOTE_MARKS = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2033": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2039": "'",
+        "\u203a": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u00b4": "'",
+    }
+)
 _QUOTED_LINE = re.compile(r"(?m)^[ \t]*>.*$")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -127,8 +147,9 @@ class Repeat:
     first_message_id: str | None  # the mail that opened it
 
 
-def find_repeat(session: Session, mail: InboundMail, screening: Screening, settings: Settings, now: datetime,
-                key: str) -> Repeat | None:
+def find_repeat(
+    session: Session, mail: InboundMail, screening: Screening, settings: Settings, now: datetime, key: str
+) -> Repeat | None:
     """The open ticket this mail repeats, if it would otherwise open a ticket of its own.
 
     Only a client's own mail is looked at: a repeat matters where it would
@@ -145,21 +166,29 @@ def find_repeat(session: Session, mail: InboundMail, screening: Screening, setti
         return None
     since = now - settings.loops.repeat_window
     sender = mail.from_addr
-    answered = session.scalar(select(AutoReplyLog.id).where(
-        AutoReplyLog.address == sender, AutoReplyLog.at > since).limit(1))
+    answered = session.scalar(
+        select(AutoReplyLog.id).where(AutoReplyLog.address == sender, AutoReplyLog.at > since).limit(1)
+    )
     if answered is None:
         return None
     rows = session.execute(
-        select(Ticket.id, Event.data).join(Event, Event.ticket_id == Ticket.id)
-        .where(Ticket.requester == sender, Ticket.created_at > since, Ticket.origin == ScreeningKind.NORMAL,
-               Ticket.status.in_(OPEN_STATUSES), Event.kind == "created")
+        select(Ticket.id, Event.data)
+        .join(Event, Event.ticket_id == Ticket.id)
+        .where(
+            Ticket.requester == sender,
+            Ticket.created_at > since,
+            Ticket.origin == ScreeningKind.NORMAL,
+            Ticket.status.in_(OPEN_STATUSES),
+            Event.kind == "created",
+        )
         .order_by(Ticket.seq)
     ).all()
     for ticket_id, data in rows:
         if isinstance(data, dict) and data.get("repeat_key") == key:
             # Read again under the lock: a close that committed meanwhile makes it no repeat.
-            ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update()
-                                    .execution_options(populate_existing=True))
+            ticket = session.scalar(
+                select(Ticket).where(Ticket.id == ticket_id).with_for_update().execution_options(populate_existing=True)
+            )
             if ticket is not None and ticket.status in OPEN_STATUSES:
                 return Repeat(ticket, data.get("message_id"))
     return None

@@ -80,18 +80,24 @@ class TicketFilter:
             domain = normalize_domain(self.client.strip().lstrip("@"))
             q = q.where(func.lower(Ticket.requester).endswith("@" + domain, autoescape=True))
         if self.overdue_at is not None:
-            q = q.where(Ticket.attention_due < self.overdue_at, Ticket.first_response_at.is_(None),
-                        Ticket.status != Status.CLOSED)
+            q = q.where(
+                Ticket.attention_due < self.overdue_at,
+                Ticket.first_response_at.is_(None),
+                Ticket.status != Status.CLOSED,
+            )
         return q
 
 
-def list_tickets(session: Session, where: TicketFilter | None = None, *, limit: int | None = None,
-                 newest_first: bool = False) -> list[dict]:
+def list_tickets(
+    session: Session, where: TicketFilter | None = None, *, limit: int | None = None, newest_first: bool = False
+) -> list[dict]:
     """The tickets ``where`` selects, by number (oldest first unless ``newest_first``); all of them without ``limit``."""
     inbound = (
-        select(func.count()).select_from(MessageRow)
+        select(func.count())
+        .select_from(MessageRow)
         .where(MessageRow.ticket_id == Ticket.id, MessageRow.direction == Direction.IN)
-        .correlate(Ticket).scalar_subquery()
+        .correlate(Ticket)
+        .scalar_subquery()
     )
     q = (where or TicketFilter()).apply(select(Ticket, inbound))
     q = q.order_by(Ticket.seq.desc() if newest_first else Ticket.seq)
@@ -127,18 +133,31 @@ def show_ticket(session: Session, number: str) -> dict | None:
     out["participants"] = [{"address": p.address, "role": p.role} for p in t.participants]
     out["messages"] = [
         {
-            "direction": m.direction, "kind": m.kind, "message_id": m.message_id, "from": m.from_addr,
-            "to": m.to_addrs, "cc": m.cc_addrs, "subject": m.subject, "at": _iso(m.at), "status": m.status,
+            "direction": m.direction,
+            "kind": m.kind,
+            "message_id": m.message_id,
+            "from": m.from_addr,
+            "to": m.to_addrs,
+            "cc": m.cc_addrs,
+            "subject": m.subject,
+            "at": _iso(m.at),
+            "status": m.status,
             "body": m.body_text,
         }
         for m in msgs
     ]
     out["escalations"] = [
-        {"target": e.target, "level": e.level, "reason": e.reason, "actor": e.actor, "at": _iso(e.at),
-         "due": _iso(e.due), "responded_at": _iso(e.responded_at), "reminded_at": _iso(e.reminded_at)}
+        {
+            "target": e.target,
+            "level": e.level,
+            "reason": e.reason,
+            "actor": e.actor,
+            "at": _iso(e.at),
+            "due": _iso(e.due),
+            "responded_at": _iso(e.responded_at),
+            "reminded_at": _iso(e.reminded_at),
+        }
         for e in t.escalations
     ]
     out["events"] = [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "data": e.data} for e in events]
     return out
-
-

@@ -24,8 +24,7 @@ def _acked(smtp_sink) -> set[str]:
     return {m["msg"]["X-Mailbot-Ticket"] for m in smtp_sink.messages if m["msg"]["Auto-Submitted"] == "auto-replied"}
 
 
-def test_three_sigkills_in_a_burst_every_ack_within_30s_of_the_last_restart(make_settings, dovecot, smtp_sink,
-                                                                            capsys):
+def test_three_sigkills_in_a_burst_every_ack_within_30s_of_the_last_restart(make_settings, dovecot, smtp_sink, capsys):
     n = 300
     settings = make_settings(imap=imap_section(dovecot), smtp=smtp_section(smtp_sink), outbox={"interval": "1s"})
     smtp_sink.delay = 0.01  # a claim of 25 mails stays open for a quarter of a second: room to kill inside it
@@ -37,8 +36,12 @@ def test_three_sigkills_in_a_burst_every_ack_within_30s_of_the_last_restart(make
             proc = mailbot_run(settings.source)
             try:
                 # Killed while it holds claimed, unsent mail: the case the lease used to hold up.
-                wait_until(lambda: db.claimed() > 0 or proc.poll() is not None, 120, interval=0.01,
-                           what=f"round {round_no}: mail claimed for sending")
+                wait_until(
+                    lambda proc=proc: db.claimed() > 0 or proc.poll() is not None,
+                    120,
+                    interval=0.01,
+                    what=f"round {round_no}: mail claimed for sending",
+                )
                 assert proc.poll() is None, "mailbot exited by itself"
             finally:
                 proc.send_signal(signal.SIGKILL)
@@ -47,8 +50,12 @@ def test_three_sigkills_in_a_burst_every_ack_within_30s_of_the_last_restart(make
         assert sum(orphans) > 0  # the test did leave claims behind a dead process
         proc = mailbot_run(settings.source)
         try:
-            wait_until(lambda: len(_acked(smtp_sink)) == n, 30, interval=0.2,
-                       what="every acknowledgement within 30 s of the last restart")
+            wait_until(
+                lambda: len(_acked(smtp_sink)) == n,
+                30,
+                interval=0.2,
+                what="every acknowledgement within 30 s of the last restart",
+            )
         finally:
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(30) == 0
@@ -60,17 +67,21 @@ def test_three_sigkills_in_a_burst_every_ack_within_30s_of_the_last_restart(make
                 by_ticket.setdefault(m["msg"]["X-Mailbot-Ticket"], set()).add(m["msg"]["Message-ID"])
         assert all(len(ids) == 1 for ids in by_ticket.values())  # a resend is the same mail (same Message-ID)
         with capsys.disabled():
-            print(f"\n[sqlite] 3 SIGKILLs over {n} mails, claims left by the dead: {orphans}; "
-                  f"{len(acks) - n} acknowledgement(s) delivered twice")
+            print(
+                f"\n[sqlite] 3 SIGKILLs over {n} mails, claims left by the dead: {orphans}; "
+                f"{len(acks) - n} acknowledgement(s) delivered twice"
+            )
     finally:
         db.close()
 
 
-def test_postgresql_the_surviving_process_sends_what_the_killed_one_had_claimed(make_settings, pg_url, dovecot,
-                                                                                smtp_sink):
+def test_postgresql_the_surviving_process_sends_what_the_killed_one_had_claimed(
+    make_settings, pg_url, dovecot, smtp_sink
+):
     n = 60
-    settings = make_settings(db_url=pg_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
-                             outbox={"interval": "1s"})
+    settings = make_settings(
+        db_url=pg_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink), outbox={"interval": "1s"}
+    )
     smtp_sink.delay = 0.3  # slow enough that a claim of 25 mails is still open when its holder dies
     db = Db(settings)
     first, second = mailbot_run(settings.source), None
@@ -87,9 +98,15 @@ def test_postgresql_the_surviving_process_sends_what_the_killed_one_had_claimed(
             held = set(s.scalars(select(Outbox.id).where(Outbox.status == "queued", Outbox.claimed_by == victim)))
         assert held
         # Within seconds (the heartbeat's expiry plus a send), not the five-minute lease.
-        wait_until(lambda: db.scalar(select(func.count()).select_from(Outbox).where(
-            Outbox.id.in_(held), Outbox.status == "sent")) == len(held), 30, interval=0.2,
-            what="the killed process's claims sent by the survivor")
+        wait_until(
+            lambda: (
+                db.scalar(select(func.count()).select_from(Outbox).where(Outbox.id.in_(held), Outbox.status == "sent"))
+                == len(held)
+            ),
+            30,
+            interval=0.2,
+            what="the killed process's claims sent by the survivor",
+        )
         wait_until(lambda: len(_acked(smtp_sink)) == n, 90, interval=0.2, what="every acknowledgement")
     finally:
         for proc in (first, second):

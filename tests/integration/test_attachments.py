@@ -41,15 +41,25 @@ def mail_with(*files, message_id: str, sender: str = CLIENT, inner: bool = False
         fwd = EmailMessage()
         fwd["From"], fwd["Subject"], fwd["Message-ID"] = "ana@proveedor.com", "Licencia", "<in-" + message_id[1:]
         fwd.set_content("La licencia.")
-        fwd.add_attachment(b"KEY-" + message_id.encode(), maintype="application", subtype="octet-stream",
-                           filename="licencia.key")
+        fwd.add_attachment(
+            b"KEY-" + message_id.encode(), maintype="application", subtype="octet-stream", filename="licencia.key"
+        )
         msg.add_attachment(fwd)
     return msg.as_bytes()
 
 
 def message_row(raw: bytes | None, *, ticket=None, kind: str = Role.CLIENT, direction: str = "in", n: int = 0):
-    return MessageRow(ticket=ticket, direction=direction, message_id=f"<m{n}-{kind}@x>", kind=kind,
-                      from_addr=CLIENT, subject="s", body_text="", raw=raw, at=NOW)
+    return MessageRow(
+        ticket=ticket,
+        direction=direction,
+        message_id=f"<m{n}-{kind}@x>",
+        kind=kind,
+        from_addr=CLIENT,
+        subject="s",
+        body_text="",
+        raw=raw,
+        at=NOW,
+    )
 
 
 @pytest.fixture
@@ -61,13 +71,21 @@ def engine(db_url):
 
 # -- migration 0006 ----------------------------------------------------------------
 
+
 def test_upgrading_lists_the_attachments_of_the_mail_stored_before(engine):
     command.upgrade(alembic_config(engine), "0005")
     sessions = session_factory(engine)
     # Rows written the way version 0005 stored them: inbound mail keeps its raw bytes.
     with sessions() as s, s.begin():
-        ticket = Ticket(seq=1, number="IMG-000001", severity="leve", requester=CLIENT, created_at=NOW,
-                        updated_at=NOW, received_at=NOW)
+        ticket = Ticket(
+            seq=1,
+            number="IMG-000001",
+            severity="leve",
+            requester=CLIENT,
+            created_at=NOW,
+            updated_at=NOW,
+            received_at=NOW,
+        )
         s.add(ticket)
         raws = {}
         for n in range(60):  # more than one batch
@@ -76,8 +94,15 @@ def test_upgrading_lists_the_attachments_of_the_mail_stored_before(engine):
             s.add(message_row(raws[n], ticket=ticket, n=n))
         s.add(message_row(b"", ticket=ticket, n=100))  # nothing stored
         s.add(message_row(None, ticket=ticket, n=101))
-        s.add(message_row(mail_with(("ack.bin", b"x"), message_id="<out@imagenti.mx>"), ticket=ticket,
-                          kind=MessageKind.ACK, direction="out", n=102))
+        s.add(
+            message_row(
+                mail_with(("ack.bin", b"x"), message_id="<out@imagenti.mx>"),
+                ticket=ticket,
+                kind=MessageKind.ACK,
+                direction="out",
+                n=102,
+            )
+        )
         s.add(message_row(b"no es un correo", ticket=ticket, n=103))
     upgrade(engine)
     with sessions() as s:
@@ -99,23 +124,34 @@ def test_upgrading_lists_the_attachments_of_the_mail_stored_before(engine):
     upgrade(engine)  # and up again
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(AttachmentRow)) == sum(
-            len(parse(r).attachments) for r in raws.values())
+            len(parse(r).attachments) for r in raws.values()
+        )
 
 
 # -- recording, reading by id ---------------------------------------------------------
 
+
 def test_rows_are_recorded_read_by_id_and_go_with_their_message(engine):
     upgrade(engine)
     sessions = session_factory(engine)
-    raw = mail_with(("grande.zip", b"z" * 300_000), ("informe.pdf", b"%PDF"), (None, b"anon"),
-                    message_id="<r1@cliente.com.mx>", inner=True)
+    raw = mail_with(
+        ("grande.zip", b"z" * 300_000),
+        ("informe.pdf", b"%PDF"),
+        (None, b"anon"),
+        message_id="<r1@cliente.com.mx>",
+        inner=True,
+    )
     mail = parse(raw, max_message_size=None, max_attachment_size=100_000)
     with sessions() as s, s.begin():
         row = message_row(mail.raw)
         s.add(row)
         recorded = attachments.record(s, row, mail)
     assert [(a.position, a.filename, a.dropped) for a in recorded] == [
-        (0, "grande.zip", True), (1, "informe.pdf", False), (2, "attachment-3", False), (3, "message.eml", False)]
+        (0, "grande.zip", True),
+        (1, "informe.pdf", False),
+        (2, "attachment-3", False),
+        (3, "message.eml", False),
+    ]
     with sessions() as s:
         ids = [a.id for a in recorded]
         assert attachments.content(s, ids[1]) == b"%PDF"
@@ -133,12 +169,18 @@ def test_rows_are_recorded_read_by_id_and_go_with_their_message(engine):
 
 # -- the client's files on a vendor's case mail ------------------------------------------
 
+
 def reference_client_files(session, ticket):
     """tickets/escalation.py's choice before this issue (parsing the stored bytes again), kept as the oracle."""
-    rows = session.scalars(select(MessageRow).where(
-        MessageRow.ticket_id == ticket.id, MessageRow.direction == "in",
-        MessageRow.kind.not_in(("engineer", "manager", "vendor", "unverified", "bounce", "autoreply")))
-        .order_by(MessageRow.id)).all()
+    rows = session.scalars(
+        select(MessageRow)
+        .where(
+            MessageRow.ticket_id == ticket.id,
+            MessageRow.direction == "in",
+            MessageRow.kind.not_in(("engineer", "manager", "vendor", "unverified", "bounce", "autoreply")),
+        )
+        .order_by(MessageRow.id)
+    ).all()
     files, lines, seen, total = [], [], set(), 0
     for m in rows:
         for name, ctype, content in _attachments_of(m.raw) if m.raw else ():
@@ -181,8 +223,10 @@ def test_a_case_mail_carries_the_same_client_files_as_before(engine):
     mails = [
         (Role.CLIENT, mail_with(("fsdiag.zip", b"PK\x03\x04"), (None, b"sin nombre"), message_id="<c1@x>")),
         (Role.ENGINEER, mail_with(("interno.txt", b"solo equipo"), message_id="<e1@x>", sender="ana@imagenti.mx")),
-        (Role.CLIENT, mail_with(("fsdiag.zip", b"PK\x03\x04"), ("captura.png", b"\x89PNG"), message_id="<c2@x>",
-                                inner=True)),
+        (
+            Role.CLIENT,
+            mail_with(("fsdiag.zip", b"PK\x03\x04"), ("captura.png", b"\x89PNG"), message_id="<c2@x>", inner=True),
+        ),
         (ScreeningKind.AUTOREPLY, mail_with(("ooo.txt", b"fuera"), message_id="<a1@x>")),
         (Role.VENDOR, mail_with(("parche.exe", b"MZ"), message_id="<v1@x>")),
         (ScreeningKind.AUTO, mail_with(("respaldo1.bin", six_mb), message_id="<c3@x>")),
@@ -190,10 +234,24 @@ def test_a_case_mail_carries_the_same_client_files_as_before(engine):
         (Role.CLIENT, mail_with(("respaldo2.bin", six_mb[:-1]), ("final.txt", b"fin"), message_id="<c4@x>")),
     ]
     with sessions() as s, s.begin():
-        ticket = Ticket(seq=1, number="IMG-000001", severity="leve", requester=CLIENT, created_at=NOW,
-                        updated_at=NOW, received_at=NOW)
-        other = Ticket(seq=2, number="IMG-000002", severity="leve", requester=CLIENT, created_at=NOW,
-                       updated_at=NOW, received_at=NOW)
+        ticket = Ticket(
+            seq=1,
+            number="IMG-000001",
+            severity="leve",
+            requester=CLIENT,
+            created_at=NOW,
+            updated_at=NOW,
+            received_at=NOW,
+        )
+        other = Ticket(
+            seq=2,
+            number="IMG-000002",
+            severity="leve",
+            requester=CLIENT,
+            created_at=NOW,
+            updated_at=NOW,
+            received_at=NOW,
+        )
         s.add_all([ticket, other])
         for n, (kind, raw) in enumerate(mails):
             mail = parse(raw)
@@ -212,8 +270,13 @@ def test_a_case_mail_carries_the_same_client_files_as_before(engine):
         ticket = s.scalar(select(Ticket).where(Ticket.number == "IMG-000001"))
         files, lines = client_files(SimpleNamespace(session=s), ticket)
         assert (files, lines) == reference_client_files(s, ticket)
-    assert [name for name, _, _ in files] == ["fsdiag.zip", "captura.png", "licencia.key", "respaldo1.bin",
-                                              "final.txt"]
-    assert lines == ["fsdiag.zip", "captura.png", "licencia.key", "respaldo1.bin",
-                     "respaldo2.bin (6.0 MB, not attached: available on request)", "final.txt"]
+    assert [name for name, _, _ in files] == ["fsdiag.zip", "captura.png", "licencia.key", "respaldo1.bin", "final.txt"]
+    assert lines == [
+        "fsdiag.zip",
+        "captura.png",
+        "licencia.key",
+        "respaldo1.bin",
+        "respaldo2.bin (6.0 MB, not attached: available on request)",
+        "final.txt",
+    ]
     assert files[2][2] == b"KEY-<c2@x>"

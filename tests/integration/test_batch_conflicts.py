@@ -29,8 +29,12 @@ pytestmark = pytest.mark.servers
 
 def _someone_waits_on_a_lock() -> bool:
     with psycopg.connect(PG_URL, autocommit=True) as conn:
-        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                            "AND application_name = 'mailbot'").fetchone()[0] > 0
+        return (
+            conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = 'mailbot'"
+            ).fetchone()[0]
+            > 0
+        )
 
 
 def test_a_lock_cycle_between_a_batch_and_another_process_loses_nothing(make_settings, pg_url, monkeypatch):
@@ -40,8 +44,9 @@ def test_a_lock_cycle_between_a_batch_and_another_process_loses_nothing(make_set
         first = Pipeline(holder).process(make_mail(subject="Original", message_id="<o@cliente.com.mx>"))
         tag = subject_tag(settings, first.ticket)
         new = make_mail(sender="nuevo@cliente2.com.mx", subject="Nuevo", message_id="<n@cliente2.com.mx>")
-        reply = make_mail(subject=f"Re: {tag} Original", in_reply_to="<o@cliente.com.mx>",
-                          message_id="<r@cliente.com.mx>")
+        reply = make_mail(
+            subject=f"Re: {tag} Original", in_reply_to="<o@cliente.com.mx>", message_id="<r@cliente.com.mx>"
+        )
         # A stranger naming the ticket: locks its row, then opens a linked ticket (needs the counter).
         stranger = make_mail(sender="otro@ajeno.com.mx", subject=f"{tag} otra cosa", message_id="<s@ajeno.com.mx>")
 
@@ -89,13 +94,18 @@ def test_a_lock_held_too_long_is_a_temporary_failure_not_a_quarantine(make_setti
         with psycopg.connect(PG_URL) as blocker:  # someone holds the ticket counter (a long transaction)
             blocker.execute(f"SELECT value FROM {schema}.counters FOR UPDATE").fetchall()
             with pytest.raises(TemporaryFailure, match="lock conflict"):
-                Pipeline(app).process_batch([Item(make_mail(subject=f"Caso {i}", message_id=f"<b{i}@cliente.com.mx>"), source="imap")
-                                             for i in range(3)])
+                Pipeline(app).process_batch(
+                    [
+                        Item(make_mail(subject=f"Caso {i}", message_id=f"<b{i}@cliente.com.mx>"), source="imap")
+                        for i in range(3)
+                    ]
+                )
         with app.sessions() as s:
             assert s.scalar(select(func.count()).select_from(Quarantine)) == 0
         # Once the lock is free the same mails go through.
-        out = Pipeline(app).process_batch([Item(make_mail(subject=f"Caso {i}", message_id=f"<b{i}@cliente.com.mx>"), source="imap")
-                                           for i in range(3)])
+        out = Pipeline(app).process_batch(
+            [Item(make_mail(subject=f"Caso {i}", message_id=f"<b{i}@cliente.com.mx>"), source="imap") for i in range(3)]
+        )
         assert [o.action for o in out] == ["created"] * 3
     finally:
         app.close()

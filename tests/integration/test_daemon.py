@@ -28,12 +28,14 @@ def test_running_daemon_acknowledges_new_mail(make_settings, dovecot, smtp_sink,
 
 def test_lmtp_answers_250_only_after_the_commit(make_settings, smtp_sink, db_url):
     port = free_port()
-    settings = make_settings(db_url=db_url, smtp=smtp_section(smtp_sink),
-                             lmtp={"enabled": True, "port": port})
+    settings = make_settings(db_url=db_url, smtp=smtp_section(smtp_sink), lmtp={"enabled": True, "port": port})
     with Running(settings):
         client = wait_until(lambda: lmtp_client(port), 15, what="LMTP listener")
-        refused = client.sendmail("juan.perez@cliente.com.mx", ["soporte@imagenti.mx"],
-                                  make_mail(subject="Por LMTP", message_id="<lmtp1@cliente.com.mx>"))
+        refused = client.sendmail(
+            "juan.perez@cliente.com.mx",
+            ["soporte@imagenti.mx"],
+            make_mail(subject="Por LMTP", message_id="<lmtp1@cliente.com.mx>"),
+        )
         assert refused == {}
         # The 250 came back: the ticket is already committed.
         assert [t["subject"] for t in tickets(settings)] == ["Por LMTP"]

@@ -54,16 +54,20 @@ def _errors(stderr: bytes) -> list[str]:
 
 # -- a port already in use ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("door", ["lmtp", "health"])
 def test_a_port_in_use_is_one_line_and_exit_69(make_settings, taken_port, door):
     other = free_port()
     ports = {"lmtp": other, "health": other} | {door: taken_port}
-    settings = make_settings(lmtp={"enabled": True, "port": ports["lmtp"]},
-                             health={"enabled": True, "port": ports["health"]})
+    settings = make_settings(
+        lmtp={"enabled": True, "port": ports["lmtp"]}, health={"enabled": True, "port": ports["health"]}
+    )
     proc = cli("run", config=settings.source, check=False)
     name = {"lmtp": "LMTP", "health": "health"}[door]
     assert (proc.returncode, _errors(proc.stderr)) == (
-        Exit.UNAVAILABLE, [f"error: {name} listener 127.0.0.1:{taken_port}: address already in use"])
+        Exit.UNAVAILABLE,
+        [f"error: {name} listener 127.0.0.1:{taken_port}: address already in use"],
+    )
 
 
 def test_a_port_in_use_stops_the_start_and_frees_what_it_had_bound(make_settings, taken_port):
@@ -77,16 +81,22 @@ def test_a_port_in_use_stops_the_start_and_frees_what_it_had_bound(make_settings
 
 # -- IMAP: a refused login, an unreachable server ------------------------------------------------
 
+
 def test_run_once_with_a_wrong_imap_password_says_so_in_one_line_and_still_sends(
-        make_settings, lone_dovecot, smtp_sink):
+    make_settings, lone_dovecot, smtp_sink
+):
     settings = make_settings(imap=imap_section(lone_dovecot, password=WRONG), smtp=smtp_section(smtp_sink))
     cli("ingest", "-", config=settings.source, input=make_mail(message_id="<pw1@cliente.com.mx>"))
 
     proc = cli("run", "--once", config=settings.source, check=False)
 
-    assert (proc.returncode, _errors(proc.stderr)) == (Exit.UNAVAILABLE, [
-        f"error: IMAP 127.0.0.1:{lone_dovecot.port}: login refused for {lone_dovecot.USER}: "
-        "[AUTHENTICATIONFAILED] Authentication failed."])
+    assert (proc.returncode, _errors(proc.stderr)) == (
+        Exit.UNAVAILABLE,
+        [
+            f"error: IMAP 127.0.0.1:{lone_dovecot.port}: login refused for {lone_dovecot.USER}: "
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        ],
+    )
     assert WRONG.encode() not in proc.stderr + proc.stdout
     # What came in by another door was still acknowledged before the run failed.
     assert [m["to"] for m in smtp_sink.wait_for(2) if m["to"] == [CLIENT]] == [[CLIENT]]
@@ -97,13 +107,18 @@ def test_run_once_with_an_unreachable_imap_server_says_so_in_one_line(make_setti
     settings = make_settings(imap=imap_section(dovecot, port=dead))
     proc = cli("run", "--once", config=settings.source, check=False)
     assert (proc.returncode, _errors(proc.stderr)) == (
-        Exit.UNAVAILABLE, [f"error: IMAP 127.0.0.1:{dead}: connection refused"])
+        Exit.UNAVAILABLE,
+        [f"error: IMAP 127.0.0.1:{dead}: connection refused"],
+    )
 
 
 def test_run_once_with_a_refused_smtp_login_says_so_in_one_line(make_settings, smtp_sink_factory, tls_certs):
     sink = smtp_sink_factory(tls="starttls", auth=("mailbot@imagenti.mx", "s3cret-smtp"))
-    settings = make_settings(smtp=smtp_section(sink, security="starttls", ca_file=str(tls_certs.ca),
-                                               username="mailbot@imagenti.mx", password=WRONG))
+    settings = make_settings(
+        smtp=smtp_section(
+            sink, security="starttls", ca_file=str(tls_certs.ca), username="mailbot@imagenti.mx", password=WRONG
+        )
+    )
     cli("ingest", "-", config=settings.source, input=make_mail(message_id="<smtp-pw@cliente.com.mx>"))
 
     proc = cli("run", "--once", config=settings.source, check=False)
@@ -116,11 +131,15 @@ def test_run_once_with_a_refused_smtp_login_says_so_in_one_line(make_settings, s
 
 
 def test_daemon_serves_lmtp_and_the_outbox_while_its_imap_login_is_refused(
-        make_settings, lone_dovecot, smtp_sink, caplog):
+    make_settings, lone_dovecot, smtp_sink, caplog
+):
     caplog.set_level("INFO")
     port = free_port()
-    settings = make_settings(imap=imap_section(lone_dovecot, password=WRONG), smtp=smtp_section(smtp_sink),
-                             lmtp={"enabled": True, "port": port})
+    settings = make_settings(
+        imap=imap_section(lone_dovecot, password=WRONG),
+        smtp=smtp_section(smtp_sink),
+        lmtp={"enabled": True, "port": port},
+    )
     with Running(settings) as daemon:
         wait_until(lambda: "login refused" in (daemon.imap.stats.last_error or ""), 30, what="the refused login")
         client = wait_until(lambda: lmtp_client(port), 15, what="LMTP listener")
@@ -135,8 +154,10 @@ def test_daemon_serves_lmtp_and_the_outbox_while_its_imap_login_is_refused(
     # One line per attempt, without a traceback; the next login a minute away, not a second.
     assert len(refused) == attempts >= 1
     assert all(r.exc_info is None and "\n" not in r.getMessage() for r in refused)
-    assert refused[0].getMessage() == (f"IMAP 127.0.0.1:{lone_dovecot.port}: login refused for {lone_dovecot.USER}: "
-                                       "[AUTHENTICATIONFAILED] Authentication failed.; retrying in 60s")
+    assert refused[0].getMessage() == (
+        f"IMAP 127.0.0.1:{lone_dovecot.port}: login refused for {lone_dovecot.USER}: "
+        "[AUTHENTICATIONFAILED] Authentication failed.; retrying in 60s"
+    )
     assert not [r for r in caplog.records if WRONG in r.getMessage()]
     assert [t["subject"] for t in tickets(settings)] == ["Problema con el antivirus"]
 
@@ -151,6 +172,7 @@ def test_a_refused_login_waits_minutes_before_the_next_and_a_network_failure_sec
 
 # -- a prompt stop ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("idle", [True, False], ids=["idle", "poll"])
 def test_an_idle_daemon_has_exited_within_2s_of_sigterm(make_settings, dovecot, smtp_sink, tmp_path, idle):
     """Every wait is told to stop: the outbox's wake-up, IMAP IDLE or the poll interval, the scheduler.
@@ -159,9 +181,13 @@ def test_an_idle_daemon_has_exited_within_2s_of_sigterm(make_settings, dovecot, 
     waited out its poll interval (a minute) and an IDLE one its outbox tick.
     """
     health = free_port()
-    settings = make_settings(imap=imap_section(dovecot, idle=idle, poll_interval="60s"), smtp=smtp_section(smtp_sink),
-                             lmtp={"enabled": True, "port": free_port()}, health={"enabled": True, "port": health},
-                             outbox={"interval": "60s"})
+    settings = make_settings(
+        imap=imap_section(dovecot, idle=idle, poll_interval="60s"),
+        smtp=smtp_section(smtp_sink),
+        lmtp={"enabled": True, "port": free_port()},
+        health={"enabled": True, "port": health},
+        outbox={"interval": "60s"},
+    )
     log = tmp_path / "daemon.log"
     with log.open("wb") as err:
         proc = mailbot_run(settings.source, stderr=err)

@@ -26,8 +26,12 @@ def _acks(smtp_sink):
 
 def test_sigkill_at_random_points_loses_and_duplicates_nothing(make_settings, db_url, dovecot, smtp_sink, capsys):
     n, rounds = 300, 5
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink, timeout="1s"),
-                             outbox={"interval": "1s", "lease": "4s", "retry_base": "1s"})
+    settings = make_settings(
+        db_url=db_url,
+        imap=imap_section(dovecot),
+        smtp=smtp_section(smtp_sink, timeout="1s"),
+        outbox={"interval": "1s", "lease": "4s", "retry_base": "1s"},
+    )
     append_many(dovecot, n, "Kill")
     db = Db(settings)
     rng = random.Random(20261126)
@@ -37,8 +41,11 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(make_settings, db
             target = min(n, db.tickets() + rng.randint(5, n // rounds))
             proc = mailbot_run(settings.source)
             try:
-                wait_until(lambda: db.tickets() >= target or proc.poll() is not None, 120,
-                           what=f"round {round_no}: {target} tickets")
+                wait_until(
+                    lambda target=target, proc=proc: db.tickets() >= target or proc.poll() is not None,
+                    120,
+                    what=f"round {round_no}: {target} tickets",
+                )
                 assert proc.poll() is None, "mailbot exited by itself"
             finally:
                 proc.send_signal(signal.SIGKILL)
@@ -57,8 +64,10 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(make_settings, db
         assert all(len(set(ids)) == 1 for ids in acks.values())  # one acknowledgement each (one Message-ID)
         resent = sum(len(ids) - 1 for ids in acks.values())
         with capsys.disabled():
-            print(f"\n[{db_url.split(':')[0]}] {rounds} SIGKILLs over {n} mails: {resent} acknowledgement(s) "
-                  "delivered twice (same Message-ID: sent, then killed before it was marked sent)")
+            print(
+                f"\n[{db_url.split(':')[0]}] {rounds} SIGKILLs over {n} mails: {resent} acknowledgement(s) "
+                "delivered twice (same Message-ID: sent, then killed before it was marked sent)"
+            )
     finally:
         db.close()
 
@@ -78,8 +87,11 @@ def test_dovecot_stopped_and_started_during_intake(make_settings, db_url, doveco
             wait_until(lambda: len(_acks(smtp_sink)) == n, 60, what="every acknowledgement")
             wait_until(lambda: daemon.imap.stats.reconnects >= 1, 30, what="the dropped IMAP session noticed")
             # A chunk committed just before the stop is marked once the session is back.
-            wait_until(lambda: all(b"\\Seen" in f for f in dovecot.flags().values()), 30,
-                       what="every source message marked \\Seen")
+            wait_until(
+                lambda: all(b"\\Seen" in f for f in dovecot.flags().values()),
+                30,
+                what="every source message marked \\Seen",
+            )
     finally:
         db.close()
 
@@ -87,8 +99,11 @@ def test_dovecot_stopped_and_started_during_intake(make_settings, db_url, doveco
 def test_smtp_relay_down_then_up_sends_every_queued_mail(make_settings, dovecot):
     n = 30
     port = free_port()  # nothing listens there yet: the relay is down, connections are refused
-    settings = make_settings(imap=imap_section(dovecot), smtp={"host": "127.0.0.1", "port": port, "security": "none"},
-                             outbox={"interval": "1s", "retry_base": "1s", "retry_max": "2s"})
+    settings = make_settings(
+        imap=imap_section(dovecot),
+        smtp={"host": "127.0.0.1", "port": port, "security": "none"},
+        outbox={"interval": "1s", "retry_base": "1s", "retry_max": "2s"},
+    )
     db = Db(settings)
     relay = None
     try:
@@ -110,8 +125,12 @@ def test_postgresql_connections_dropped_during_intake(make_settings, pg_url, dov
     import psycopg
 
     n = 80
-    settings = make_settings(db_url=pg_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink, timeout="1s"),
-                             outbox={"interval": "1s", "lease": "4s", "retry_base": "1s"})
+    settings = make_settings(
+        db_url=pg_url,
+        imap=imap_section(dovecot),
+        smtp=smtp_section(smtp_sink, timeout="1s"),
+        outbox={"interval": "1s", "lease": "4s", "retry_base": "1s"},
+    )
     db = Db(settings)
     try:
         with Running(settings) as daemon:
@@ -121,7 +140,8 @@ def test_postgresql_connections_dropped_during_intake(make_settings, pg_url, dov
             with psycopg.connect(pg_url, autocommit=True) as admin:
                 killed = admin.execute(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name LIKE 'mailbot%%' AND pid <> pg_backend_pid()").fetchone()[0]
+                    "WHERE application_name LIKE 'mailbot%%' AND pid <> pg_backend_pid()"
+                ).fetchone()[0]
             assert killed >= 1
             wait_until(lambda: db.tickets() == n, 120, what="every mail after the drop")
             wait_until(lambda: len(_acks(smtp_sink)) == n, 60, what="every acknowledgement")

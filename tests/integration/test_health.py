@@ -19,24 +19,36 @@ pytestmark = pytest.mark.servers
 
 def test_health_and_metrics_follow_an_smtp_outage(make_settings, db_url, dovecot, smtp_sink):
     port = free_port()
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
-                             health={"enabled": True, "port": port},
-                             outbox={"interval": "1s", "retry_base": "1s", "retry_max": "1s"})
+    settings = make_settings(
+        db_url=db_url,
+        imap=imap_section(dovecot),
+        smtp=smtp_section(smtp_sink),
+        health={"enabled": True, "port": port},
+        outbox={"interval": "1s", "retry_base": "1s", "retry_max": "1s"},
+    )
     smtp_sink.refuse = "451 4.3.0 relay busy"
     with Running(settings) as daemon:
         wait_until(lambda: daemon.imap.stats.idle, 20, what="IDLE")
         dovecot.append(make_mail(message_id="<h1@cliente.com.mx>"))
-        wait_until(lambda: json.loads(http_get(port, "/healthz")[1])["outbox"]["queued"] == 2, 20,
-                   what="ack and notice queued")
+        wait_until(
+            lambda: json.loads(http_get(port, "/healthz")[1])["outbox"]["queued"] == 2, 20, what="ack and notice queued"
+        )
         # The session leaves IDLE to take each mail in (and to look again at poll_interval):
         # wait for it to be back, rather than catch it in between.
-        code, health = wait_until(lambda: (lambda c, h: (c, h) if h["imap"]["state"] == "idle" else None)(
-            *healthz(port)), 20, what="the IMAP session back in IDLE")
+        code, health = wait_until(
+            lambda: (lambda c, h: (c, h) if h["imap"]["state"] == "idle" else None)(*healthz(port)),
+            20,
+            what="the IMAP session back in IDLE",
+        )
         assert code == 200 and health["status"] == "ok"
         assert health["oldest_unacknowledged_seconds"] is not None
-        metrics = wait_until(lambda: (lambda t: t if (metric(t, 'mailbot_outbox_failures_total{permanent="false"}')
-                                                      or 0) >= 1 else None)(http_get(port, "/metrics")[1]),
-                             20, what="a failed attempt counted")
+        metrics = wait_until(
+            lambda: (
+                lambda t: t if (metric(t, 'mailbot_outbox_failures_total{permanent="false"}') or 0) >= 1 else None
+            )(http_get(port, "/metrics")[1]),
+            20,
+            what="a failed attempt counted",
+        )
         assert metric(metrics, 'mailbot_mails_received_total{kind="created"}') == 1.0
         assert metric(metrics, 'mailbot_tickets_opened_total{severity="leve"}') == 1.0
         assert metric(metrics, "mailbot_outbox_queue") == 2.0
@@ -103,7 +115,13 @@ def test_json_logs_have_one_object_per_line_with_the_ticket(make_settings):
     assert mail["message_id"] == "<j1@cliente.com.mx>" and mail["from"] == CLIENT
     assert mail["time"].endswith("+00:00") and mail["level"] == "INFO"
     # Another report (the same mail again would join the first ticket as a repeat).
-    human = cli("ingest", "-", config=settings.source,
-                input=make_mail(message_id="<j2@cliente.com.mx>", subject="Otro problema"))
-    assert any(" INFO mailbot.pipeline: created IMG-000002: <j2@cliente.com.mx>" in line
-               for line in human.stderr.decode().splitlines())
+    human = cli(
+        "ingest",
+        "-",
+        config=settings.source,
+        input=make_mail(message_id="<j2@cliente.com.mx>", subject="Otro problema"),
+    )
+    assert any(
+        " INFO mailbot.pipeline: created IMG-000002: <j2@cliente.com.mx>" in line
+        for line in human.stderr.decode().splitlines()
+    )

@@ -91,6 +91,7 @@ def test_a_sole_process_frees_every_claim_it_finds_at_start(desk):
 
 def test_a_relay_outage_longer_than_the_retries_fails_no_mail_for_good(desk):
     """max_attempts bounds a mail the relay refuses, not the time the relay itself is down."""
+
     class DeadRelay(Recorder):
         def send(self, mail_from, rcpt_to, data, *, outbox_id):
             raise SendError("cannot connect to 127.0.0.1:1: connection refused", relay=True)

@@ -129,8 +129,11 @@ class Stored(threading.Thread):
         try:
             while not self.done.wait(0.05):
                 with self.app.sessions() as s:
-                    rows = s.execute(select(MessageRow.id, MessageRow.message_id).where(
-                        MessageRow.id > self._last_id, MessageRow.direction == "in").order_by(MessageRow.id)).all()
+                    rows = s.execute(
+                        select(MessageRow.id, MessageRow.message_id)
+                        .where(MessageRow.id > self._last_id, MessageRow.direction == "in")
+                        .order_by(MessageRow.id)
+                    ).all()
                 now = time.monotonic()
                 for row_id, message_id in rows:
                     self.times.setdefault(message_id, now)
@@ -176,19 +179,28 @@ def test_every_mail_appended_at_any_moment_is_taken_in_within_seconds(make_setti
         """Wait until every mail appended so far is stored: at most BOUND after the last APPEND (and a little)."""
         last = max((at for at, _kind in appended.values()), default=time.monotonic())
         try:
-            wait_until(lambda: stored.error is not None or appended.keys() <= stored.times.keys(),
-                       max(last + BOUND - time.monotonic(), 0) + 2, interval=0.05, what="every mail stored")
+            wait_until(
+                lambda: stored.error is not None or appended.keys() <= stored.times.keys(),
+                max(last + BOUND - time.monotonic(), 0) + 2,
+                interval=0.05,
+                what="every mail stored",
+            )
         except AssertionError:
             missing = sorted((appended[m][0], appended[m][1], m) for m in appended.keys() - stored.times.keys())
-            raise AssertionError(f"seed {seed}: {len(missing)} of {len(appended)} mails not stored {BOUND}s after "
-                                 f"their APPEND: {missing[:5]} (now {time.monotonic():.1f})\n{daemon.tail()}") from None
+            raise AssertionError(
+                f"seed {seed}: {len(missing)} of {len(appended)} mails not stored {BOUND}s after "
+                f"their APPEND: {missing[:5]} (now {time.monotonic():.1f})\n{daemon.tail()}"
+            ) from None
         assert stored.error is None, f"seed {seed}: {stored.error!r}"
 
     stored.start()
     daemon.start()
     try:
-        wait_until(lambda: daemon.proc.poll() is not None or "connected to" in daemon.log.read_text(), 60,
-                   what="the first mailbot to connect")
+        wait_until(
+            lambda: daemon.proc.poll() is not None or "connected to" in daemon.log.read_text(),
+            60,
+            what="the first mailbot to connect",
+        )
         for kind in rounds:
             assert daemon.proc.poll() is None, f"seed {seed}: mailbot exited:\n{daemon.tail()}"
             if kind == "burst":
@@ -211,16 +223,25 @@ def test_every_mail_appended_at_any_moment_is_taken_in_within_seconds(make_setti
         all_stored()
 
         late = sorted(((stored.times[m] - at, kind, m) for m, (at, kind) in appended.items()), reverse=True)
-        print(f"seed {seed}: {len(appended)} mails in {len(rounds)} rounds, {daemon.starts} starts; "
-              f"APPEND to stored: longest {late[0][0]:.2f}s, median {late[len(late) // 2][0]:.2f}s")
-        assert late[0][0] <= BOUND, (f"seed {seed}: {sum(1 for d, _k, _m in late if d > BOUND)} of {len(appended)} "
-                                     f"mails waited more than {BOUND}s, the longest: {late[:5]}\n{daemon.tail()}")
+        print(
+            f"seed {seed}: {len(appended)} mails in {len(rounds)} rounds, {daemon.starts} starts; "
+            f"APPEND to stored: longest {late[0][0]:.2f}s, median {late[len(late) // 2][0]:.2f}s"
+        )
+        assert late[0][0] <= BOUND, (
+            f"seed {seed}: {sum(1 for d, _k, _m in late if d > BOUND)} of {len(appended)} "
+            f"mails waited more than {BOUND}s, the longest: {late[:5]}\n{daemon.tail()}"
+        )
         # Every mail taken in once, each its own ticket, and every one flagged in the mailbox.
         assert stored.times.keys() == appended.keys()
         with stored.app.sessions() as s:
             assert s.scalar(select(func.count()).select_from(Ticket)) == len(appended)
-        flags = wait_until(lambda: (lambda f: f if len(f) == len(appended) and all(
-            b"\\Seen" in flags for flags in f.values()) else None)(dovecot.flags()), 15, what="every mail \\Seen")
+        flags = wait_until(
+            lambda: (
+                lambda f: f if len(f) == len(appended) and all(b"\\Seen" in flags for flags in f.values()) else None
+            )(dovecot.flags()),
+            15,
+            what="every mail \\Seen",
+        )
         assert len(flags) == len(appended)
     finally:
         appender.close()

@@ -29,8 +29,9 @@ pytestmark = [pytest.mark.servers, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the checkout holds that is not the project: never copied into the build.
-NOT_SOURCE = shutil.ignore_patterns(".venv", ".git", "var", "build", "dist", "*.egg-info", "__pycache__",
-                                    ".pytest_cache", ".hypothesis", "mailbot.toml")
+NOT_SOURCE = shutil.ignore_patterns(
+    ".venv", ".git", "var", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "mailbot.toml"
+)
 
 
 def _run(cmd, **kw):
@@ -87,11 +88,21 @@ def test_the_installed_package_works_from_a_folder_holding_nothing_of_it(install
     etc.mkdir(parents=True)
     config = etc / "mailbot.toml"
     # The service layout: config alone in its folder, state under absolute paths.
-    config.write_text(to_toml(config_data(state, f"sqlite:///{state / 'mailbot.db'}", imap=imap_section(dovecot),
-                                          smtp=smtp_section(smtp_sink))))
+    config.write_text(
+        to_toml(
+            config_data(
+                state, f"sqlite:///{state / 'mailbot.db'}", imap=imap_section(dovecot), smtp=smtp_section(smtp_sink)
+            )
+        )
+    )
     sample = tmp_path / "sample.eml"
-    sample.write_bytes(make_mail(subject="Servidor caído, urgente", message_id="<pip1@cliente.com.mx>",
-                                 body="Buen día, el servidor de archivos no responde, es una emergencia."))
+    sample.write_bytes(
+        make_mail(
+            subject="Servidor caído, urgente",
+            message_id="<pip1@cliente.com.mx>",
+            body="Buen día, el servidor de archivos no responde, es una emergencia.",
+        )
+    )
 
     checked = mailbot(installed, "check", cwd=work, config=config)
     assert "error" not in checked.stderr
@@ -109,8 +120,11 @@ def test_the_installed_package_works_from_a_folder_holding_nothing_of_it(install
 
     dovecot.append(make_mail(subject="La impresora no imprime", message_id="<pip2@cliente.com.mx>"))
     mailbot(installed, "run", "--once", cwd=work, config=config)
-    acks = wait_until(lambda: [m for m in smtp_sink.to(CLIENT) if "IMG-000002" in str(m["msg"]["Subject"])], 30,
-                      what="the acknowledgement of the IMAP mail at the SMTP sink")
+    acks = wait_until(
+        lambda: [m for m in smtp_sink.to(CLIENT) if "IMG-000002" in str(m["msg"]["Subject"])],
+        30,
+        what="the acknowledgement of the IMAP mail at the SMTP sink",
+    )
     # The shipped acknowledgement template (in Spanish), read from the installed package.
     assert "Hemos recibido su reporte" in acks[0]["msg"].get_body().get_content()
 
@@ -126,6 +140,7 @@ def test_a_read_only_command_from_an_empty_folder_creates_nothing_and_names_the_
 
 
 # build_app(create=False), in this process, on both databases.
+
 
 def test_create_false_refuses_a_missing_sqlite_file_and_makes_no_folder(make_settings, tmp_path):
     db = tmp_path / "no" / "such" / "mailbot.db"

@@ -10,7 +10,7 @@ the last guard, of which the team hears once per sender a day.
 from __future__ import annotations
 
 import email.policy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,7 +27,7 @@ NOTIFY = "mesa@imagenti.mx"
 
 class Clock:
     def __init__(self):
-        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        self.now = datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self):
         return self.now
@@ -75,10 +75,12 @@ REPORTS = [
 
 
 def test_a_client_with_twelve_distinct_reports_in_ten_minutes_gets_twelve_acknowledgements(
-        make_settings, dovecot, smtp_sink, db_url):
+    make_settings, dovecot, smtp_sink, db_url
+):
     # A config copied from the old example still says autoreply_limit = 5: it caps nothing any more.
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
-                             mailbot={"autoreply_limit": 5})
+    settings = make_settings(
+        db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink), mailbot={"autoreply_limit": 5}
+    )
     clock = Clock()
     for k, (subject, body) in enumerate(REPORTS):
         dovecot.append(make_mail(subject=subject, body=body, message_id=f"<crisis{k}@cliente.com.mx>"))
@@ -93,7 +95,8 @@ def test_a_client_with_twelve_distinct_reports_in_ten_minutes_gets_twelve_acknow
 
 
 def test_the_same_mail_twice_within_the_hour_joins_the_first_ticket_without_a_second_acknowledgement(
-        settings, dovecot, smtp_sink):
+    settings, dovecot, smtp_sink
+):
     clock = Clock()
     subject = "Sin internet en la sucursal Centro"
     body = 'Buen día:\n\nDesde las 9:00 no hay "internet" en la sucursal Centro.\n\nSaludos,\nJuan'
@@ -106,15 +109,25 @@ def test_the_same_mail_twice_within_the_hour_joins_the_first_ticket_without_a_se
     # client resending it): a new Message-ID, its own spacing, quote marks and case, a colleague copied.
     clock.advance(minutes=40)
     again = "Buen  día:\nDesde las 9:00 no hay “internet” en la sucursal centro.\nSaludos,\n  Juan\n"
-    dovecot.append(make_mail(subject="SIN INTERNET en la sucursal  Centro", body=again,
-                             message_id="<dup2@cliente.com.mx>", cc="Ana Ruiz <ana.ruiz@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="SIN INTERNET en la sucursal  Centro",
+            body=again,
+            message_id="<dup2@cliente.com.mx>",
+            cc="Ana Ruiz <ana.ruiz@cliente.com.mx>",
+        )
+    )
     take_in(settings, clock)
     assert [t["number"] for t in tickets(settings)] == [first["number"]]
     shown = ticket(settings, first["number"])
-    assert [m["message_id"] for m in shown["messages"] if m["direction"] == "in"] == \
-        ["<dup1@cliente.com.mx>", "<dup2@cliente.com.mx>"]
+    assert [m["message_id"] for m in shown["messages"] if m["direction"] == "in"] == [
+        "<dup1@cliente.com.mx>",
+        "<dup2@cliente.com.mx>",
+    ]
     [repeat] = [e for e in shown["events"] if e["kind"] == "repeat"]
-    assert repeat["data"]["first"] == "<dup1@cliente.com.mx>" and repeat["data"]["message_id"] == "<dup2@cliente.com.mx>"
+    assert (
+        repeat["data"]["first"] == "<dup1@cliente.com.mx>" and repeat["data"]["message_id"] == "<dup2@cliente.com.mx>"
+    )
     assert {"address": "ana.ruiz@cliente.com.mx", "role": "watcher"} in shown["participants"]
     assert len(acks(smtp_sink)) == 1 and acks(smtp_sink, "ana.ruiz@cliente.com.mx") == []
 
@@ -122,15 +135,20 @@ def test_the_same_mail_twice_within_the_hour_joins_the_first_ticket_without_a_se
     # attached, is another report: acknowledged.
     clock.advance(minutes=5)
     dovecot.append(make_mail(subject=subject, body="Ahora tampoco hay teléfono.", message_id="<dup3@cliente.com.mx>"))
-    with_capture = email.message_from_bytes(make_mail(subject=subject, body=body, message_id="<dup4@cliente.com.mx>"),
-                                            policy=email.policy.default)
-    with_capture.add_attachment(b"\x89PNG\r\n\x1a\n" + bytes(100), maintype="image", subtype="png",
-                                filename="captura.png")
+    with_capture = email.message_from_bytes(
+        make_mail(subject=subject, body=body, message_id="<dup4@cliente.com.mx>"), policy=email.policy.default
+    )
+    with_capture.add_attachment(
+        b"\x89PNG\r\n\x1a\n" + bytes(100), maintype="image", subtype="png", filename="captura.png"
+    )
     dovecot.append(with_capture.as_bytes())
     take_in(settings, clock)
     assert len(tickets(settings)) == 3
-    assert sorted(m["In-Reply-To"] for m in acks(smtp_sink)) == \
-        ["<dup1@cliente.com.mx>", "<dup3@cliente.com.mx>", "<dup4@cliente.com.mx>"]
+    assert sorted(m["In-Reply-To"] for m in acks(smtp_sink)) == [
+        "<dup1@cliente.com.mx>",
+        "<dup3@cliente.com.mx>",
+        "<dup4@cliente.com.mx>",
+    ]
 
     # After the hour, the same mail again is a new report.
     clock.advance(minutes=61)
@@ -164,17 +182,24 @@ def test_the_same_mail_after_its_ticket_was_closed_is_a_new_report(settings, dov
 
 
 def test_past_the_ceiling_acknowledgements_stop_and_the_team_is_told_once_a_day(
-        make_settings, dovecot, smtp_sink, db_url):
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
-                             loops={"sender_ceiling": 3}, team={"notify": [NOTIFY]})
+    make_settings, dovecot, smtp_sink, db_url
+):
+    settings = make_settings(
+        db_url=db_url,
+        imap=imap_section(dovecot),
+        smtp=smtp_section(smtp_sink),
+        loops={"sender_ceiling": 3},
+        team={"notify": [NOTIFY]},
+    )
     clock = Clock()
     sent = iter(range(1, 100))
 
     def client_writes(count):
         for _ in range(count):
             n = next(sent)
-            dovecot.append(make_mail(subject=f"Reporte {n}", body=f"Problema número {n}.",
-                                     message_id=f"<p{n}@cliente.com.mx>"))
+            dovecot.append(
+                make_mail(subject=f"Reporte {n}", body=f"Problema número {n}.", message_id=f"<p{n}@cliente.com.mx>")
+            )
             take_in(settings, clock)
             clock.advance(minutes=5)
 
@@ -206,15 +231,18 @@ def test_past_the_ceiling_acknowledgements_stop_and_the_team_is_told_once_a_day(
 
 def utf8_mail(sender: str, subject: str, message_id: str, body: str) -> bytes:
     """A mail as an RFC 6532 mail program writes it: UTF-8 straight in the header."""
-    return (f"From: José Núñez <{sender}>\r\nTo: soporte@imagenti.mx\r\nSubject: {subject}\r\n"
-            f"Message-ID: {message_id}\r\nDate: Mon, 02 Mar 2026 10:00:00 -0600\r\nMIME-Version: 1.0\r\n"
-            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode("utf-8")
+    return (
+        f"From: José Núñez <{sender}>\r\nTo: soporte@imagenti.mx\r\nSubject: {subject}\r\n"
+        f"Message-ID: {message_id}\r\nDate: Mon, 02 Mar 2026 10:00:00 -0600\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
 
 
 def test_an_international_domain_in_either_form_is_one_client(make_settings, dovecot, smtp_sink_factory, db_url):
     relay = smtp_sink_factory(smtputf8=True)
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(relay),
-                             loops={"sender_ceiling": 1})
+    settings = make_settings(
+        db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(relay), loops={"sender_ceiling": 1}
+    )
     clock = Clock()
     unicode_form, ascii_form = "jmnunez@ópticasnúñez.mx", "jmnunez@XN--PTICASNEZ-R6AO5G.MX"
     dovecot.append(utf8_mail(unicode_form, "Lentes sin graduar", "<i1@x>", "Llegaron sin graduar."))
@@ -224,6 +252,7 @@ def test_an_international_domain_in_either_form_is_one_client(make_settings, dov
 
     def acknowledgements():  # in whichever form the outbox writes the domain for this relay
         return [m for m in relay.messages if m["msg"]["Auto-Submitted"] == "auto-replied"]
+
     assert len(acknowledgements()) == 1
 
     # The same person's mail program writes the domain in its ASCII form: a reply with the tag only

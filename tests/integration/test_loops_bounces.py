@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -64,8 +64,12 @@ def desk(make_settings, db_url):
 AUTOMATIC = [
     # (id, sender, extra headers, outcome action)
     ("auto-submitted-generated", CLIENT, {"Auto-Submitted": "auto-generated"}, "created"),
-    ("auto-submitted-with-parameters", CLIENT, {"Auto-Submitted": 'auto-generated; owner-email="it@cliente.com.mx"'},
-     "created"),
+    (
+        "auto-submitted-with-parameters",
+        CLIENT,
+        {"Auto-Submitted": 'auto-generated; owner-email="it@cliente.com.mx"'},
+        "created",
+    ),
     ("auto-submitted-notified", CLIENT, {"Auto-Submitted": "auto-notified"}, "created"),
     ("auto-submitted-unknown-keyword", CLIENT, {"Auto-Submitted": "notification"}, "created"),
     ("auto-submitted-replied", CLIENT, {"Auto-Submitted": "auto-replied"}, "ignored"),
@@ -115,14 +119,29 @@ MACHINE = "Alertas SonicWall <alertas@cliente.com.mx>"
 
 
 def _engineer_answers(desk, body):
-    return desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to=OWN, subject="Re: Alerta",
-                               in_reply_to="<m1@cliente.com.mx>", references="<m1@cliente.com.mx>", body=body,
-                               headers=team_headers()))
+    return desk.take(
+        make_mail(
+            sender=f"Ana López <{ENGINEERS[0]}>",
+            to=OWN,
+            subject="Re: Alerta",
+            in_reply_to="<m1@cliente.com.mx>",
+            references="<m1@cliente.com.mx>",
+            body=body,
+            headers=team_headers(),
+        )
+    )
 
 
 def test_a_ticket_opened_by_machine_mail_writes_only_to_people_who_wrote_into_it(desk):
-    opened = desk.take(make_mail(sender=MACHINE, cc="Jefe de TI <it@cliente.com.mx>", subject="Alerta",
-                                 message_id="<m1@cliente.com.mx>", headers={"Auto-Submitted": "auto-generated"}))
+    opened = desk.take(
+        make_mail(
+            sender=MACHINE,
+            cc="Jefe de TI <it@cliente.com.mx>",
+            subject="Alerta",
+            message_id="<m1@cliente.com.mx>",
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+    )
     assert opened.action == "created"
     shown = desk.show(opened.ticket)
     assert shown["origin"] == "auto"
@@ -133,14 +152,22 @@ def test_a_ticket_opened_by_machine_mail_writes_only_to_people_who_wrote_into_it
     assert _engineer_answers(desk, "Ya lo estamos revisando.").action == "appended"
     assert [m for m in desk.send() if "imagenti.mx" not in m["X-Envelope-To"]] == []
     # A person writes into the ticket, copying a colleague: from now on they hear, the machine never.
-    person = desk.take(make_mail(sender="Jefe de TI <it@cliente.com.mx>", cc="ops@cliente.com.mx",
-                                 subject="Re: Alerta", body="¿Alguna novedad?", in_reply_to="<m1@cliente.com.mx>"))
+    person = desk.take(
+        make_mail(
+            sender="Jefe de TI <it@cliente.com.mx>",
+            cc="ops@cliente.com.mx",
+            subject="Re: Alerta",
+            body="¿Alguna novedad?",
+            in_reply_to="<m1@cliente.com.mx>",
+        )
+    )
     assert (person.action, person.ticket) == ("appended", opened.ticket)
     desk.send()
     assert _engineer_answers(desk, "#estado cerrado\nYa revisamos el equipo.").action == "appended"
     sent = desk.send()
-    client_side = sorted((m["X-Envelope-To"], str(m["X-Mailbot-Ticket"])) for m in sent
-                         if "imagenti.mx" not in m["X-Envelope-To"])
+    client_side = sorted(
+        (m["X-Envelope-To"], str(m["X-Mailbot-Ticket"])) for m in sent if "imagenti.mx" not in m["X-Envelope-To"]
+    )
     assert client_side == [("it@cliente.com.mx, ops@cliente.com.mx", opened.ticket)] * 2  # the relay, the closure
     assert all("alertas@cliente.com.mx" not in m["X-Envelope-To"] for m in sent)
     withheld = [e for e in desk.show(opened.ticket)["events"] if e["kind"] == "public_mail_withheld"]
@@ -148,9 +175,16 @@ def test_a_ticket_opened_by_machine_mail_writes_only_to_people_who_wrote_into_it
 
 
 def test_a_ticket_opened_by_list_mail_never_mails_the_list_and_is_never_escalated(desk):
-    opened = desk.take(make_mail(sender=MACHINE, to="Todos <todos@listas.cliente.com.mx>", cc=OWN,
-                                 subject="Alerta", message_id="<m1@cliente.com.mx>",
-                                 headers={"List-Id": "Todos <todos.listas.cliente.com.mx>"}))
+    opened = desk.take(
+        make_mail(
+            sender=MACHINE,
+            to="Todos <todos@listas.cliente.com.mx>",
+            cc=OWN,
+            subject="Alerta",
+            message_id="<m1@cliente.com.mx>",
+            headers={"List-Id": "Todos <todos.listas.cliente.com.mx>"},
+        )
+    )
     shown = desk.show(opened.ticket)
     assert (shown["origin"], shown["sla"]["attention_due"]) == ("bulk", None)
     desk.send()
@@ -164,12 +198,27 @@ def test_a_ticket_opened_by_list_mail_never_mails_the_list_and_is_never_escalate
 
 
 def test_a_list_members_reply_all_does_not_put_the_list_on_the_ticket(desk):
-    opened = desk.take(make_mail(sender=MACHINE, to="Avisos <avisos@listas.cliente.com.mx>", cc=OWN,
-                                 subject="Alerta", message_id="<m1@cliente.com.mx>",
-                                 headers={"List-Id": "Avisos <avisos.listas.cliente.com.mx>"}))
+    opened = desk.take(
+        make_mail(
+            sender=MACHINE,
+            to="Avisos <avisos@listas.cliente.com.mx>",
+            cc=OWN,
+            subject="Alerta",
+            message_id="<m1@cliente.com.mx>",
+            headers={"List-Id": "Avisos <avisos.listas.cliente.com.mx>"},
+        )
+    )
     # A member answers the list, copying support: she is on the client's side now, the list is not.
-    desk.take(make_mail(sender="Pedro <pedro@cliente.com.mx>", to="avisos@listas.cliente.com.mx", cc=OWN,
-                        subject="Re: Alerta", body="¿Alguien lo revisa?", in_reply_to="<m1@cliente.com.mx>"))
+    desk.take(
+        make_mail(
+            sender="Pedro <pedro@cliente.com.mx>",
+            to="avisos@listas.cliente.com.mx",
+            cc=OWN,
+            subject="Re: Alerta",
+            body="¿Alguien lo revisa?",
+            in_reply_to="<m1@cliente.com.mx>",
+        )
+    )
     roles = {p["address"]: p["role"] for p in desk.show(opened.ticket)["participants"]}
     assert roles["avisos@listas.cliente.com.mx"] == "recipient" and roles["pedro@cliente.com.mx"] == "client"
     desk.send()
@@ -179,15 +228,35 @@ def test_a_list_members_reply_all_does_not_put_the_list_on_the_ticket(desk):
 
 
 def test_answering_the_person_who_wrote_into_a_machine_ticket_is_a_response(desk):
-    opened = desk.take(make_mail(sender=MACHINE, subject="Alerta", message_id="<m1@cliente.com.mx>",
-                                 headers={"Auto-Submitted": "auto-generated"}))
-    desk.take(make_mail(sender="Pedro <pedro@cliente.com.mx>", subject="Re: Alerta", body="¿Qué pasó?",
-                        in_reply_to="<m1@cliente.com.mx>"))
+    opened = desk.take(
+        make_mail(
+            sender=MACHINE,
+            subject="Alerta",
+            message_id="<m1@cliente.com.mx>",
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+    )
+    desk.take(
+        make_mail(
+            sender="Pedro <pedro@cliente.com.mx>",
+            subject="Re: Alerta",
+            body="¿Qué pasó?",
+            in_reply_to="<m1@cliente.com.mx>",
+        )
+    )
     desk.send()
     # The engineer writes to Pedro directly, copying support: an answer, recorded, not relayed again.
-    desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to="pedro@cliente.com.mx", cc=OWN,
-                        subject="Re: Alerta", body="Era una falsa alarma.", in_reply_to="<m1@cliente.com.mx>",
-                        headers=team_headers()))
+    desk.take(
+        make_mail(
+            sender=f"Ana López <{ENGINEERS[0]}>",
+            to="pedro@cliente.com.mx",
+            cc=OWN,
+            subject="Re: Alerta",
+            body="Era una falsa alarma.",
+            in_reply_to="<m1@cliente.com.mx>",
+            headers=team_headers(),
+        )
+    )
     shown = desk.show(opened.ticket)
     assert shown["first_response_at"] is not None
     assert [e["data"]["text"] for e in shown["events"] if e["kind"] == "response"] == ["Era una falsa alarma."]
@@ -209,47 +278,83 @@ def test_out_of_office_reply_threads_into_its_ticket_and_is_never_answered(desk)
     tag_subject = str(ack["Subject"])
 
     # An engineer writes to the client, copying the desk.
-    engineer = desk.take(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", to=CLIENT, cc=OWN,
-                                   subject="Re: " + tag_subject, message_id="<e1@imagenti.mx>",
-                                   in_reply_to="<c1@cliente.com.mx>", references="<c1@cliente.com.mx>",
-                                   headers=team_headers()))
+    engineer = desk.take(
+        make_mail(
+            sender=f"Ana López <{ENGINEERS[0]}>",
+            to=CLIENT,
+            cc=OWN,
+            subject="Re: " + tag_subject,
+            message_id="<e1@imagenti.mx>",
+            in_reply_to="<c1@cliente.com.mx>",
+            references="<c1@cliente.com.mx>",
+            headers=team_headers(),
+        )
+    )
     assert (engineer.action, engineer.ticket) == ("appended", "IMG-000001")
     # The client's out-of-office answers the engineer's mail (RFC 3834 headers)...
-    oof = desk.take(make_mail(subject="Respuesta automática: Re: " + tag_subject, to=f"{ENGINEERS[0]}, {OWN}",
-                              message_id="<oof1@cliente.com.mx>", in_reply_to="<e1@imagenti.mx>",
-                              references="<c1@cliente.com.mx> <e1@imagenti.mx>",
-                              headers={"Auto-Submitted": "auto-replied", "X-Autoreply": "yes"},
-                              body="Estoy fuera de la oficina hasta el lunes."))
+    oof = desk.take(
+        make_mail(
+            subject="Respuesta automática: Re: " + tag_subject,
+            to=f"{ENGINEERS[0]}, {OWN}",
+            message_id="<oof1@cliente.com.mx>",
+            in_reply_to="<e1@imagenti.mx>",
+            references="<c1@cliente.com.mx> <e1@imagenti.mx>",
+            headers={"Auto-Submitted": "auto-replied", "X-Autoreply": "yes"},
+            body="Estoy fuera de la oficina hasta el lunes.",
+        )
+    )
     # ...and another one answers our acknowledgement, recognisable only by its subject.
-    oof2 = desk.take(make_mail(subject="Fuera de la oficina: " + tag_subject, message_id="<oof2@cliente.com.mx>",
-                               in_reply_to=str(ack["Message-ID"]), body="Regreso el lunes."))
+    oof2 = desk.take(
+        make_mail(
+            subject="Fuera de la oficina: " + tag_subject,
+            message_id="<oof2@cliente.com.mx>",
+            in_reply_to=str(ack["Message-ID"]),
+            body="Regreso el lunes.",
+        )
+    )
     assert (oof.action, oof.ticket) == ("appended", "IMG-000001")
     assert (oof2.action, oof2.ticket) == ("appended", "IMG-000001")
     # An out-of-office that belongs to no ticket is recorded, not ticketed.
-    stray = desk.take(make_mail(subject="Respuesta automática: Cotización", message_id="<oof3@cliente.com.mx>",
-                                headers={"Auto-Submitted": "auto-replied"}))
+    stray = desk.take(
+        make_mail(
+            subject="Respuesta automática: Cotización",
+            message_id="<oof3@cliente.com.mx>",
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    )
     assert stray.action == "ignored"
 
     assert [t["number"] for t in desk.tickets()] == ["IMG-000001"]
     shown = desk.show("IMG-000001")
     inbound = [(m["message_id"], m["kind"]) for m in shown["messages"] if m["direction"] == "in"]
-    assert inbound == [("<c1@cliente.com.mx>", "client"), ("<e1@imagenti.mx>", "engineer"),
-                       ("<oof1@cliente.com.mx>", "autoreply"), ("<oof2@cliente.com.mx>", "autoreply")]
+    assert inbound == [
+        ("<c1@cliente.com.mx>", "client"),
+        ("<e1@imagenti.mx>", "engineer"),
+        ("<oof1@cliente.com.mx>", "autoreply"),
+        ("<oof2@cliente.com.mx>", "autoreply"),
+    ]
     assert desk.send() == []  # nothing answered any of them
     assert desk.count(Outbox) == 2  # the acknowledgement and the engineers' notice, from the first mail
     assert desk.count(Event, Event.kind == "not_ticketed", Event.ticket_id.is_(None)) == 1
-    assert desk.count(MessageRow, MessageRow.message_id == "<oof3@cliente.com.mx>",
-                      MessageRow.ticket_id.is_(None)) == 1
+    assert desk.count(MessageRow, MessageRow.message_id == "<oof3@cliente.com.mx>", MessageRow.ticket_id.is_(None)) == 1
 
 
 def test_read_receipts_and_other_reports_are_never_answered(desk):
     desk.take(make_mail(subject="Impresora", message_id="<p1@cliente.com.mx>"))
     [ack] = [m for m in desk.send() if m["X-Envelope-To"] == CLIENT]
-    mdn = report_mail("disposition-notification", subject="Leído: " + str(ack["Subject"]),
-                      references=str(ack["Message-ID"]), message_id="<mdn1@cliente.com.mx>",
-                      status=f"Original-Message-ID: {ack['Message-ID']}\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n")
-    stray = report_mail("disposition-notification", subject="Leído: Cotización", message_id="<mdn2@cliente.com.mx>",
-                        status="Disposition: manual-action/MDN-sent-manually; displayed\r\n")
+    mdn = report_mail(
+        "disposition-notification",
+        subject="Leído: " + str(ack["Subject"]),
+        references=str(ack["Message-ID"]),
+        message_id="<mdn1@cliente.com.mx>",
+        status=f"Original-Message-ID: {ack['Message-ID']}\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n",
+    )
+    stray = report_mail(
+        "disposition-notification",
+        subject="Leído: Cotización",
+        message_id="<mdn2@cliente.com.mx>",
+        status="Disposition: manual-action/MDN-sent-manually; displayed\r\n",
+    )
     assert (desk.take(mdn).action, desk.take(stray).action) == ("appended", "ignored")
     assert [t["number"] for t in desk.tickets()] == ["IMG-000001"]
     assert desk.send() == []
@@ -259,15 +364,19 @@ def test_the_sender_ceiling_stops_ping_pong_with_a_responder_that_looks_human(ma
     """A helpdesk that answers every mail with a new, unthreaded mail without RFC 3834 headers and
     with new words each time: nothing marks it as a loop, so only the ceiling (50 an hour by
     default) stops it; the team hears of it once."""
-    now = [datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 3, 2, 16, 0, tzinfo=UTC)]
     desk = Desk(make_settings(db_url=db_url), clock=lambda: now[0])
     responder = "mesa@proveedor-x.com"
     counter = iter(range(1, 1000))
 
     def responder_mail():
         n = next(counter)
-        return make_mail(sender=f"Mesa de ayuda <{responder}>", subject=f"Solicitud {4700 + n} registrada",
-                         message_id=f"<r{n}@proveedor-x.com>", body=f"Su solicitud {4700 + n} fue registrada.")
+        return make_mail(
+            sender=f"Mesa de ayuda <{responder}>",
+            subject=f"Solicitud {4700 + n} registrada",
+            message_id=f"<r{n}@proveedor-x.com>",
+            body=f"Su solicitud {4700 + n} fue registrada.",
+        )
 
     def loop_notices():
         return desk.count(MessageRow, MessageRow.kind == "loop_guard_notice")
@@ -318,10 +427,15 @@ def test_a_responder_answering_in_the_thread_gets_one_acknowledgement(desk):
     answers join the ticket, where nothing is acknowledged, so the exchange stops at once; after
     a closure, its answer to the closure opens one new ticket (a person's mail could mean the
     problem is back), and that is all."""
+
     def answer(to: email.message.EmailMessage, n: int) -> bytes:
-        return make_mail(subject="Re: " + str(to["Subject"]), message_id=f"<a{n}@cliente.com.mx>",
-                         in_reply_to=str(to["Message-ID"]), references=str(to["Message-ID"]),
-                         body="Gracias por su correo, lo atenderemos a la brevedad.")
+        return make_mail(
+            subject="Re: " + str(to["Subject"]),
+            message_id=f"<a{n}@cliente.com.mx>",
+            in_reply_to=str(to["Message-ID"]),
+            references=str(to["Message-ID"]),
+            body="Gracias por su correo, lo atenderemos a la brevedad.",
+        )
 
     assert desk.take(make_mail(subject="Sin correo", message_id="<s1@cliente.com.mx>")).action == "created"
     answered, n = 0, 0
@@ -354,10 +468,12 @@ def test_a_responder_answering_in_the_thread_gets_one_acknowledgement(desk):
 
 # -- RFC 3464: bounces ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("headers_only", [False, True], ids=["message-rfc822", "text-rfc822-headers"])
 def test_bounce_attaches_to_its_ticket_and_marks_the_outbound_mail_failed(desk, headers_only):
-    desk.take(make_mail(sender="Juan <juan.perez@cliente.com.mx>", subject="Sin internet",
-                        message_id="<b1@cliente.com.mx>"))
+    desk.take(
+        make_mail(sender="Juan <juan.perez@cliente.com.mx>", subject="Sin internet", message_id="<b1@cliente.com.mx>")
+    )
     sent = desk.send()
     [ack] = [m for m in sent if m["X-Envelope-To"] == CLIENT]
     ack_bytes = ack.as_bytes(policy=email.policy.SMTP).split(b"\r\n", 2)[2]  # without the envelope lines

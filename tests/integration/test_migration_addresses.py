@@ -14,12 +14,20 @@ def test_stored_ascii_idn_addresses_become_the_unicode_spelling(db_url):
     try:
         command.upgrade(alembic_config(engine), "0004")
         with engine.begin() as c:
-            c.execute(text("INSERT INTO tickets (id, seq, number, subject, status, severity, category, requester, "
-                           "requester_name, created_at, updated_at, received_at, escalation_level, origin) VALUES "
-                           "(1, 1, 'IMG-000001', 's', 'new', 'leve', 'general', 'JMNunez@XN--pticasnez-r6ao5g.mx', "
-                           "'', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 'normal')"))
-            c.execute(text("INSERT INTO participants (ticket_id, address, role) VALUES "
-                           "(1, 'jmnunez@xn--pticasnez-r6ao5g.mx', 'requester'), (1, 'jmnunez@ópticasnúñez.mx', 'cc')"))
+            c.execute(
+                text(
+                    "INSERT INTO tickets (id, seq, number, subject, status, severity, category, requester, "
+                    "requester_name, created_at, updated_at, received_at, escalation_level, origin) VALUES "
+                    "(1, 1, 'IMG-000001', 's', 'new', 'leve', 'general', 'JMNunez@XN--pticasnez-r6ao5g.mx', "
+                    "'', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 'normal')"
+                )
+            )
+            c.execute(
+                text(
+                    "INSERT INTO participants (ticket_id, address, role) VALUES "
+                    "(1, 'jmnunez@xn--pticasnez-r6ao5g.mx', 'requester'), (1, 'jmnunez@ópticasnúñez.mx', 'cc')"
+                )
+            )
         upgrade(engine)
         with engine.connect() as c:
             assert c.execute(text("SELECT requester FROM tickets")).scalar() == "jmnunez@ópticasnúñez.mx"

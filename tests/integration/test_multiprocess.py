@@ -23,13 +23,18 @@ class Fleet:
         self.pg_url, self.procs, self.ports, self.logs = pg_url, [], [], []
         for i in range(n):
             port = free_port()
-            data = config_data(tmp_path / f"var{i}", pg_url, imap=imap_section(dovecot, poll_interval="1s"),
-                               smtp=smtp_section(smtp_sink, timeout="1s"), health={"enabled": True, "port": port},
-                               outbox={"interval": "1s", "lease": "4s", "retry_base": "1s"})
+            data = config_data(
+                tmp_path / f"var{i}",
+                pg_url,
+                imap=imap_section(dovecot, poll_interval="1s"),
+                smtp=smtp_section(smtp_sink, timeout="1s"),
+                health={"enabled": True, "port": port},
+                outbox={"interval": "1s", "lease": "4s", "retry_base": "1s"},
+            )
             merge_sections(data, sections)
             path = tmp_path / f"mailbot{i}.toml"
             path.write_text(to_toml(data))
-            log = open(tmp_path / f"mailbot{i}.log", "wb")
+            log = open(tmp_path / f"mailbot{i}.log", "wb")  # noqa: SIM115 (closed in stop())
             self.logs.append(log)
             self.ports.append(port)
             self.procs.append(mailbot_run(path, stderr=log))
@@ -74,8 +79,11 @@ def _check_exactly_once(pg_url, smtp_sink, n):
     assert len(rows) == n
     assert [r[0] for r in rows] == [f"IMG-{k:06d}" for k in range(1, n + 1)]  # distinct, gapless
     assert len({r[1] for r in rows}) == n  # one ticket per mail
-    acks = wait_until(lambda: (lambda a: a if len({m["msg"]["X-Mailbot-Ticket"] for m in a}) == n else None)(
-        _acks(smtp_sink)), 120, what=f"{n} acknowledgements")
+    acks = wait_until(
+        lambda: (lambda a: a if len({m["msg"]["X-Mailbot-Ticket"] for m in a}) == n else None)(_acks(smtp_sink)),
+        120,
+        what=f"{n} acknowledgements",
+    )
     # Each ticket acknowledged once: a resend after a crash is the same mail (same Message-ID).
     per_ticket = Counter()
     for number, ids in _group(acks).items():
@@ -109,10 +117,13 @@ def test_three_processes_make_one_ticket_per_mail_and_one_reads_imap(tmp_path, p
         assert "mailbot_imap_connected 1.0" in text
         for i in standby:
             assert "mailbot_imap_standby 1.0" in fleet.metrics(i)
-        wait_until(lambda: all(fleet.health(i)["outbox"]["queued"] == 0 for i in range(3)), 60,
-                   what="empty outbox")
-        sent_acks = sum(float(line.rsplit(" ", 1)[1]) for i in range(3) for line in fleet.metrics(i).splitlines()
-                        if line.startswith('mailbot_outbox_sent_total{kind="ack"}'))
+        wait_until(lambda: all(fleet.health(i)["outbox"]["queued"] == 0 for i in range(3)), 60, what="empty outbox")
+        sent_acks = sum(
+            float(line.rsplit(" ", 1)[1])
+            for i in range(3)
+            for line in fleet.metrics(i).splitlines()
+            if line.startswith('mailbot_outbox_sent_total{kind="ack"}')
+        )
         assert sent_acks == n  # the outbox work was shared, each ack sent by exactly one process
         latencies = sum(_metric(fleet, i, "mailbot_ack_latency_seconds_count") for i in range(3))
         assert latencies == n
@@ -128,16 +139,19 @@ def test_imap_holder_killed_mid_run_another_takes_over(tmp_path, pg_url, dovecot
     n = 300
     fleet = Fleet(tmp_path, pg_url, dovecot, smtp_sink, 2)
     try:
-        [holder] = wait_until(lambda: fleet.holders() if len(fleet.holders()) == 1 else None, 30,
-                              what="one IMAP holder")
+        [holder] = wait_until(
+            lambda: fleet.holders() if len(fleet.holders()) == 1 else None, 30, what="one IMAP holder"
+        )
         append_many(dovecot, n, "Dos")
-        wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] >= n // 4, 60,
-                   what="intake under way")
+        wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] >= n // 4, 60, what="intake under way")
         fleet.procs[holder].send_signal(signal.SIGKILL)
         fleet.procs[holder].wait(10)
         other = 1 - holder
-        wait_until(lambda: fleet.health(other)["imap"]["state"] in ("connected", "idle"), 60,
-                   what="the other process to take the mailbox")
+        wait_until(
+            lambda: fleet.health(other)["imap"]["state"] in ("connected", "idle"),
+            60,
+            what="the other process to take the mailbox",
+        )
         wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] == n, 120, what=f"{n} tickets")
         _check_exactly_once(pg_url, smtp_sink, n)
         assert _query(pg_url, "SELECT count(*) FROM quarantine")[0][0] == 0
@@ -147,15 +161,25 @@ def test_imap_holder_killed_mid_run_another_takes_over(tmp_path, pg_url, dovecot
 
 def test_short_sla_targets_escalate_each_ticket_once_across_processes(tmp_path, pg_url, dovecot, smtp_sink):
     n = 20
-    fleet = Fleet(tmp_path, pg_url, dovecot, smtp_sink, 2, calendar={"always_open": True}, sla={
-        "check_interval": "1s", "manager_response": "1h",
-        "attention": {"critica": "2s", "grave": "2s", "leve": "2s", "business_time": False}})
+    fleet = Fleet(
+        tmp_path,
+        pg_url,
+        dovecot,
+        smtp_sink,
+        2,
+        calendar={"always_open": True},
+        sla={
+            "check_interval": "1s",
+            "manager_response": "1h",
+            "attention": {"critica": "2s", "grave": "2s", "leve": "2s", "business_time": False},
+        },
+    )
     try:
         append_many(dovecot, n, "SLA")
-        wait_until(lambda: _query(pg_url, "SELECT count(*) FROM escalations")[0][0] == n, 90,
-                   what="every ticket escalated")
-        wait_until(lambda: all(fleet.health(i)["outbox"]["queued"] == 0 for i in range(2)), 60,
-                   what="empty outbox")
+        wait_until(
+            lambda: _query(pg_url, "SELECT count(*) FROM escalations")[0][0] == n, 90, what="every ticket escalated"
+        )
+        wait_until(lambda: all(fleet.health(i)["outbox"]["queued"] == 0 for i in range(2)), 60, what="empty outbox")
         per_ticket = Counter(m["msg"]["X-Mailbot-Ticket"] for m in smtp_sink.to(MANAGER))
         assert len(per_ticket) == n and set(per_ticket.values()) == {1}
         assert _query(pg_url, "SELECT count(*), count(DISTINCT ticket_id) FROM escalations")[0] == (n, n)
@@ -175,18 +199,23 @@ def _metric(fleet, i, name):
     return metric(fleet.metrics(i), name)
 
 
-def test_holder_that_loses_its_lock_connection_stops_reading_and_one_holder_goes_on(tmp_path, pg_url, dovecot,
-                                                                                    smtp_sink):
+def test_holder_that_loses_its_lock_connection_stops_reading_and_one_holder_goes_on(
+    tmp_path, pg_url, dovecot, smtp_sink
+):
     n = 150
     fleet = Fleet(tmp_path, pg_url, dovecot, smtp_sink, 2)
     try:
-        [holder] = wait_until(lambda: fleet.holders() if len(fleet.holders()) == 1 else None, 30,
-                              what="one IMAP holder")
+        [holder] = wait_until(
+            lambda: fleet.holders() if len(fleet.holders()) == 1 else None, 30, what="one IMAP holder"
+        )
         append_many(dovecot, n, "Lease")
         wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] >= 20, 60, what="intake under way")
         # The lock's own connection dies (a network cut, a DBA's pg_terminate_backend): the lock is gone.
-        dropped = _query(pg_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                 "WHERE application_name LIKE 'mailbot imap lease%'")[0][0]
+        dropped = _query(
+            pg_url,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name LIKE 'mailbot imap lease%'",
+        )[0][0]
         assert dropped >= 1  # the holder's, and maybe a standby's try at that instant
         wait_until(lambda: _query(pg_url, "SELECT count(*) FROM tickets")[0][0] == n, 120, what=f"{n} tickets")
         _check_exactly_once(pg_url, smtp_sink, n)

@@ -21,9 +21,13 @@ pytestmark = pytest.mark.servers
 
 
 def test_temporary_refusal_is_retried_and_permanent_failure_is_recorded(make_settings, dovecot, smtp_sink, db_url):
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
-                             outbox={"retry_base": "1s", "retry_max": "1s"},
-                             team={"notify": ["no-existe@imagenti.mx"]})
+    settings = make_settings(
+        db_url=db_url,
+        imap=imap_section(dovecot),
+        smtp=smtp_section(smtp_sink),
+        outbox={"retry_base": "1s", "retry_max": "1s"},
+        team={"notify": ["no-existe@imagenti.mx"]},
+    )
     dovecot.append(make_mail(message_id="<ob1@cliente.com.mx>"))
     smtp_sink.refuse = "451 4.3.0 try again later"
     run_once(settings)
@@ -34,8 +38,12 @@ def test_temporary_refusal_is_retried_and_permanent_failure_is_recorded(make_set
     smtp_sink.refuse = None
     app = build_app(settings)
     sender = OutboxSender(settings, app.sessions)
-    wait_until(lambda: sender.send_due().sent == 0 and sender.pending() == 0, 20, interval=0.2,
-               what="queued mail to be sent after the relay recovered")
+    wait_until(
+        lambda: sender.send_due().sent == 0 and sender.pending() == 0,
+        20,
+        interval=0.2,
+        what="queued mail to be sent after the relay recovered",
+    )
     app.close()
     got = smtp_sink.wait_for(2)
     assert {m["to"][0] for m in got} == {"juan.perez@cliente.com.mx", "no-existe@imagenti.mx"}
@@ -66,9 +74,11 @@ def _dribbling_relay(delay: float):
             except OSError:
                 return
             with conn, conn.makefile("rb") as lines:
-                def reply(text):
+
+                def reply(text, conn=conn):
                     time.sleep(delay)  # the relay's slowness is what is under test
                     conn.sendall(text.encode() + b"\r\n")
+
                 try:
                     reply("220 lento")
                     in_data = False
@@ -94,9 +104,11 @@ def _dribbling_relay(delay: float):
 
 def test_a_relay_that_dribbles_answers_cannot_hold_one_mail_past_its_share_of_the_lease(make_settings, db_url):
     relay = _dribbling_relay(0.9)
-    settings = make_settings(db_url=db_url, smtp={"host": "127.0.0.1", "port": relay.getsockname()[1],
-                                                  "security": "none", "timeout": "1s"},
-                             outbox={"lease": "4s", "retry_base": "1s"})
+    settings = make_settings(
+        db_url=db_url,
+        smtp={"host": "127.0.0.1", "port": relay.getsockname()[1], "security": "none", "timeout": "1s"},
+        outbox={"lease": "4s", "retry_base": "1s"},
+    )
     app = build_app(settings)
     try:
         Pipeline(app).process(make_mail(), source="test")
@@ -119,8 +131,10 @@ def test_a_client_address_that_is_not_ascii(make_settings, db_url, smtputf8):
     settings = make_settings(db_url=db_url, smtp=smtp_section(sink))
     app = build_app(settings)
     try:
-        raw = ("From: José Pérez <josé@empresa.mx>\r\nTo: soporte@imagenti.mx\r\nSubject: Sin acceso\r\n"
-               "Message-ID: <j1@empresa.mx>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nNo puedo entrar.\r\n")
+        raw = (
+            "From: José Pérez <josé@empresa.mx>\r\nTo: soporte@imagenti.mx\r\nSubject: Sin acceso\r\n"
+            "Message-ID: <j1@empresa.mx>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nNo puedo entrar.\r\n"
+        )
         assert Pipeline(app).process(raw.encode(), source="test").action == "created"
         Pipeline(app).process(make_mail(message_id="<otro@cliente.com.mx>"), source="test")
         OutboxSender(settings, app.sessions).send_due()

@@ -29,14 +29,19 @@ def desk(make_settings, db_url, dovecot, smtp_sink, tmp_path):
     good = ack.read_text()
     subject, rest = good.split("\n", 1)
     ack.write_text(subject + "\n" + BREAKS_ON_ROMPE + rest)
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
-                             mailbot={"templates_dir": str(templates)})
+    settings = make_settings(
+        db_url=db_url,
+        imap=imap_section(dovecot),
+        smtp=smtp_section(smtp_sink),
+        mailbot={"templates_dir": str(templates)},
+    )
     return settings, ack, good
 
 
 def _mail(n, subject="El antivirus no actualiza"):
-    return make_mail(sender=f"Cliente {n} <cliente{n}@empresa.com.mx>", subject=subject,
-                     message_id=f"<m{n}@empresa.com.mx>")
+    return make_mail(
+        sender=f"Cliente {n} <cliente{n}@empresa.com.mx>", subject=subject, message_id=f"<m{n}@empresa.com.mx>"
+    )
 
 
 def test_held_mail_blocks_nothing_and_comes_back_with_quarantine_retry(desk, dovecot, smtp_sink):
@@ -49,8 +54,11 @@ def test_held_mail_blocks_nothing_and_comes_back_with_quarantine_retry(desk, dov
 
     # Everything else went through, numbered without a gap, each client acknowledged.
     got = {t["number"]: t["requester"] for t in tickets(settings)}
-    assert got == {"IMG-000001": "cliente1@empresa.com.mx", "IMG-000002": "cliente4@empresa.com.mx",
-                   "IMG-000003": "cliente5@empresa.com.mx"}
+    assert got == {
+        "IMG-000001": "cliente1@empresa.com.mx",
+        "IMG-000002": "cliente4@empresa.com.mx",
+        "IMG-000003": "cliente5@empresa.com.mx",
+    }
     for n in (1, 4, 5):
         assert len(smtp_sink.to(f"cliente{n}@empresa.com.mx")) == 1
     assert smtp_sink.to("cliente3@empresa.com.mx") == []
@@ -60,7 +68,9 @@ def test_held_mail_blocks_nothing_and_comes_back_with_quarantine_retry(desk, dov
 
     held = cli_json("quarantine", "list", config=config)
     assert [(h["message_id"], h["reason"].split(":")[0], h["attempts"], h["status"]) for h in held] == [
-        (None, "unparseable", 1, "held"), ("<m3@empresa.com.mx>", "apply failed", 1, "held")]
+        (None, "unparseable", 1, "held"),
+        ("<m3@empresa.com.mx>", "apply failed", 1, "held"),
+    ]
     assert "campo_inexistente" in held[1]["reason"]
     assert all(h["source"].startswith("imap:") for h in held)
     bad_id, broken_id = held[0]["id"], held[1]["id"]

@@ -38,8 +38,15 @@ class Seed:
 
     def ticket(self, when, sender, subject, body, severity, headers=None) -> str:
         self.n += 1
-        out = self.d.at(when).mail(make_mail(sender=sender, subject=subject, body=body, headers=headers,
-                                             message_id=f"<seed{self.n}@{sender.partition('@')[2]}>"))
+        out = self.d.at(when).mail(
+            make_mail(
+                sender=sender,
+                subject=subject,
+                body=body,
+                headers=headers,
+                message_id=f"<seed{self.n}@{sender.partition('@')[2]}>",
+            )
+        )
         assert self.d.ticket(out.ticket)["severity"] == severity, subject
         return out.ticket
 
@@ -71,13 +78,19 @@ def seeded(make_settings, db_url):
     s.ack(t1, at(2026, 7, 6, 10, 1))
     s.answer(t1, at(2026, 7, 6, 11))
     # 2: LEVE on a Friday at 17:00, acknowledged late (45 min), answered Monday 10:00: 2 business hours.
-    t2 = s.ticket(at(2026, 7, 10, 17), A, "Computadora lenta", "La computadora de recepción está muy lenta, "
-                  "no es urgente.", "leve")
+    t2 = s.ticket(
+        at(2026, 7, 10, 17),
+        A,
+        "Computadora lenta",
+        "La computadora de recepción está muy lenta, no es urgente.",
+        "leve",
+    )
     s.ack(t2, at(2026, 7, 10, 17, 45))
     s.answer(t2, at(2026, 7, 13, 10))
     # 3: GRAVE, never acknowledged, escalated to the manager at the breach, answered late: 5.5 business hours.
-    t3 = s.ticket(at(2026, 7, 14, 9, 30), A, "Varios usuarios sin correo", "Varios usuarios no pueden trabajar.",
-                  "grave")
+    t3 = s.ticket(
+        at(2026, 7, 14, 9, 30), A, "Varios usuarios sin correo", "Varios usuarios no pueden trabajar.", "grave"
+    )
     assert d.tick(at(2026, 7, 14, 13, 31)).escalated == [t3]
     s.answer(t3, at(2026, 7, 14, 15))
     # 4 (otra.com.mx): CRÍTICA, acknowledged in 5 min, never answered; to the manager and to SonicWall.
@@ -86,8 +99,14 @@ def seeded(make_settings, db_url):
     assert d.tick(at(2026, 8, 5, 14, 1)).escalated == [t4]
     s.vendor_case(t4, "sonicwall", at(2026, 8, 5, 14, 30))
     # 6 (otra.com.mx): a firewall's own alert: no acknowledgement owed; answered in half an hour.
-    t6 = s.ticket(at(2026, 8, 10, 10), "alertas@otra.com.mx", "Alerta: VPN caida en sucursal Norte",
-                  "El tunel VPN de la sucursal Norte esta caido.", "leve", headers={"Auto-Submitted": "auto-generated"})
+    t6 = s.ticket(
+        at(2026, 8, 10, 10),
+        "alertas@otra.com.mx",
+        "Alerta: VPN caida en sucursal Norte",
+        "El tunel VPN de la sucursal Norte esta caido.",
+        "leve",
+        headers={"Auto-Submitted": "auto-generated"},
+    )
     s.answer(t6, at(2026, 8, 10, 10, 30))
     # 5 (otra.com.mx): LEVE at 23:30 on the quarter's last day, answered at 09:30 the next (business) day.
     t5 = s.ticket(at(2026, 9, 30, 23, 30), B, "Una consulta", "Quisiera saber cuándo vence la licencia.", "leve")
@@ -116,7 +135,13 @@ def mailbot(monkeypatch):
 def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
     d = seeded
     assert [d.ticket(n)["category"] for n in d.numbers] == [
-        "general", "computadora-lenta", "general", "general", "general", "llaves-licencia"]
+        "general",
+        "computadora-lenta",
+        "general",
+        "general",
+        "general",
+        "llaves-licencia",
+    ]
     alert = d.ticket(d.numbers[4])
     assert "ack_suppressed" in [e["kind"] for e in alert["events"]] and alert["acknowledged_at"] is None
     data = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3", "--json"))
@@ -175,8 +200,9 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
         "escalations_vendor": {"sonicwall": 1},
     }
 
-    only = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3", "--client", "OTRA.com.mx",
-                              "--json"))
+    only = json.loads(
+        mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3", "--client", "OTRA.com.mx", "--json")
+    )
     assert only["client"] == "OTRA.com.mx"
     assert list(only["clients"]) == ["otra.com.mx"]
     assert only["overall"] == data["clients"]["otra.com.mx"] == only["clients"]["otra.com.mx"]
@@ -233,8 +259,10 @@ def test_report_job_sends_on_the_first_business_day_of_a_quarter_only(seeded):
     assert job_on(at(2027, 1, 4, 9, 5)) == ["quarterly_report:2026Q3", "quarterly_report:2026Q4"]
     assert job_on(at(2027, 1, 5, 9, 5)) == ["quarterly_report:2026Q3", "quarterly_report:2026Q4"]
     with d.app.sessions() as s:
-        mails = [message_from_bytes(data, policy=policy.default)
-                 for data in s.scalars(select(Outbox.data).where(Outbox.ticket_id.is_(None)).order_by(Outbox.id))]
+        mails = [
+            message_from_bytes(data, policy=policy.default)
+            for data in s.scalars(select(Outbox.data).where(Outbox.ticket_id.is_(None)).order_by(Outbox.id))
+        ]
     assert [str(m["Subject"]).strip()[-6:] for m in mails] == ["2026Q3", "2026Q4"]
     assert [m["To"] for m in mails] == [BOSS, BOSS]
     assert rep.first_business_day(d.app, 2027, 1) == date(2027, 1, 4)
@@ -247,7 +275,8 @@ def test_report_job_catches_up_when_the_daemon_was_down_on_the_first_business_da
     rep.report_job(lambda: d.app)
     with d.app.sessions() as s:
         assert list(s.scalars(select(Counter.name).where(Counter.name.like("quarterly_report:%")))) == [
-            "quarterly_report:2026Q3"]
+            "quarterly_report:2026Q3"
+        ]
 
 
 def test_the_acknowledgement_time_follows_the_injected_clock(make_settings):
@@ -264,8 +293,14 @@ def test_the_acknowledgement_time_follows_the_injected_clock(make_settings):
 def test_list_mail_tickets_count_as_tickets_but_not_for_attention(make_settings, mailbot):
     d = ClockDesk(make_settings(), at(2026, 7, 6, 10))
     try:
-        bulk = d.at(at(2026, 7, 6, 10)).mail(make_mail(sender=B, subject="Boletín de julio", body="Novedades.",
-                                                       headers={"List-Id": "Boletin <boletin.otra.com.mx>"}))
+        bulk = d.at(at(2026, 7, 6, 10)).mail(
+            make_mail(
+                sender=B,
+                subject="Boletín de julio",
+                body="Novedades.",
+                headers={"List-Id": "Boletin <boletin.otra.com.mx>"},
+            )
+        )
         d.at(at(2026, 7, 27, 10)).mail(engineer_reply(d, bulk.ticket, "Archivado.", n=1))  # three weeks later
         data = json.loads(mailbot(d.settings, "report", "quarterly", "--quarter", "2026Q3", "--json"))
         overall = data["overall"]

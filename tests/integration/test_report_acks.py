@@ -44,7 +44,7 @@ class _RefuseRecipient:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() == self.refused:
-            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
@@ -59,26 +59,49 @@ def refusing_sink():
 
 
 def test_a_report_whose_acknowledgement_the_relay_refused_counts_against_and_is_named(
-        make_settings, db_url, dovecot, refusing_sink):
+    make_settings, db_url, dovecot, refusing_sink
+):
     settings = make_settings(db_url=db_url, imap=imap_section(dovecot), smtp=smtp_section(refusing_sink))
     # Three reports by three people, and mail that is no report: a firewall's alert (a
     # ticket, no acknowledgement owed), list mail (a ticket too), an out-of-office (none).
-    dovecot.append(make_mail(sender=JUAN, subject="No imprime la impresora de recepción",
-                             message_id="<r1@cliente.com.mx>"))
-    dovecot.append(make_mail(sender=f"Pedro Ruiz <{GONE}>", subject="Sin acceso a la VPN",
-                             message_id="<r2@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(sender=JUAN, subject="No imprime la impresora de recepción", message_id="<r1@cliente.com.mx>")
+    )
+    dovecot.append(
+        make_mail(sender=f"Pedro Ruiz <{GONE}>", subject="Sin acceso a la VPN", message_id="<r2@cliente.com.mx>")
+    )
     dovecot.append(make_mail(sender=LAURA, subject="Outlook no abre", message_id="<r3@otra.com.mx>"))
-    dovecot.append(make_mail(sender="alertas@otra.com.mx", subject="Alerta: VPN caida en sucursal Norte",
-                             message_id="<a1@otra.com.mx>", headers={"Auto-Submitted": "auto-generated"}))
-    dovecot.append(make_mail(sender=LAURA, subject="Boletín de agosto", message_id="<b1@otra.com.mx>",
-                             headers={"List-Id": "Boletin <boletin.otra.com.mx>"}))
-    dovecot.append(make_mail(sender=JUAN, subject="Respuesta automática: fuera de la oficina",
-                             message_id="<o1@cliente.com.mx>", headers={"Auto-Submitted": "auto-replied"}))
+    dovecot.append(
+        make_mail(
+            sender="alertas@otra.com.mx",
+            subject="Alerta: VPN caida en sucursal Norte",
+            message_id="<a1@otra.com.mx>",
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+    )
+    dovecot.append(
+        make_mail(
+            sender=LAURA,
+            subject="Boletín de agosto",
+            message_id="<b1@otra.com.mx>",
+            headers={"List-Id": "Boletin <boletin.otra.com.mx>"},
+        )
+    )
+    dovecot.append(
+        make_mail(
+            sender=JUAN,
+            subject="Respuesta automática: fuera de la oficina",
+            message_id="<o1@cliente.com.mx>",
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    )
     received = at(2026, 8, 5, 10)  # a quarter already over: the report's figures are final
     run_once(settings, app=build_app(settings, clock=lambda: received))
     assert len(tickets(settings)) == 5
     assert [m["to"] for m in refusing_sink.messages if m["msg"]["Auto-Submitted"] == "auto-replied"] == [
-        [JUAN], [LAURA]]
+        [JUAN],
+        [LAURA],
+    ]
 
     data = json.loads(cli("report", "quarterly", "--quarter", "2026Q3", "--json", config=settings.source).stdout)
     overall = data["overall"]
@@ -118,14 +141,19 @@ def test_withheld_late_and_bounced_acknowledgements_all_count_against(desk):
     first = d.at(at(2026, 8, 5, 10)).mail(make_mail(sender=JUAN, subject="No imprime", message_id="<p1@c.mx>"))
     _send(d.at(at(2026, 8, 5, 10, 1)))
     # A distinct second report within the hour: loop protection withholds its acknowledgement.
-    withheld = d.at(at(2026, 8, 5, 10, 10)).mail(make_mail(sender=JUAN, subject="Tampoco escanea",
-                                                           message_id="<p2@c.mx>"))
-    bounced = d.at(at(2026, 8, 5, 11)).mail(make_mail(sender=LAURA, subject="Outlook no abre",
-                                                      message_id="<p3@o.mx>"))
+    withheld = d.at(at(2026, 8, 5, 10, 10)).mail(
+        make_mail(sender=JUAN, subject="Tampoco escanea", message_id="<p2@c.mx>")
+    )
+    bounced = d.at(at(2026, 8, 5, 11)).mail(make_mail(sender=LAURA, subject="Outlook no abre", message_id="<p3@o.mx>"))
     _send(d.at(at(2026, 8, 5, 11, 2)))
     with d.app.sessions() as s:
-        ack = s.scalar(select(Outbox.data).join(MessageRow, MessageRow.id == Outbox.message_row_id)
-                       .where(MessageRow.kind == "ack").order_by(Outbox.id.desc()).limit(1))
+        ack = s.scalar(
+            select(Outbox.data)
+            .join(MessageRow, MessageRow.id == Outbox.message_row_id)
+            .where(MessageRow.kind == "ack")
+            .order_by(Outbox.id.desc())
+            .limit(1)
+        )
     # Sent in time, then bounced: the client never had it.
     assert d.at(at(2026, 8, 5, 11, 5)).pipeline.process(dsn(ack, LAURA)).action == "bounce"
     late = d.at(at(2026, 8, 6, 12)).mail(make_mail(sender=LAURA, subject="Sin internet", message_id="<p4@o.mx>"))
@@ -139,10 +167,15 @@ def test_withheld_late_and_bounced_acknowledgements_all_count_against(desk):
     # Before issue 13 the withheld one counted as not owed, and the figure said 50.0.
     assert overall["acknowledgement_missed"] == {"late": 1, "loop_protection": 1, "bounced": 1}
     assert [(m["ticket"], m["reason"]) for m in data["acknowledgement_misses"]] == [
-        (withheld.ticket, "loop_protection"), (bounced.ticket, "bounced"), (late.ticket, "late")]
+        (withheld.ticket, "loop_protection"),
+        (bounced.ticket, "bounced"),
+        (late.ticket, "late"),
+    ]
     assert data["acknowledgement_misses"][0]["detail"]  # the guard's own words, e.g. its ceiling
     text = rep.render_text(data, "IMAGEN TI")
-    assert ("Sin acuse en 30 minutos o menos: 3 (acuse enviado tarde: 1, retenido por la protección contra "
-            "bucles: 1, el acuse rebotó: 1)") in text
+    assert (
+        "Sin acuse en 30 minutos o menos: 3 (acuse enviado tarde: 1, retenido por la protección contra "
+        "bucles: 1, el acuse rebotó: 1)"
+    ) in text
     assert f"{late.ticket}, {LAURA}, recibido 2026-08-06 12:00: acuse enviado tarde (a los 40 min)" in text
     assert first.ticket not in text  # acknowledged in a minute: nothing to explain

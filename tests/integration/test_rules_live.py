@@ -55,11 +55,18 @@ def _eml(tmp_path, name, raw) -> Path:
 
 # -- mailbot rules test ----------------------------------------------------------
 
+
 def test_rules_test_shows_rules_fields_and_mails_and_writes_nothing(make_settings, db_url, tmp_path):
     settings = make_settings(db_url=db_url)
-    mail = _eml(tmp_path, "caida.eml", make_mail(
-        subject="URGENTE: caida del firewall SonicWall",
-        body="Toda la empresa esta sin internet desde las 9.", message_id="<dry1@cliente.com.mx>"))
+    mail = _eml(
+        tmp_path,
+        "caida.eml",
+        make_mail(
+            subject="URGENTE: caida del firewall SonicWall",
+            body="Toda la empresa esta sin internet desde las 9.",
+            message_id="<dry1@cliente.com.mx>",
+        ),
+    )
     out = cli("rules", "test", str(mail), config=settings.source).stdout.decode()
     assert "thread:    new ticket" in out
     assert "critica-muchos-usuarios-afectados (20-severidad.toml:" in out
@@ -73,8 +80,7 @@ def test_rules_test_shows_rules_fields_and_mails_and_writes_nothing(make_setting
     assert report["ticket"]["severity"] == "critica" and report["ticket"]["new"] is True
     assert [m["kind"] for m in report["mails"]] == ["ack", "notice"]
     assert "IMG-000001" in report["mails"][0]["body"]
-    assert {h["rule"] for h in report["rules"]["hits"]} >= {"critica-muchos-usuarios-afectados",
-                                                            "producto-sonicwall"}
+    assert {h["rule"] for h in report["rules"]["hits"]} >= {"critica-muchos-usuarios-afectados", "producto-sonicwall"}
     assert "created" in [e["kind"] for e in report["events"]]
 
     # Nothing was kept: the real intake still numbers its first ticket 1, and no mail was written.
@@ -86,8 +92,9 @@ def test_rules_test_shows_rules_fields_and_mails_and_writes_nothing(make_setting
 def test_rules_test_threads_against_the_configured_database(make_settings, db_url, tmp_path):
     settings = make_settings(db_url=db_url)
     cli("ingest", "-", config=settings.source, input=make_mail(message_id="<orig@cliente.com.mx>"))
-    reply = _eml(tmp_path, "reply.eml", make_mail(subject="RE: Problema con el antivirus",
-                                                   in_reply_to="<orig@cliente.com.mx>"))
+    reply = _eml(
+        tmp_path, "reply.eml", make_mail(subject="RE: Problema con el antivirus", in_reply_to="<orig@cliente.com.mx>")
+    )
     report = json.loads(cli("rules", "test", "--json", str(reply), config=settings.source).stdout)
     assert report["thread"] == {"ticket": "IMG-000001", "how": "reference", "linked": None}
     assert report["action"] == "appended"
@@ -101,7 +108,7 @@ def test_rules_test_on_a_fresh_install_uses_an_empty_database(make_settings, tmp
     mail = _eml(tmp_path, "m.eml", make_mail(subject="Cotizacion de licencias Safetica"))
     out = cli("rules", "test", str(mail), config=settings.source).stdout.decode()
     assert "empty in-memory database" in out and "does not exist yet" in out
-    assert not Path(settings.database_url[len("sqlite:///"):]).exists()
+    assert not Path(settings.database_url[len("sqlite:///") :]).exists()
 
 
 def test_rules_test_of_an_ignored_mail_sends_nothing(make_settings, rules_dir, tmp_path):
@@ -123,9 +130,12 @@ ignore = "boletín informativo"
 
 # -- mailbot check on a bad rules edit ----------------------------------------------
 
+
 def test_check_reports_bad_rules_with_file_line_and_rule_name(make_settings, rules_dir):
     path = rules_dir / "60-local.toml"
-    path.write_text(BAD_RULE + """
+    path.write_text(
+        BAD_RULE
+        + """
 [[rule]]
 name = "regex-rota"
 description = "bad regex"
@@ -133,7 +143,8 @@ description = "bad regex"
 subject.regex = ['(sin cerrar']
 [rule.set]
 category = "x"
-""")
+"""
+    )
     settings = make_settings(mailbot={"rules_dir": str(rules_dir)})
     proc = cli("check", config=settings.source, check=False)
     err = proc.stderr.decode()
@@ -144,6 +155,7 @@ category = "x"
 
 
 # -- reload --------------------------------------------------------------------------
+
 
 class Feeder:
     """Delivers numbered mails over LMTP in a thread until stopped."""
@@ -158,8 +170,11 @@ class Feeder:
         try:
             while not self.stop.is_set():
                 n = self.sent + 1
-                refused = client.sendmail(CLIENT, ["soporte@imagenti.mx"], make_mail(
-                    subject=f"Consulta {n}", message_id=f"<feed{n}@cliente.com.mx>"))
+                refused = client.sendmail(
+                    CLIENT,
+                    ["soporte@imagenti.mx"],
+                    make_mail(subject=f"Consulta {n}", message_id=f"<feed{n}@cliente.com.mx>"),
+                )
                 if refused:
                     self.errors.append(refused)
                 self.sent = n
@@ -188,8 +203,7 @@ def _category(settings, subject):
 
 def test_reload_swaps_rules_while_mail_flows_and_keeps_the_last_good_set(make_settings, db_url, rules_dir):
     port = free_port()
-    settings = make_settings(db_url=db_url, mailbot={"rules_dir": str(rules_dir)},
-                             lmtp={"enabled": True, "port": port})
+    settings = make_settings(db_url=db_url, mailbot={"rules_dir": str(rules_dir)}, lmtp={"enabled": True, "port": port})
     with Running(settings) as daemon, Feeder(port) as feeder:
         wait_until(lambda: feeder.sent >= 3, 30, what="mail flowing")
         client = wait_until(lambda: lmtp_client(port), 15, what="LMTP")
@@ -212,7 +226,8 @@ def test_reload_swaps_rules_while_mail_flows_and_keeps_the_last_good_set(make_se
     subjects = [t["subject"] for t in tickets(settings)]
     # Every mail fed during the reloads became exactly one ticket.
     assert sorted(s for s in subjects if s.startswith("Consulta")) == sorted(
-        f"Consulta {n}" for n in range(1, feeder.sent + 1))
+        f"Consulta {n}" for n in range(1, feeder.sent + 1)
+    )
     assert _category(settings, "Zanahoria antes") != "prueba-recarga"
     assert _category(settings, "Zanahoria despues") == "prueba-recarga"
     assert _category(settings, "Zanahoria tras error") == "prueba-recarga"
@@ -228,15 +243,17 @@ def test_reload_takes_template_and_config_changes_but_not_restart_only_sections(
         ack = templates / "acknowledgement.txt"
         ack.write_text(ack.read_text().replace("Hemos recibido su reporte", "Recibimos su reporte", 1))
         text = settings.source.read_text()
-        settings.source.write_text(text.replace('[lmtp]\nenabled = true\nport = ' + str(port),
-                                                '[lmtp]\nenabled = true\nport = ' + str(port + 1))
-                                   + '\n[sla.attention]\ncritica = "90m"\n')
+        settings.source.write_text(
+            text.replace(
+                "[lmtp]\nenabled = true\nport = " + str(port), "[lmtp]\nenabled = true\nport = " + str(port + 1)
+            )
+            + '\n[sla.attention]\ncritica = "90m"\n'
+        )
         result = daemon.reload()
         assert result.ok and result.restart_needed == ["lmtp"]
         assert daemon.app.settings.lmtp.port == port  # the listener keeps its port until a restart
         assert daemon.app.settings.sla.attention.critica.total_seconds() == 90 * 60
-        assert "Recibimos su reporte" in daemon.app.templates.render(
-            "acknowledgement.txt", **_sample(daemon)).subject
+        assert "Recibimos su reporte" in daemon.app.templates.render("acknowledgement.txt", **_sample(daemon)).subject
 
         # A template edit that does not compile is refused with its file and line.
         ack.write_text(ack.read_text() + "\n{% if %}\n")
@@ -285,11 +302,19 @@ def test_sighup_reloads_a_running_mailbot_process(make_settings, rules_dir, tmp_
 
 # -- what a ticket keeps of its classification -------------------------------------
 
+
 def test_ticket_records_rule_hits_and_out_of_scope_ack_cites_the_terms(make_settings, db_url, smtp_sink):
     settings = make_settings(db_url=db_url, smtp=smtp_section(smtp_sink))
-    cli("ingest", "-", config=settings.source, input=make_mail(
-        subject="Cotización: necesitamos cableado estructurado para la oficina nueva",
-        body="Queremos instalar cableado de red en el piso 3.", message_id="<scope@cliente.com.mx>"))
+    cli(
+        "ingest",
+        "-",
+        config=settings.source,
+        input=make_mail(
+            subject="Cotización: necesitamos cableado estructurado para la oficina nueva",
+            body="Queremos instalar cableado de red en el piso 3.",
+            message_id="<scope@cliente.com.mx>",
+        ),
+    )
     run_once(settings)
     shown = cli_json("tickets", "show", "IMG-000001", config=settings.source)
     hits = shown["classification"]["hits"]
@@ -307,8 +332,9 @@ def test_reload_keeps_the_timezone_until_a_restart(make_settings):
     settings = make_settings()
     daemon = Daemon(settings)
     try:
-        settings.source.write_text(settings.source.read_text().replace(
-            "[mailbot]\n", '[mailbot]\ntimezone = "America/Cancun"\n', 1))
+        settings.source.write_text(
+            settings.source.read_text().replace("[mailbot]\n", '[mailbot]\ntimezone = "America/Cancun"\n', 1)
+        )
         result = daemon.reload()
         assert result.ok and result.restart_needed == ["mailbot.timezone"]
         assert daemon.app.settings.mailbot.timezone == "America/Mexico_City"

@@ -26,8 +26,11 @@ WITHSECURE = "support@withsecure.com"
 
 def short_targets(target="2s"):
     return dict(
-        sla={"check_interval": "1s", "manager_response": "2s",
-             "attention": {"critica": target, "grave": target, "leve": target}},
+        sla={
+            "check_interval": "1s",
+            "manager_response": "2s",
+            "attention": {"critica": target, "grave": target, "leve": target},
+        },
         calendar={"always_open": True},
         outbox={"interval": "1s"},
     )
@@ -46,10 +49,14 @@ def test_unanswered_ticket_escalates_once_then_the_manager_is_reminded(make_sett
     settings = make_settings(imap=imap_section(dovecot), smtp=smtp_section(smtp_sink), **short_targets())
     with Running(settings) as daemon:
         wait_until(lambda: daemon.imap.stats.connected, 15, what="IMAP session")
-        dovecot.append(make_mail(subject="URGENTE: caida del firewall", message_id="<e2e-1@cliente.com.mx>",
-                                 body="Toda la empresa esta sin internet."))
-        [reminder] = wait_until(lambda: subjects(smtp_sink, MANAGER, "RECORDATORIO"), 30,
-                                what="the manager reminder")
+        dovecot.append(
+            make_mail(
+                subject="URGENTE: caida del firewall",
+                message_id="<e2e-1@cliente.com.mx>",
+                body="Toda la empresa esta sin internet.",
+            )
+        )
+        [reminder] = wait_until(lambda: subjects(smtp_sink, MANAGER, "RECORDATORIO"), 30, what="the manager reminder")
         # The reminder comes after the escalation, and only one escalation went out.
         escalations = subjects(smtp_sink, MANAGER, "ESCALAMIENTO")
         assert len(escalations) == 1
@@ -71,9 +78,15 @@ def test_ticket_answered_in_time_never_escalates(make_settings, dovecot, smtp_si
     settings = make_settings(imap=imap_section(dovecot), smtp=smtp_section(smtp_sink), **short_targets("3s"))
     # The client's mail and the engineer's answer wait in the mailbox together: read in one go.
     dovecot.append(make_mail(subject="Consulta de licencias", message_id="<e2e-a@cliente.com.mx>"))
-    dovecot.append(make_mail(sender=f"Ana López <{ENGINEERS[0]}>", subject="Re: [IMAGEN TI #IMG-000001] Consulta",
-                             body="Con gusto, le envío la información.", message_id="<e2e-a1@imagenti.mx>",
-                             headers=team_headers()))
+    dovecot.append(
+        make_mail(
+            sender=f"Ana López <{ENGINEERS[0]}>",
+            subject="Re: [IMAGEN TI #IMG-000001] Consulta",
+            body="Con gusto, le envío la información.",
+            message_id="<e2e-a1@imagenti.mx>",
+            headers=team_headers(),
+        )
+    )
     with Running(settings) as daemon:
         wait_until(lambda: answered(daemon.app, "IMG-000001"), 30, what="the engineer's answer")
         # A second ticket, received later and never answered: when its escalation arrives, the first
@@ -91,12 +104,21 @@ def test_ticket_answered_in_time_never_escalates(make_settings, dovecot, smtp_si
 
 
 def test_vendor_case_reaches_the_vendor_and_its_reply_threads_back(make_settings, dovecot, smtp_sink):
-    settings = make_settings(imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
-                             sla={"check_interval": "1s"}, outbox={"interval": "1s"})
+    settings = make_settings(
+        imap=imap_section(dovecot),
+        smtp=smtp_section(smtp_sink),
+        sla={"check_interval": "1s"},
+        outbox={"interval": "1s"},
+    )
     with Running(settings) as daemon:
         wait_until(lambda: daemon.imap.stats.connected, 15, what="IMAP session")
-        dovecot.append(make_mail(subject="WithSecure Elements no actualiza firmas", message_id="<e2e-v@cliente.com.mx>",
-                                 body="Desde ayer los equipos marcan firmas vencidas."))
+        dovecot.append(
+            make_mail(
+                subject="WithSecure Elements no actualiza firmas",
+                message_id="<e2e-v@cliente.com.mx>",
+                body="Desde ayer los equipos marcan firmas vencidas.",
+            )
+        )
         wait_until(lambda: smtp_sink.to(CLIENT), 30, what="the acknowledgement")
         # Ops escalate from the shell while the daemon runs.
         out = cli("tickets", "escalate", "IMG-000001", "--vendor", "withsecure", config=settings.source)
@@ -109,11 +131,20 @@ def test_vendor_case_reaches_the_vendor_and_its_reply_threads_back(make_settings
         assert "Hello WithSecure support team," in body and "Our reference:  IMG-000001" in body
         assert "Product:        withsecure" in body and "Desde ayer los equipos marcan firmas vencidas." in body
 
-        dovecot.append(make_mail(sender=f"WithSecure Support <{WITHSECURE}>", subject="RE: " + subject,
-                                 body="Please send us the fsdiag file.", message_id="<ws-4711@withsecure.com>",
-                                 in_reply_to=msg["Message-ID"]))
-        notices = wait_until(lambda: subjects(smtp_sink, ENGINEERS[0], "El fabricante respondió"), 30,
-                             what="the engineers' notice of the vendor's answer")
+        dovecot.append(
+            make_mail(
+                sender=f"WithSecure Support <{WITHSECURE}>",
+                subject="RE: " + subject,
+                body="Please send us the fsdiag file.",
+                message_id="<ws-4711@withsecure.com>",
+                in_reply_to=msg["Message-ID"],
+            )
+        )
+        notices = wait_until(
+            lambda: subjects(smtp_sink, ENGINEERS[0], "El fabricante respondió"),
+            30,
+            what="the engineers' notice of the vendor's answer",
+        )
     assert "Please send us the fsdiag file." in notices[0]["msg"].get_content()
     shown = ticket(settings, "IMG-000001")
     assert shown["escalation_level"] == 3
@@ -152,8 +183,11 @@ def test_a_reload_changing_the_check_interval_reschedules_the_tick(make_settings
     calls = []
     monkeypatch.setattr("mailbot.jobs.scheduler.sla_tick", lambda app, now=None: calls.append(app) or TickReport())
     fast = SimpleNamespace(settings=make_settings(sla={"check_interval": "1s"}))
-    slow = SimpleNamespace(settings=fast.settings.model_copy(update={
-        "sla": fast.settings.sla.model_copy(update={"check_interval": timedelta(hours=1)})}))
+    slow = SimpleNamespace(
+        settings=fast.settings.model_copy(
+            update={"sla": fast.settings.sla.model_copy(update={"check_interval": timedelta(hours=1)})}
+        )
+    )
     current = [fast]
     sched = Scheduler(lambda: current[0])
     sched.start()

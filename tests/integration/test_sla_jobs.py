@@ -12,7 +12,7 @@ import json
 import logging
 import shutil
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -29,7 +29,7 @@ from tests.support.runners import in_process_cli
 
 pytestmark = pytest.mark.servers
 
-UTC = timezone.utc
+UTC = UTC
 WITHSECURE = "support@withsecure.com"
 SAFETICA = "support@esetla.com"
 
@@ -45,7 +45,8 @@ def mx(day: datetime, hh: int, mm: int = 0) -> datetime:
 def desk(make_settings, db_url):
     desks = []
 
-    def make(start: datetime = mx(MONDAY, 10), **sections) -> ClockDesk:
+    def make(start: datetime | None = None, **sections) -> ClockDesk:
+        start = start or mx(MONDAY, 10)
         d = ClockDesk(make_settings(db_url=db_url, **sections), start)
         desks.append(d)
         return d
@@ -77,6 +78,7 @@ def kinds(shown: dict) -> list[str]:
 
 
 # -- escalation to the manager ----------------------------------------------------------------
+
 
 def test_breached_ticket_escalates_exactly_once_then_one_manager_reminder(desk, mailbot):
     d = desk()
@@ -143,8 +145,9 @@ def test_the_escalation_says_how_late_in_words(desk):
     first, second = d.out("escalation")
     assert "  Retraso:          1 minuto\n" in first.body_text
     assert "  Retraso:          1 día 2 horas 5 minutos\n" in second.body_text
-    assert [e["data"]["late"] for e in d.ticket("IMG-000002")["events"] if e["kind"] == "escalated"] == \
-        ["1 día 2 horas 5 minutos"]
+    assert [e["data"]["late"] for e in d.ticket("IMG-000002")["events"] if e["kind"] == "escalated"] == [
+        "1 día 2 horas 5 minutos"
+    ]
 
 
 def test_manager_reply_in_the_thread_stops_the_reminder(desk):
@@ -152,9 +155,16 @@ def test_manager_reply_in_the_thread_stops_the_reminder(desk):
     d.mail(critical_mail())
     d.tick(mx(MONDAY, 12, 5))
     [esc] = d.out("escalation")
-    d.at(mx(MONDAY, 12, 20)).mail(make_mail(
-        sender=f"Francisco Martínez <{MANAGER}>", subject="Re: " + esc.subject, body="Ya lo atiendo yo.",
-        message_id="<mgr1@imagenti.mx>", in_reply_to=esc.message_id, headers=team_headers()))
+    d.at(mx(MONDAY, 12, 20)).mail(
+        make_mail(
+            sender=f"Francisco Martínez <{MANAGER}>",
+            subject="Re: " + esc.subject,
+            body="Ya lo atiendo yo.",
+            message_id="<mgr1@imagenti.mx>",
+            in_reply_to=esc.message_id,
+            headers=team_headers(),
+        )
+    )
     assert d.escalations() == [("IMG-000001", "manager", 2, "sla_breach", False, True)]
     for when in (mx(MONDAY, 12, 35), mx(MONDAY, 17, 59), mx(MONDAY + timedelta(days=2), 10)):
         assert d.tick(when).mails == 0
@@ -172,10 +182,16 @@ def test_unauthenticated_manager_reply_does_not_stop_the_reminder(desk):
     d.tick(mx(MONDAY, 12, 5))
     [esc] = d.out("escalation")
     # No Authentication-Results from our MTA (or one from somebody else's): anybody could have written it.
-    d.at(mx(MONDAY, 12, 20)).mail(make_mail(
-        sender=f"Francisco Martínez <{MANAGER}>", subject="Re: " + esc.subject, body="Ya lo atiendo yo.",
-        message_id="<mgr-spoof@imagenti.mx>", in_reply_to=esc.message_id,
-        headers={"Authentication-Results": "mx.example.net; dkim=pass header.d=imagenti.mx"}))
+    d.at(mx(MONDAY, 12, 20)).mail(
+        make_mail(
+            sender=f"Francisco Martínez <{MANAGER}>",
+            subject="Re: " + esc.subject,
+            body="Ya lo atiendo yo.",
+            message_id="<mgr-spoof@imagenti.mx>",
+            in_reply_to=esc.message_id,
+            headers={"Authentication-Results": "mx.example.net; dkim=pass header.d=imagenti.mx"},
+        )
+    )
     assert d.escalations() == [("IMG-000001", "manager", 2, "sla_breach", False, False)]
     assert d.tick(mx(MONDAY, 12, 35)).manager_reminders == ["IMG-000001"]
     assert d.out("relay") == []
@@ -197,8 +213,13 @@ def test_ticket_answered_in_time_never_escalates(desk):
 
 def test_severity_change_recomputes_the_deadline_from_the_reception(desk):
     d = desk()
-    d.mail(make_mail(subject="Duda sobre la consola", body="¿Dónde se ve el inventario de equipos?",
-                     message_id="<leve@cliente.com.mx>"))
+    d.mail(
+        make_mail(
+            subject="Duda sobre la consola",
+            body="¿Dónde se ve el inventario de equipos?",
+            message_id="<leve@cliente.com.mx>",
+        )
+    )
     shown = d.ticket("IMG-000001")
     assert shown["severity"] == "leve"
     # LEVE: 24 business hours from Monday 10:00: Mon 8 h, Tue 9 h, Wed 7 h.
@@ -225,9 +246,14 @@ def test_client_asking_to_escalate_escalates_at_once_and_once(desk):
     d = desk()
     d.mail(critical_mail())
     [ack] = d.out("ack")
-    d.at(mx(MONDAY, 10, 15)).mail(make_mail(
-        subject="Re: " + ack.subject, body="Esto es muy grave, por favor escalen con su GERENTE.",
-        message_id="<c1-2@cliente.com.mx>", in_reply_to=ack.message_id))
+    d.at(mx(MONDAY, 10, 15)).mail(
+        make_mail(
+            subject="Re: " + ack.subject,
+            body="Esto es muy grave, por favor escalen con su GERENTE.",
+            message_id="<c1-2@cliente.com.mx>",
+            in_reply_to=ack.message_id,
+        )
+    )
     # At once: before any deadline and without a tick.
     [esc] = d.out("escalation")
     assert esc.to_addrs == [MANAGER]
@@ -237,9 +263,14 @@ def test_client_asking_to_escalate_escalates_at_once_and_once(desk):
     assert "se envió al gerente de soporte" in notice.body_text
 
     # Asking again, and the attention deadline passing, send nothing more to the manager.
-    d.at(mx(MONDAY, 10, 20)).mail(make_mail(
-        subject="Re: " + ack.subject, body="¿Ya lo pueden escalar?", message_id="<c1-3@cliente.com.mx>",
-        in_reply_to=ack.message_id))
+    d.at(mx(MONDAY, 10, 20)).mail(
+        make_mail(
+            subject="Re: " + ack.subject,
+            body="¿Ya lo pueden escalar?",
+            message_id="<c1-3@cliente.com.mx>",
+            in_reply_to=ack.message_id,
+        )
+    )
     # The manager's window counts from the request: 10:45.
     assert d.tick(mx(MONDAY, 10, 44)).mails == 0
     assert d.tick(mx(MONDAY, 10, 45)).manager_reminders == ["IMG-000001"]
@@ -253,9 +284,14 @@ def test_words_inside_other_words_do_not_escalate(desk):
     d = desk()
     d.mail(critical_mail())
     [ack] = d.out("ack")
-    d.at(mx(MONDAY, 10, 15)).mail(make_mail(
-        subject="Re: " + ack.subject, body="Ya hablé con la gerentecita de compras y con el escalarista.",
-        message_id="<c1-2@cliente.com.mx>", in_reply_to=ack.message_id))
+    d.at(mx(MONDAY, 10, 15)).mail(
+        make_mail(
+            subject="Re: " + ack.subject,
+            body="Ya hablé con la gerentecita de compras y con el escalarista.",
+            message_id="<c1-2@cliente.com.mx>",
+            in_reply_to=ack.message_id,
+        )
+    )
     assert d.out("escalation") == []
 
 
@@ -293,6 +329,7 @@ def test_resolved_ticket_is_closed_once_when_the_reopen_window_passes(desk):
 
 
 # -- jobs that fail ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def broken_templates(tmp_path):
@@ -351,14 +388,14 @@ def test_a_failing_vendor_reminder_is_retried_at_the_next_tick(desk, broken_temp
     assert d.escalations() == [("IMG-000001", "withsecure", 3, "cli", False, False)]
     assert d.out("vendor_reminder") == [] and d.out("vendor_overdue") == []
 
-    (folder / "vendor_reminder.en.txt").write_text(
-        (shipped("templates") / "vendor_reminder.en.txt").read_text())
+    (folder / "vendor_reminder.en.txt").write_text((shipped("templates") / "vendor_reminder.en.txt").read_text())
     d.app.templates = Templates(folder)
     assert d.tick(d.now + timedelta(minutes=1)).vendor_reminders == ["IMG-000001"]
     assert len(d.out("vendor_reminder")) == 1 and len(d.out("vendor_overdue")) == 1
 
 
 # -- vendor cases -----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def vendor_desk(desk):
@@ -367,11 +404,20 @@ def vendor_desk(desk):
     def make(subject="WithSecure Elements: el agente no actualiza firmas", body=None, **sections):
         start = utcnow().replace(microsecond=0) - timedelta(minutes=10)
         d = desk(start, **sections)
-        d.mail(make_mail(subject=subject, body=body or "Desde ayer los equipos marcan firmas vencidas.",
-                         message_id="<v1@cliente.com.mx>"))
+        d.mail(
+            make_mail(
+                subject=subject,
+                body=body or "Desde ayer los equipos marcan firmas vencidas.",
+                message_id="<v1@cliente.com.mx>",
+            )
+        )
         d.at(start + timedelta(minutes=5)).mail(
-            engineer_reply(d, "IMG-000001", "Reinstalé el agente en dos equipos, sin cambio.\n"
-                                            "#nota el cliente debe tres facturas, no decirle"))
+            engineer_reply(
+                d,
+                "IMG-000001",
+                "Reinstalé el agente en dos equipos, sin cambio.\n#nota el cliente debe tres facturas, no decirle",
+            )
+        )
         return d
 
     return make
@@ -387,8 +433,10 @@ def test_cli_vendor_case_uses_the_english_template_and_a_second_is_refused(vendo
     [case] = d.out("vendor_case")
     assert case.to_addrs == [WITHSECURE]
     msg = d.queued(case)
-    assert str(msg["Subject"]).strip() == "[IMAGEN TI #IMG-000001] Support case: " \
-                                  "WithSecure Elements: el agente no actualiza firmas"
+    assert (
+        str(msg["Subject"]).strip() == "[IMAGEN TI #IMG-000001] Support case: "
+        "WithSecure Elements: el agente no actualiza firmas"
+    )
     body = msg.get_content()
     assert "Hello WithSecure support team," in body
     assert "Our reference:  IMG-000001" in body
@@ -429,13 +477,28 @@ def test_cli_vendor_case_for_safetica_uses_the_spanish_template(vendor_desk, mai
 def test_vendor_case_lists_the_clients_attachments_and_the_escalar_command_note(vendor_desk):
     d = vendor_desk()
     [ack] = d.out("ack")
-    d.mail(make_mail(sender=CLIENT, subject="Re: " + ack.subject, body="Les mando el diagnóstico.",
-                     message_id="<v2@cliente.com.mx>", in_reply_to=ack.message_id, date=False,
-                     attachments=[("fsdiag.zip", b"PK\x03\x04", "application/zip")]))
+    d.mail(
+        make_mail(
+            sender=CLIENT,
+            subject="Re: " + ack.subject,
+            body="Les mando el diagnóstico.",
+            message_id="<v2@cliente.com.mx>",
+            in_reply_to=ack.message_id,
+            date=False,
+            attachments=[("fsdiag.zip", b"PK\x03\x04", "application/zip")],
+        )
+    )
     [notice] = d.out("notice")
-    d.mail(make_mail(sender=ENGINEERS[1], subject="Re: " + notice.subject, message_id="<team-esc@imagenti.mx>",
-                     in_reply_to=notice.message_id, headers=team_headers(),
-                     body="#escalar WithSecure\n#nota El fsdiag muestra la base de firmas corrupta."))
+    d.mail(
+        make_mail(
+            sender=ENGINEERS[1],
+            subject="Re: " + notice.subject,
+            message_id="<team-esc@imagenti.mx>",
+            in_reply_to=notice.message_id,
+            headers=team_headers(),
+            body="#escalar WithSecure\n#nota El fsdiag muestra la base de firmas corrupta.",
+        )
+    )
     [case] = d.out("vendor_case")
     msg = d.queued(case)
     body = msg.get_body(("plain",)).get_content()
@@ -449,17 +512,29 @@ def test_vendor_case_lists_the_clients_attachments_and_the_escalar_command_note(
     assert d.escalations() == [("IMG-000001", "withsecure", 3, "command", False, False)]
 
     # Asked again in the thread: refused with an error mail, nothing sent to the vendor.
-    d.mail(make_mail(sender=ENGINEERS[1], subject="Re: " + notice.subject, message_id="<team-esc2@imagenti.mx>",
-                     in_reply_to=notice.message_id, headers=team_headers(), body="#escalar withsecure"))
+    d.mail(
+        make_mail(
+            sender=ENGINEERS[1],
+            subject="Re: " + notice.subject,
+            message_id="<team-esc2@imagenti.mx>",
+            in_reply_to=notice.message_id,
+            headers=team_headers(),
+            body="#escalar withsecure",
+        )
+    )
     assert len(d.out("vendor_case")) == 1
     [error] = d.out("command_error")
     assert error.to_addrs == [ENGINEERS[1]] and "ya existe un caso abierto con withsecure" in error.body_text
 
 
 def _vendor_reply(case: MessageRow, sender=WITHSECURE) -> bytes:
-    return make_mail(sender=f"WithSecure Support <{sender}>", subject="RE: " + case.subject,
-                     body="Please send us the fsdiag file of one affected computer.",
-                     message_id="<case-4711@withsecure.com>", in_reply_to=case.message_id)
+    return make_mail(
+        sender=f"WithSecure Support <{sender}>",
+        subject="RE: " + case.subject,
+        body="Please send us the fsdiag file of one affected computer.",
+        message_id="<case-4711@withsecure.com>",
+        in_reply_to=case.message_id,
+    )
 
 
 def test_vendor_reply_threads_back_and_stops_the_vendor_clock(vendor_desk, mailbot):
@@ -490,9 +565,14 @@ def test_vendor_automatic_acknowledgement_does_not_stop_the_vendor_clock(vendor_
     d = vendor_desk()
     assert mailbot(d.settings, "tickets", "escalate", "IMG-000001", "--vendor", "withsecure").exit_code == 0
     [case] = d.out("vendor_case")
-    auto = make_mail(sender=f"WithSecure Support <{WITHSECURE}>", subject="Case 4711 created: " + case.subject,
-                     body="Thank you, your case has been created.", message_id="<auto-4711@withsecure.com>",
-                     in_reply_to=case.message_id, headers={"Auto-Submitted": "auto-replied"})
+    auto = make_mail(
+        sender=f"WithSecure Support <{WITHSECURE}>",
+        subject="Case 4711 created: " + case.subject,
+        body="Thank you, your case has been created.",
+        message_id="<auto-4711@withsecure.com>",
+        in_reply_to=case.message_id,
+        headers={"Auto-Submitted": "auto-replied"},
+    )
     assert d.at(utcnow() + timedelta(minutes=1)).mail(auto).ticket == "IMG-000001"
     assert d.escalations() == [("IMG-000001", "withsecure", 3, "cli", False, False)]
     assert d.tick(utcnow() + timedelta(hours=24, minutes=1)).vendor_reminders == ["IMG-000001"]
@@ -523,6 +603,7 @@ def test_vendor_without_reply_gets_one_reminder_and_engineers_one_notice(vendor_
 
 
 # -- two processes ----------------------------------------------------------------------------
+
 
 def test_two_concurrent_ticks_escalate_each_breached_ticket_once(make_settings, pg_url, monkeypatch):
     # Batches smaller than the backlog, so that both processes find work and interleave.

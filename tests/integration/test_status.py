@@ -21,8 +21,7 @@ def _status(settings):
 
 @pytest.mark.parametrize("health", [False, True])
 def test_status_follows_the_daemon_through_start_stop_and_sigkill(make_settings, db_url, dovecot, health):
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot),
-                             health={"enabled": health, "port": free_port()})
+    settings = make_settings(db_url=db_url, imap=imap_section(dovecot), health={"enabled": health, "port": free_port()})
     cli("db", "upgrade", config=settings.source)
     code, out, err = _status(settings)
     assert code == 3 and "not running" in out, (out, err)
@@ -65,8 +64,9 @@ def test_status_in_an_empty_folder_creates_nothing_and_says_not_running(tmp_path
     empty = tmp_path / "empty"
     empty.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "MAILBOT_CONFIG"}
-    proc = subprocess.run([sys.executable, "-m", "mailbot", "status"], cwd=empty, capture_output=True, timeout=60,
-                          env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mailbot", "status"], cwd=empty, capture_output=True, timeout=60, env=env
+    )
     assert proc.returncode == 3
     assert "not running" in proc.stdout.decode() and "sqlite:///" in proc.stdout.decode()
     assert list(empty.iterdir()) == []

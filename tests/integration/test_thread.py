@@ -30,11 +30,17 @@ def _open_ticket(dovecot, settings, smtp_sink, **kw):
     return notice["msg"]
 
 
-def _engineer_reply(notice, body, *, sender=ANA, to="soporte@imagenti.mx", cc=None, headers="ok",
-                    message_id=None):
-    return make_mail(sender=sender, to=to, cc=cc, subject="RE: " + str(notice["Subject"]).strip(), body=body,
-                     in_reply_to=notice["Message-ID"], message_id=message_id,
-                     headers=team_headers() if headers == "ok" else headers)
+def _engineer_reply(notice, body, *, sender=ANA, to="soporte@imagenti.mx", cc=None, headers="ok", message_id=None):
+    return make_mail(
+        sender=sender,
+        to=to,
+        cc=cc,
+        subject="RE: " + str(notice["Subject"]).strip(),
+        body=body,
+        in_reply_to=notice["Message-ID"],
+        message_id=message_id,
+        headers=team_headers() if headers == "ok" else headers,
+    )
 
 
 def _text(sink_message) -> str:
@@ -48,19 +54,25 @@ def _events(settings, kind):
 def test_engineer_commands_change_the_ticket_and_the_public_part_is_relayed(settings, dovecot, smtp_sink):
     notice = _open_ticket(dovecot, settings, smtp_sink, cc="maria.diaz@cliente.com.mx")
     before = ticket(settings, "IMG-000001")
-    dovecot.append(_engineer_reply(notice, (
-        "#estado esperando-cliente\n"
-        "#severidad grave\n"
-        "#asignar ana\n"
-        "\n"
-        "Hola Juan, ya revisamos la consola: el agente tiene la versión 23.\n"
-        "¿Nos confirma si el equipo reinició?\n"
-        "\n"
-        "#nota el cliente tiene licencia vencida, no decirle todavía\n"
-        "Esto tampoco debe salir.\n"
-        "\n"
-        "El mar., 24 nov. 2026 a las 10:00, Soporte IMAGEN TI escribió:\n"
-        "> Nuevo ticket IMG-000001.\n")))
+    dovecot.append(
+        _engineer_reply(
+            notice,
+            (
+                "#estado esperando-cliente\n"
+                "#severidad grave\n"
+                "#asignar ana\n"
+                "\n"
+                "Hola Juan, ya revisamos la consola: el agente tiene la versión 23.\n"
+                "¿Nos confirma si el equipo reinició?\n"
+                "\n"
+                "#nota el cliente tiene licencia vencida, no decirle todavía\n"
+                "Esto tampoco debe salir.\n"
+                "\n"
+                "El mar., 24 nov. 2026 a las 10:00, Soporte IMAGEN TI escribió:\n"
+                "> Nuevo ticket IMG-000001.\n"
+            ),
+        )
+    )
     run_once(settings)
 
     shown = ticket(settings, "IMG-000001")
@@ -86,7 +98,11 @@ def test_engineer_commands_change_the_ticket_and_the_public_part_is_relayed(sett
     [note] = [e for e in shown["events"] if e["kind"] == "note"]
     assert "licencia vencida" in note["data"]["text"] and note["actor"] == ANA
     assert [e["data"]["name"] for e in shown["events"] if e["kind"] == "command"] == [
-        "status", "severity", "assign", "note"]
+        "status",
+        "severity",
+        "assign",
+        "note",
+    ]
 
 
 def test_reply_all_to_the_client_is_recorded_not_relayed(settings, dovecot, smtp_sink):
@@ -99,12 +115,18 @@ def test_reply_all_to_the_client_is_recorded_not_relayed(settings, dovecot, smtp
     assert ticket(settings, "IMG-000001")["first_response_at"] is not None
 
 
-@pytest.mark.parametrize("headers", [
-    None,
-    {"Authentication-Results": "mx.imagenti.mx; dkim=fail header.d=imagenti.mx; spf=fail smtp.mailfrom=imagenti.mx"},
-    # A pass stamped by someone else's server (or written by the sender) is not ours.
-    {"Authentication-Results": "evil.example; dkim=pass header.d=imagenti.mx"},
-], ids=["none", "failing", "foreign"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        None,
+        {
+            "Authentication-Results": "mx.imagenti.mx; dkim=fail header.d=imagenti.mx; spf=fail smtp.mailfrom=imagenti.mx"
+        },
+        # A pass stamped by someone else's server (or written by the sender) is not ours.
+        {"Authentication-Results": "evil.example; dkim=pass header.d=imagenti.mx"},
+    ],
+    ids=["none", "failing", "foreign"],
+)
 def test_spoofed_engineer_runs_no_command(settings, dovecot, smtp_sink, headers):
     notice = _open_ticket(dovecot, settings, smtp_sink)
     dovecot.append(_engineer_reply(notice, "#estado cerrado\n#resumen nada\n\nYa quedó.", headers=headers))
@@ -141,8 +163,14 @@ def test_client_reply_reopens_a_resolved_ticket_and_notifies_the_engineer(settin
     [relay] = smtp_sink.to(CLIENT)
     smtp_sink.clear()
 
-    dovecot.append(make_mail(subject="RE: " + str(relay["msg"]["Subject"]), body="Volvió a fallar hoy.",
-                             in_reply_to=relay["msg"]["Message-ID"], message_id="<c2@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="RE: " + str(relay["msg"]["Subject"]),
+            body="Volvió a fallar hoy.",
+            in_reply_to=relay["msg"]["Message-ID"],
+            message_id="<c2@cliente.com.mx>",
+        )
+    )
     run_once(settings)
     shown = ticket(settings, "IMG-000001")
     assert shown["status"] == "in_progress" and len(tickets(settings)) == 1
@@ -160,8 +188,14 @@ def test_late_client_reply_and_reply_to_closed_ticket_open_linked_tickets(settin
 
     # Eight days later (the window is seven), the client answers the old thread.
     later = utcnow() + timedelta(days=8)
-    dovecot.append(make_mail(subject="RE: " + str(relay["msg"]["Subject"]), body="Otra vez no actualiza.",
-                             in_reply_to=relay["msg"]["Message-ID"], message_id="<late@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="RE: " + str(relay["msg"]["Subject"]),
+            body="Otra vez no actualiza.",
+            in_reply_to=relay["msg"]["Message-ID"],
+            message_id="<late@cliente.com.mx>",
+        )
+    )
     app = build_app(settings, clock=lambda: later)
     run_once(settings, app=app)
     numbers = {t["number"]: t for t in tickets(settings)}
@@ -173,8 +207,13 @@ def test_late_client_reply_and_reply_to_closed_ticket_open_linked_tickets(settin
     assert old["status"] == "closed"
 
     # A reply to a closed ticket, even a minute later, opens another linked ticket.
-    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
-                             body="¿Siguen ahí?", message_id="<closed@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+            body="¿Siguen ahí?",
+            message_id="<closed@cliente.com.mx>",
+        )
+    )
     run_once(settings, app=build_app(settings, clock=lambda: later + timedelta(minutes=1)))
     assert len(tickets(settings)) == 3
     third = ticket(settings, "IMG-000003")
@@ -186,10 +225,16 @@ def test_closure_by_command_sends_the_summary(settings, dovecot, smtp_sink):
     dovecot.append(_engineer_reply(notice, "Actualizamos la firma del agente.", message_id="<r1@imagenti.mx>"))
     run_once(settings)
     smtp_sink.clear()
-    dovecot.append(_engineer_reply(notice, (
-        "#estado cerrado\n"
-        "#resumen Se reinstaló el agente de WithSecure y se forzó la actualización de firmas.\n"
-        "Se verificó en la consola que el equipo reporta.\n")))
+    dovecot.append(
+        _engineer_reply(
+            notice,
+            (
+                "#estado cerrado\n"
+                "#resumen Se reinstaló el agente de WithSecure y se forzó la actualización de firmas.\n"
+                "Se verificó en la consola que el equipo reporta.\n"
+            ),
+        )
+    )
     run_once(settings)
     shown = ticket(settings, "IMG-000001")
     assert shown["status"] == "closed" and shown["closed_at"] is not None
@@ -235,8 +280,9 @@ def test_manager_reply_is_a_first_response_too(settings, dovecot, smtp_sink):
 
 
 def test_relaxed_trust_is_warned_by_check_and_lets_unauthenticated_team_mail_run(make_settings, dovecot, smtp_sink):
-    settings = make_settings(imap=imap_section(dovecot), smtp=smtp_section(smtp_sink),
-                             security={"trust_unauthenticated": True})
+    settings = make_settings(
+        imap=imap_section(dovecot), smtp=smtp_section(smtp_sink), security={"trust_unauthenticated": True}
+    )
     checked = cli("check", config=settings.source)
     assert "warning:" in checked.stderr.decode() and "trust_unauthenticated" in checked.stderr.decode()
     notice = _open_ticket(dovecot, settings, smtp_sink)
@@ -248,9 +294,14 @@ def test_relaxed_trust_is_warned_by_check_and_lets_unauthenticated_team_mail_run
 
 def test_colleagues_copied_by_the_client_later_become_watchers(settings, dovecot, smtp_sink):
     notice = _open_ticket(dovecot, settings, smtp_sink)
-    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
-                             cc="pedro.ruiz@cliente.com.mx", body="Copio a Pedro, de sistemas.",
-                             message_id="<c2@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+            cc="pedro.ruiz@cliente.com.mx",
+            body="Copio a Pedro, de sistemas.",
+            message_id="<c2@cliente.com.mx>",
+        )
+    )
     run_once(settings)
     participants = {p["address"]: p["role"] for p in ticket(settings, "IMG-000001")["participants"]}
     assert participants["pedro.ruiz@cliente.com.mx"] == "watcher"
@@ -263,10 +314,10 @@ def test_colleagues_copied_by_the_client_later_become_watchers(settings, dovecot
 
 # -- found in review --------------------------------------------------------------------------
 
+
 def test_a_pass_forged_below_our_mtas_header_is_not_trusted(settings, dovecot, smtp_sink):
     notice = _open_ticket(dovecot, settings, smtp_sink)
-    forged = {"Authentication-Results": "mx.imagenti.mx; spf=fail smtp.mailfrom=imagenti.mx",
-              "X-Filler": "x"}
+    forged = {"Authentication-Results": "mx.imagenti.mx; spf=fail smtp.mailfrom=imagenti.mx", "X-Filler": "x"}
     raw = _engineer_reply(notice, "#estado cerrado\n\nYa quedó.", headers=forged)
     # The sender wrote a pass with our id further down; our MTA's own header (a fail) is on top.
     raw = raw.replace(b"X-Filler: x", b"Authentication-Results: mx.imagenti.mx; dkim=pass header.d=imagenti.mx")
@@ -279,8 +330,9 @@ def test_a_pass_forged_below_our_mtas_header_is_not_trusted(settings, dovecot, s
 
 def test_a_note_below_the_signature_line_is_still_a_note(settings, dovecot, smtp_sink):
     notice = _open_ticket(dovecot, settings, smtp_sink, cc="maria.diaz@cliente.com.mx")
-    dovecot.append(_engineer_reply(notice, "Hola Juan, ya quedó.\n\n-- \nAna López\n"
-                                           "#nota el cliente no ha pagado, no decirle"))
+    dovecot.append(
+        _engineer_reply(notice, "Hola Juan, ya quedó.\n\n-- \nAna López\n#nota el cliente no ha pagado, no decirle")
+    )
     run_once(settings)
     [relay] = smtp_sink.to(CLIENT)
     assert "ya quedó" in _text(relay) and "no ha pagado" not in _text(relay) and "#" not in _text(relay)
@@ -289,8 +341,11 @@ def test_a_note_below_the_signature_line_is_still_a_note(settings, dovecot, smtp
 
 def test_a_mail_to_a_vendor_with_support_copied_is_not_relayed_to_the_client(settings, dovecot, smtp_sink):
     notice = _open_ticket(dovecot, settings, smtp_sink)
-    dovecot.append(_engineer_reply(notice, "The customer's license expired, internal only.",
-                                   to="support@esetla.com", cc="soporte@imagenti.mx"))
+    dovecot.append(
+        _engineer_reply(
+            notice, "The customer's license expired, internal only.", to="support@esetla.com", cc="soporte@imagenti.mx"
+        )
+    )
     run_once(settings)
     assert smtp_sink.to(CLIENT) == []
     shown = ticket(settings, "IMG-000001")
@@ -299,12 +354,22 @@ def test_a_mail_to_a_vendor_with_support_copied_is_not_relayed_to_the_client(set
 
 def test_a_job_title_in_the_clients_signature_does_not_escalate(settings, dovecot, smtp_sink):
     _open_ticket(dovecot, settings, smtp_sink)
-    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
-                             body="Sigue igual.\n\nJuan Pérez\nGerente de Sistemas", message_id="<c9@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+            body="Sigue igual.\n\nJuan Pérez\nGerente de Sistemas",
+            message_id="<c9@cliente.com.mx>",
+        )
+    )
     run_once(settings)
     assert ticket(settings, "IMG-000001")["escalations"] == []
-    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
-                             body="Necesito hablar con el gerente de soporte.", message_id="<c10@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+            body="Necesito hablar con el gerente de soporte.",
+            message_id="<c10@cliente.com.mx>",
+        )
+    )
     run_once(settings)
     assert [e["target"] for e in ticket(settings, "IMG-000001")["escalations"]] == ["manager"]
 
@@ -322,13 +387,16 @@ def test_assigning_someone_outside_the_team_is_an_error(settings, dovecot, smtp_
 
 def test_a_vendor_writes_by_subject_tag_only_into_tickets_with_a_case_open_with_it(settings, dovecot, smtp_sink):
     _open_ticket(dovecot, settings, smtp_sink)
-    tagged = dict(sender="WithSecure Support <support@withsecure.com>",
-                  subject="RE: [IMAGEN TI #IMG-000001] Support case: El antivirus no actualiza")
+    tagged = dict(
+        sender="WithSecure Support <support@withsecure.com>",
+        subject="RE: [IMAGEN TI #IMG-000001] Support case: El antivirus no actualiza",
+    )
     # Nothing authenticates a vendor's From: without a case, the tag opens a new, linked ticket.
     dovecot.append(make_mail(body="Please run this tool.", message_id="<wv1@withsecure.com>", **tagged))
     run_once(settings)
     assert [m["message_id"] for m in ticket(settings, "IMG-000001")["messages"] if m["direction"] == "in"] == [
-        "<c1@cliente.com.mx>"]
+        "<c1@cliente.com.mx>"
+    ]
     assert ticket(settings, "IMG-000002")["linked_ticket"] == "IMG-000001"
     cli("tickets", "escalate", "IMG-000001", "--vendor", "withsecure", config=settings.source)
     dovecot.append(make_mail(body="Please send the fsdiag file.", message_id="<wv2@withsecure.com>", **tagged))
@@ -341,8 +409,13 @@ def test_a_vendor_writes_by_subject_tag_only_into_tickets_with_a_case_open_with_
 
 def test_an_answer_written_below_a_leading_note_stays_internal_and_the_engineer_is_told(settings, dovecot, smtp_sink):
     notice = _open_ticket(dovecot, settings, smtp_sink)
-    dovecot.append(_engineer_reply(notice, "#estado resuelto\n#nota era el proxy del cliente\n\n"
-                                           "Hola Juan, ya quedó: era el proxy.", message_id="<n1@imagenti.mx>"))
+    dovecot.append(
+        _engineer_reply(
+            notice,
+            "#estado resuelto\n#nota era el proxy del cliente\n\nHola Juan, ya quedó: era el proxy.",
+            message_id="<n1@imagenti.mx>",
+        )
+    )
     run_once(settings)
     assert smtp_sink.to(CLIENT) == []  # never guessed towards the client
     [told] = smtp_sink.to(ANA)
@@ -358,11 +431,16 @@ def test_an_answer_written_below_a_leading_note_stays_internal_and_the_engineer_
     assert len(_events(settings, "note")) == 2
 
 
-def test_an_answer_straight_to_the_client_with_someone_new_copied_is_the_first_response(settings, dovecot,
-                                                                                          smtp_sink):
+def test_an_answer_straight_to_the_client_with_someone_new_copied_is_the_first_response(settings, dovecot, smtp_sink):
     notice = _open_ticket(dovecot, settings, smtp_sink)
-    dovecot.append(_engineer_reply(notice, "Juan, ya quedó; copio a nuestro contacto de WithSecure.",
-                                   to=CLIENT, cc="soporte@imagenti.mx, soporte@withsecure.com"))
+    dovecot.append(
+        _engineer_reply(
+            notice,
+            "Juan, ya quedó; copio a nuestro contacto de WithSecure.",
+            to=CLIENT,
+            cc="soporte@imagenti.mx, soporte@withsecure.com",
+        )
+    )
     run_once(settings)
     shown = ticket(settings, "IMG-000001")
     assert shown["first_response_at"] is not None  # the client has it, whoever else was copied
@@ -373,12 +451,22 @@ def test_an_answer_straight_to_the_client_with_someone_new_copied_is_the_first_r
 def test_the_managers_escalation_mail_shows_the_clients_conversation_not_internal_mail(settings, dovecot, smtp_sink):
     notice = _open_ticket(dovecot, settings, smtp_sink)
     # A note with several paragraphs and nothing for the client: the engineer is told (internal mail).
-    dovecot.append(_engineer_reply(notice, "#nota era el proxy del cliente\n\nHola Juan, ya quedó: era el proxy.",
-                                   message_id="<n1@imagenti.mx>"))
+    dovecot.append(
+        _engineer_reply(
+            notice,
+            "#nota era el proxy del cliente\n\nHola Juan, ya quedó: era el proxy.",
+            message_id="<n1@imagenti.mx>",
+        )
+    )
     run_once(settings)
     assert "no se le envió nada" in " ".join(_text(smtp_sink.to(ANA)[0]).split())
-    dovecot.append(make_mail(subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
-                             body="Necesito hablar con el gerente de soporte.", message_id="<c3@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="RE: [IMAGEN TI #IMG-000001] El antivirus no actualiza",
+            body="Necesito hablar con el gerente de soporte.",
+            message_id="<c3@cliente.com.mx>",
+        )
+    )
     run_once(settings)
     [escalation] = smtp_sink.to(MANAGER)
     conversation = " ".join(_text(escalation).split("----- Conversación hasta ahora -----", 1)[1].split())

@@ -37,23 +37,36 @@ def _open(dovecot, settings, smtp_sink):
 
 
 def _out_of_office(answering: str) -> bytes:
-    return make_mail(subject="Respuesta automática: RE: " + SUBJECT, message_id="<ooo@cliente.com.mx>",
-                     body="Estoy fuera de la oficina hasta el lunes.", in_reply_to=answering,
-                     headers={"Auto-Submitted": "auto-replied"})
+    return make_mail(
+        subject="Respuesta automática: RE: " + SUBJECT,
+        message_id="<ooo@cliente.com.mx>",
+        body="Estoy fuera de la oficina hasta el lunes.",
+        in_reply_to=answering,
+        headers={"Auto-Submitted": "auto-replied"},
+    )
 
 
 def test_closure_after_an_out_of_office_answers_the_clients_last_own_mail(settings, dovecot, smtp_sink):
     ack, notice = _open(dovecot, settings, smtp_sink)
     ack_id = ack["msg"]["Message-ID"]
-    dovecot.append(make_mail(subject="RE: " + SUBJECT, body="Les mando la versión del agente: 23.1.",
-                             in_reply_to=ack_id, references=f"<c1@cliente.com.mx> {ack_id}",
-                             message_id="<c2@cliente.com.mx>"))
+    dovecot.append(
+        make_mail(
+            subject="RE: " + SUBJECT,
+            body="Les mando la versión del agente: 23.1.",
+            in_reply_to=ack_id,
+            references=f"<c1@cliente.com.mx> {ack_id}",
+            message_id="<c2@cliente.com.mx>",
+        )
+    )
     # The client's auto-responder answers our acknowledgement after that: recorded on the ticket.
     dovecot.append(_out_of_office(ack_id))
     run_once(settings)
     shown = ticket(settings, "IMG-000001")
     assert [(m["message_id"], m["kind"]) for m in shown["messages"] if m["direction"] == "in"] == [
-        ("<c1@cliente.com.mx>", "client"), ("<c2@cliente.com.mx>", "client"), ("<ooo@cliente.com.mx>", "autoreply")]
+        ("<c1@cliente.com.mx>", "client"),
+        ("<c2@cliente.com.mx>", "client"),
+        ("<ooo@cliente.com.mx>", "autoreply"),
+    ]
     smtp_sink.clear()
 
     cli("tickets", "close", "IMG-000001", "--summary", "Se actualizó el agente.", config=settings.source)
@@ -74,9 +87,16 @@ def test_a_relay_answers_the_client_not_a_bounce_or_auto_reply_and_carries_the_t
     # The only mails after the client's own are machines': an out-of-office and a delivery report.
     dovecot.append(_out_of_office(ack_id))
     dovecot.append(dsn(ack["raw"], CLIENT, message_id="<dsn1@cliente.com.mx>"))
-    dovecot.append(make_mail(sender=ANA, subject="RE: " + str(notice["msg"]["Subject"]).strip(),
-                             body="Juan, ya quedó: reinstalamos el agente.", in_reply_to=notice["msg"]["Message-ID"],
-                             message_id="<r1@imagenti.mx>", headers=team_headers()))
+    dovecot.append(
+        make_mail(
+            sender=ANA,
+            subject="RE: " + str(notice["msg"]["Subject"]).strip(),
+            body="Juan, ya quedó: reinstalamos el agente.",
+            in_reply_to=notice["msg"]["Message-ID"],
+            message_id="<r1@imagenti.mx>",
+            headers=team_headers(),
+        )
+    )
     run_once(settings)
     kinds = [(m["message_id"], m["kind"]) for m in ticket(settings, "IMG-000001")["messages"] if m["direction"] == "in"]
     assert ("<ooo@cliente.com.mx>", "autoreply") in kinds and ("<dsn1@cliente.com.mx>", "bounce") in kinds
@@ -99,8 +119,9 @@ def test_a_relay_answers_the_client_not_a_bounce_or_auto_reply_and_carries_the_t
 def test_a_long_thread_keeps_the_first_the_acknowledgement_and_the_newest_references(settings, dovecot, smtp_sink):
     ack, _ = _open(dovecot, settings, smtp_sink)
     for k in range(2, 24):
-        dovecot.append(make_mail(subject="RE: " + SUBJECT, body=f"Dato adicional número {k}.",
-                                 message_id=f"<c{k}@cliente.com.mx>"))
+        dovecot.append(
+            make_mail(subject="RE: " + SUBJECT, body=f"Dato adicional número {k}.", message_id=f"<c{k}@cliente.com.mx>")
+        )
     run_once(settings)
     smtp_sink.clear()
     cli("tickets", "close", "IMG-000001", "--summary", "Listo.", config=settings.source)
@@ -111,6 +132,8 @@ def test_a_long_thread_keeps_the_first_the_acknowledgement_and_the_newest_refere
     # list drop from the middle; the thread's root, our acknowledgement and the newest, the
     # answered one last, stay.
     assert len(refs) == 20
-    assert refs[0] == "<c1@cliente.com.mx>" and refs[1] == ack["msg"]["Message-ID"] and refs[-1] == "<c23@cliente.com.mx>"
+    assert (
+        refs[0] == "<c1@cliente.com.mx>" and refs[1] == ack["msg"]["Message-ID"] and refs[-1] == "<c23@cliente.com.mx>"
+    )
     assert refs[2:-1] == [f"<c{k}@cliente.com.mx>" for k in range(6, 23)]
     assert closure["msg"]["In-Reply-To"] == "<c23@cliente.com.mx>"

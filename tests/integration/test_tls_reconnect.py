@@ -46,8 +46,10 @@ def outbox_rows(settings):
     app = build_app(settings)
     try:
         with app.sessions() as s:
-            return [{"status": r.status, "attempts": r.attempts, "last_error": r.last_error, "to": r.rcpt_to}
-                    for r in s.scalars(select(Outbox).order_by(Outbox.id))]
+            return [
+                {"status": r.status, "attempts": r.attempts, "last_error": r.last_error, "to": r.rcpt_to}
+                for r in s.scalars(select(Outbox).order_by(Outbox.id))
+            ]
     finally:
         app.close()
 
@@ -63,13 +65,17 @@ def send_due_later(settings, hours=2):
 
 # -- (a) TLS and STARTTLS, both ways ------------------------------------------
 
+
 @pytest.mark.parametrize("smtp_security", ["starttls", "tls"])
 @pytest.mark.parametrize("imap_security", ["tls", "starttls"])
 def test_mail_fetched_over_tls_is_ticketed_and_acknowledged_over_tls(
-        make_settings, dovecot_tls, smtp_sink_factory, tls_certs, imap_security, smtp_security):
+    make_settings, dovecot_tls, smtp_sink_factory, tls_certs, imap_security, smtp_security
+):
     sink = smtp_sink_factory(tls=smtp_security)
-    settings = make_settings(imap=imap_tls(dovecot_tls, tls_certs, imap_security),
-                             smtp=smtp_section(sink, security=smtp_security, ca_file=str(tls_certs.ca)))
+    settings = make_settings(
+        imap=imap_tls(dovecot_tls, tls_certs, imap_security),
+        smtp=smtp_section(sink, security=smtp_security, ca_file=str(tls_certs.ca)),
+    )
     tls_logins = dovecot_tls.tls_logins()
     dovecot_tls.append(make_mail(subject="Correo cifrado", message_id=f"<tls-{imap_security}@cliente.com.mx>"))
 
@@ -125,7 +131,8 @@ def test_imap_starttls_against_a_server_without_it_fails_and_takes_nothing(make_
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])
 def test_smtp_untrusted_certificate_keeps_mail_queued_never_plaintext(
-        make_settings, dovecot, smtp_sink_factory, tls_certs, security):
+    make_settings, dovecot, smtp_sink_factory, tls_certs, security
+):
     sink = smtp_sink_factory(tls=security)
     smtp = smtp_section(sink, security=security)  # no ca_file: the test CA is not trusted
     settings = make_settings(imap=imap_section(dovecot), smtp=smtp)
@@ -186,8 +193,7 @@ def test_smtp_auth_over_tls(make_settings, dovecot, smtp_sink_factory, tls_certs
 
 def test_smtp_auth_with_a_wrong_password_keeps_mail_queued(make_settings, dovecot, smtp_sink_factory, tls_certs):
     sink = smtp_sink_factory(tls="starttls", auth=(SMTP_USER, SMTP_PASSWORD))
-    smtp = smtp_section(sink, security="starttls", ca_file=str(tls_certs.ca), username=SMTP_USER,
-                        password="wrong")
+    smtp = smtp_section(sink, security="starttls", ca_file=str(tls_certs.ca), username=SMTP_USER, password="wrong")
     settings = make_settings(imap=imap_section(dovecot), smtp=smtp)
     dovecot.append(make_mail(message_id="<auth-wrong@cliente.com.mx>"))
 
@@ -207,8 +213,10 @@ def test_smtp_auth_with_a_wrong_password_keeps_mail_queued(make_settings, doveco
 def test_running_daemon_idles_over_tls(make_settings, dovecot_tls, smtp_sink_factory, tls_certs):
     """IDLE on a TLS socket: a new mail is seen without waiting for a poll."""
     sink = smtp_sink_factory(tls="starttls")
-    settings = make_settings(imap=imap_tls(dovecot_tls, tls_certs, "tls", idle=True, poll_interval="1h"),
-                             smtp=smtp_section(sink, security="starttls", ca_file=str(tls_certs.ca)))
+    settings = make_settings(
+        imap=imap_tls(dovecot_tls, tls_certs, "tls", idle=True, poll_interval="1h"),
+        smtp=smtp_section(sink, security="starttls", ca_file=str(tls_certs.ca)),
+    )
     with Running(settings) as daemon:
         wait_until(lambda: daemon.imap.stats.idle, 15, what="IDLE over TLS")
         dovecot_tls.append(make_mail(subject="Por IDLE cifrado", message_id="<idle-tls@cliente.com.mx>"))
@@ -217,6 +225,7 @@ def test_running_daemon_idles_over_tls(make_settings, dovecot_tls, smtp_sink_fac
 
 
 # -- (b) IMAP reconnect with backoff ------------------------------------------
+
 
 @pytest.mark.parametrize("idle", [True, False], ids=["idle", "poll"])
 def test_imap_reconnects_after_dovecot_restarts(make_settings, dovecot, smtp_sink, db_url, idle, caplog):
@@ -236,15 +245,17 @@ def test_imap_reconnects_after_dovecot_restarts(make_settings, dovecot, smtp_sin
         assert dovecot.port == port
 
         dovecot.append(make_mail(subject="Después del reinicio", message_id="<after@cliente.com.mx>"))
-        acks = wait_until(lambda: len(smtp_sink.to(CLIENT)) >= 2 and smtp_sink.to(CLIENT), 60,
-                          what="acknowledgement of the mail appended after the restart")
+        acks = wait_until(
+            lambda: len(smtp_sink.to(CLIENT)) >= 2 and smtp_sink.to(CLIENT),
+            60,
+            what="acknowledgement of the mail appended after the restart",
+        )
         assert "IMG-000002" in str(acks[1]["msg"]["Subject"])
         assert imap.stats.connected and imap.stats.reconnects >= 1
 
     assert [t["subject"] for t in tickets(settings)] == ["Antes del reinicio", "Después del reinicio"]
     assert ticket(settings, "IMG-000002")["acknowledged_at"] is not None
-    warnings = [r.getMessage() for r in caplog.records
-                if r.name == "mailbot.imap" and r.levelno == logging.WARNING]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "mailbot.imap" and r.levelno == logging.WARNING]
     assert any("connection problem" in w and "reconnecting in" in w for w in warnings), warnings
     assert all(b"\\Seen" in flags for flags in dovecot.flags().values())
 
@@ -283,8 +294,7 @@ def test_imap_idle_notices_a_server_that_died_without_bye(make_settings, dovecot
     renewal (25 minutes by default) and never reconnected in between.
     """
     caplog.set_level(logging.WARNING, logger="mailbot.imap")
-    settings = make_settings(db_url=db_url, imap=imap_section(dovecot, idle=True),
-                             smtp=smtp_section(smtp_sink))
+    settings = make_settings(db_url=db_url, imap=imap_section(dovecot, idle=True), smtp=smtp_section(smtp_sink))
     with Running(settings) as daemon:
         imap: ImapSource = daemon.imap
         wait_until(lambda: imap.stats.idle, 15, what="IDLE")

@@ -15,15 +15,23 @@ ACE = "jmnunez@xn--pticasnez-r6ao5g.mx"  # the same address, its domain in IDNA 
 
 def utf8_mail(sender: str, *, extra: str = "") -> bytes:
     """A mail as an RFC 6532 mail program writes it: UTF-8 straight in the header."""
-    return (f"From: {sender}\r\nTo: soporte@imagenti.mx\r\nCc: Compras <COMPRAS@ÓpticasNúñez.MX>\r\n"
-            f"Subject: Lentes\r\nMessage-ID: <u1@xn--pticasnez-r6ao5g.mx>\r\n{extra}"
-            "Content-Type: text/plain; charset=utf-8\r\n\r\nHola.\r\n").encode("utf-8")
+    return (
+        f"From: {sender}\r\nTo: soporte@imagenti.mx\r\nCc: Compras <COMPRAS@ÓpticasNúñez.MX>\r\n"
+        f"Subject: Lentes\r\nMessage-ID: <u1@xn--pticasnez-r6ao5g.mx>\r\n{extra}"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nHola.\r\n"
+    ).encode()
 
 
-@pytest.mark.parametrize("written", [
-    "ópticasnúñez.mx", "ÓPTICASNÚÑEZ.MX", "xn--pticasnez-r6ao5g.mx", "XN--PTICASNEZ-R6AO5G.MX",
-    "o\u0301pticasnu\u0301n\u0303ez.mx",  # decomposed accents (NFD), as some systems write them
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "ópticasnúñez.mx",
+        "ÓPTICASNÚÑEZ.MX",
+        "xn--pticasnez-r6ao5g.mx",
+        "XN--PTICASNEZ-R6AO5G.MX",
+        "o\u0301pticasnu\u0301n\u0303ez.mx",  # decomposed accents (NFD), as some systems write them
+    ],
+)
 def test_every_spelling_of_an_international_domain_is_one_domain(written):
     assert normalize_domain(written) == "ópticasnúñez.mx"
 
@@ -45,8 +53,9 @@ def test_idna_2008_keeps_the_letters_idna_2003_maps_away():
     assert normalize_domain("STRASSE.de") == "strasse.de"
 
 
-@pytest.mark.parametrize("sender", [f"José Núñez <{UNICODE}>", f"José Núñez <{ACE}>",
-                                    "José Núñez <JMNUNEZ@XN--PTICASNEZ-R6AO5G.MX>"])
+@pytest.mark.parametrize(
+    "sender", [f"José Núñez <{UNICODE}>", f"José Núñez <{ACE}>", "José Núñez <JMNUNEZ@XN--PTICASNEZ-R6AO5G.MX>"]
+)
 def test_parse_stores_every_address_in_one_form(sender):
     mail = parse(utf8_mail(sender, extra=f"Reply-To: {ACE}\r\nReturn-Path: <{ACE}>\r\n"))
     assert mail.from_addr == UNICODE and mail.from_name == "José Núñez"

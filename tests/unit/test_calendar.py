@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,7 @@ from mailbot.sla.calendar import BusinessCalendar, duration_text
 MX = ZoneInfo("America/Mexico_City")
 NY = ZoneInfo("America/New_York")
 MADRID = ZoneInfo("Europe/Madrid")
-UTC = timezone.utc
+UTC = UTC
 H = timedelta(hours=1)
 
 
@@ -71,12 +71,15 @@ def test_old_dst_offsets(cal):
     assert deadline == datetime(2021, 4, 5, 15, tzinfo=UTC)  # 10:00 CDT (-5)
 
 
-@pytest.mark.parametrize("start", [
-    datetime(2026, 11, 27, 23, 30, tzinfo=UTC),  # Friday 17:30 Mexico City
-    datetime(2026, 11, 28, 0, 30, tzinfo=MADRID),  # the same instant in Madrid
-    datetime(2026, 11, 27, 18, 30, tzinfo=NY),
-    datetime(2026, 11, 27, 17, 30, tzinfo=timezone(timedelta(hours=-6))),
-])
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 11, 27, 23, 30, tzinfo=UTC),  # Friday 17:30 Mexico City
+        datetime(2026, 11, 28, 0, 30, tzinfo=MADRID),  # the same instant in Madrid
+        datetime(2026, 11, 27, 18, 30, tzinfo=NY),
+        datetime(2026, 11, 27, 17, 30, tzinfo=timezone(timedelta(hours=-6))),
+    ],
+)
 def test_input_in_any_zone(cal, start):
     assert cal.add(start, 2 * H) == datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
 
@@ -90,20 +93,24 @@ def test_long_duration_is_exact(cal):
 
 # -- is_open ----------------------------------------------------------------
 
-@pytest.mark.parametrize("when,expected", [
-    (mx(2026, 11, 24, 8, 59, 59), False),
-    (mx(2026, 11, 24, 9), True),
-    (mx(2026, 11, 24, 17, 59, 59, 999999), True),
-    (mx(2026, 11, 24, 18), False),
-    (mx(2026, 11, 28, 12), False),  # Saturday
-    (mx(2026, 9, 16, 12), False),  # Independence day
-    (mx(2030, 10, 1, 12), False),  # change of federal government
-    (mx(2030, 12, 1, 12), False),  # Sunday anyway; the 1 Dec rule ended in 2018
-    (mx(2018, 12, 3, 12), True),
-    (mx(2018, 11, 30, 12), True),
-    (datetime(2026, 11, 24, 15, tzinfo=UTC), True),  # 09:00 Mexico City
-    (datetime(2026, 11, 24, 14, 59, tzinfo=UTC), False),
-])
+
+@pytest.mark.parametrize(
+    "when,expected",
+    [
+        (mx(2026, 11, 24, 8, 59, 59), False),
+        (mx(2026, 11, 24, 9), True),
+        (mx(2026, 11, 24, 17, 59, 59, 999999), True),
+        (mx(2026, 11, 24, 18), False),
+        (mx(2026, 11, 28, 12), False),  # Saturday
+        (mx(2026, 9, 16, 12), False),  # Independence day
+        (mx(2030, 10, 1, 12), False),  # change of federal government
+        (mx(2030, 12, 1, 12), False),  # Sunday anyway; the 1 Dec rule ended in 2018
+        (mx(2018, 12, 3, 12), True),
+        (mx(2018, 11, 30, 12), True),
+        (datetime(2026, 11, 24, 15, tzinfo=UTC), True),  # 09:00 Mexico City
+        (datetime(2026, 11, 24, 14, 59, tzinfo=UTC), False),
+    ],
+)
 def test_is_open(cal, when, expected):
     assert cal.is_open(when) is expected
 
@@ -126,6 +133,7 @@ def test_negative_duration_refused(cal):
 
 # -- rest days --------------------------------------------------------------
 
+
 def test_rest_days_2030(cal):
     assert cal.rest_days(2030) == {
         date(2030, 1, 1): "Año Nuevo",
@@ -139,7 +147,9 @@ def test_rest_days_2030(cal):
     }
 
 
-@pytest.mark.parametrize("year,change", [(2024, date(2024, 10, 1)), (2018, date(2018, 12, 1)), (2012, date(2012, 12, 1))])
+@pytest.mark.parametrize(
+    "year,change", [(2024, date(2024, 10, 1)), (2018, date(2018, 12, 1)), (2012, date(2012, 12, 1))]
+)
 def test_change_of_government(cal, year, change):
     days = cal.rest_days(year)
     assert days[change] == "Transmisión del Poder Ejecutivo Federal"
@@ -151,6 +161,7 @@ def test_non_election_year_has_seven(cal):
 
 
 # -- configuration ----------------------------------------------------------
+
 
 def test_extra_closed_and_open():
     section = CalendarSection(extra_closed=[date(2026, 11, 30)], extra_open=[date(2026, 11, 28), date(2026, 9, 16)])
@@ -211,8 +222,9 @@ def test_other_hours_and_days():
 
 def test_dst_zone_counts_real_time():
     # New York, every day, no holidays: Saturday 17:00 EST + 2h crosses spring forward.
-    cal = BusinessCalendar(CalendarSection(days=list(("mon", "tue", "wed", "thu", "fri", "sat", "sun")), country=""),
-                           "America/New_York")
+    cal = BusinessCalendar(
+        CalendarSection(days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], country=""), "America/New_York"
+    )
     assert cal.add(datetime(2026, 3, 7, 17, tzinfo=NY), 2 * H) == datetime(2026, 3, 8, 10, tzinfo=NY)
     assert cal.add(datetime(2026, 3, 8, 10, tzinfo=NY), 0 * H).utcoffset() == timedelta(0)
 
@@ -236,20 +248,25 @@ def test_hours_inside_dst_gap_give_no_business_time():
 
 # -- elapsed ----------------------------------------------------------------
 
-@pytest.mark.parametrize("start,end,expected", [
-    (mx(2026, 11, 27, 17), mx(2026, 11, 30, 10), 2 * H),
-    (mx(2026, 11, 28, 0), mx(2026, 11, 29, 23), timedelta(0)),
-    (mx(2026, 11, 24, 10), mx(2026, 11, 24, 10), timedelta(0)),
-    (mx(2026, 11, 24, 12), mx(2026, 11, 24, 10), timedelta(0)),
-    (mx(2026, 11, 24, 7), mx(2026, 11, 24, 20), 9 * H),
-    (mx(2026, 9, 15, 0), mx(2026, 9, 18, 0), 18 * H),  # 16 Sep off
-    (mx(2026, 11, 1), mx(2026, 12, 1), 20 * 9 * H),  # 21 weekdays less Revolution day
-])
+
+@pytest.mark.parametrize(
+    "start,end,expected",
+    [
+        (mx(2026, 11, 27, 17), mx(2026, 11, 30, 10), 2 * H),
+        (mx(2026, 11, 28, 0), mx(2026, 11, 29, 23), timedelta(0)),
+        (mx(2026, 11, 24, 10), mx(2026, 11, 24, 10), timedelta(0)),
+        (mx(2026, 11, 24, 12), mx(2026, 11, 24, 10), timedelta(0)),
+        (mx(2026, 11, 24, 7), mx(2026, 11, 24, 20), 9 * H),
+        (mx(2026, 9, 15, 0), mx(2026, 9, 18, 0), 18 * H),  # 16 Sep off
+        (mx(2026, 11, 1), mx(2026, 12, 1), 20 * 9 * H),  # 21 weekdays less Revolution day
+    ],
+)
 def test_elapsed(cal, start, end, expected):
     assert cal.elapsed(start, end) == expected
 
 
 # -- explanations -----------------------------------------------------------
+
 
 def test_explain_friday_to_monday(cal):
     assert cal.explain(mx(2026, 11, 27, 17, 30), 2 * H) == [
@@ -295,19 +312,22 @@ def test_explain_full_days(cal):
     ]
 
 
-@pytest.mark.parametrize("td,text", [
-    (2 * H, "2h"),
-    (timedelta(hours=1, minutes=30), "1h30m"),
-    (24 * H, "24h"),
-    (timedelta(days=2), "48h"),
-    (timedelta(seconds=90), "1m30s"),
-    (timedelta(seconds=45), "45s"),
-    (timedelta(minutes=30), "30m"),
-    (timedelta(hours=1, seconds=5), "1h5s"),
-    (timedelta(milliseconds=1500), "1.5s"),
-    (timedelta(0), "0s"),
-    (-H, "-1h"),
-])
+@pytest.mark.parametrize(
+    "td,text",
+    [
+        (2 * H, "2h"),
+        (timedelta(hours=1, minutes=30), "1h30m"),
+        (24 * H, "24h"),
+        (timedelta(days=2), "48h"),
+        (timedelta(seconds=90), "1m30s"),
+        (timedelta(seconds=45), "45s"),
+        (timedelta(minutes=30), "30m"),
+        (timedelta(hours=1, seconds=5), "1h5s"),
+        (timedelta(milliseconds=1500), "1.5s"),
+        (timedelta(0), "0s"),
+        (-H, "-1h"),
+    ],
+)
 def test_duration_text(td, text):
     assert duration_text(td) == text
 
@@ -316,16 +336,18 @@ def test_duration_text(td, text):
 
 CALENDARS = [
     BusinessCalendar(CalendarSection(), "America/Mexico_City"),
-    BusinessCalendar(CalendarSection(extra_closed=[date(2026, 3, 3)], extra_open=[date(2026, 3, 7)]),
-                     "America/Mexico_City"),
+    BusinessCalendar(
+        CalendarSection(extra_closed=[date(2026, 3, 3)], extra_open=[date(2026, 3, 7)]), "America/Mexico_City"
+    ),
     BusinessCalendar(CalendarSection(days=["sun", "mon"], hours=("01:00", "03:00"), country=""), "America/New_York"),
     BusinessCalendar(CalendarSection(hours=("00:00", "23:59"), country="ES"), "Europe/Madrid"),
 ]
 ZONES = [MX, NY, MADRID, ZoneInfo("Asia/Kolkata"), UTC]
 
 calendars = st.sampled_from(CALENDARS)
-instants = st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2032, 12, 31),
-                        timezones=st.sampled_from(ZONES))
+instants = st.datetimes(
+    min_value=datetime(2019, 1, 1), max_value=datetime(2032, 12, 31), timezones=st.sampled_from(ZONES)
+)
 durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=600))
 positive = st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(hours=600))
 fast = settings(max_examples=150, deadline=None, database=None)
@@ -379,5 +401,9 @@ def test_explain_ends_at_deadline(cal, start, d):
     deadline = cal.add(start, d)
     assert report["deadline"]["utc"] == deadline.isoformat().replace("+00:00", "Z")
     assert datetime.fromisoformat(report["deadline"]["local"]) == deadline
-    assert all(not cal.is_open(datetime.combine(date.fromisoformat(c["date"]), datetime.min.time(), cal.zone)
-                               + timedelta(hours=12)) for c in report["closed_days"])
+    assert all(
+        not cal.is_open(
+            datetime.combine(date.fromisoformat(c["date"]), datetime.min.time(), cal.zone) + timedelta(hours=12)
+        )
+        for c in report["closed_days"]
+    )

@@ -40,29 +40,35 @@ def one_error_line(result, code):
     return lines[0]
 
 
-@pytest.mark.parametrize("args,says", [
-    (["tickets", "list", "--status", "abierto"],
-     ["'abierto' is not a status", "nuevo, en-progreso, esperando-cliente, resuelto, cerrado",
-      "in_progress"]),
-    (["tickets", "list", "--severity", "urgente"], ["'urgente' is not a severity", "critica, grave, leve"]),
-    (["tickets", "list", "--limit", "0"], ["--limit"]),
-    (["tickets", "list", "--limit", "5", "--all"], ["--limit N or --all, not both"]),
-    (["quarantine", "retry"], ["give the ids of held mails", "--all"]),
-    (["quarantine", "retry", "3", "--all"], ["ids or --all, not both"]),
-    (["tickets", "close", "IMG-000001", "--summary", ""], ["--summary", "must not be blank"]),
-    (["tickets", "close", "IMG-000001", "--summary", "  \t "], ["--summary", "must not be blank"]),
-    (["tickets", "close", "IMG-000001"], ["missing option '--summary'"]),
-    (["tickets", "escalate", "IMG-000001"], ["exactly one of --vendor NAME or --manager"]),
-    (["tickets", "escalate", "IMG-000001", "--vendor", "kaspersky"],
-     ["'kaspersky' is not a configured vendor", "withsecure"]),
-    (["sla", "deadline", "--severity", "critica", "--from", "ayer"], ["--from", "'ayer' is not an ISO time"]),
-    (["sla", "deadline", "--severity", "alta", "--from", "2026-11-27T17:30"], ["'alta' is not a severity"]),
-    (["report", "quarterly", "--quarter", "2026Q5"], ["--quarter", "not a quarter"]),
-    (["report", "quarterly", "--send", "--client", "cliente.com.mx"], ["leave out --client"]),
-    (["tickets", "lista"], ["no such command 'lista'"]),
-    (["--no-such-option", "check"], ["no such option"]),
-    (["rules", "test", "no-such-file.eml"], ["no-such-file.eml", "No such file"]),
-])
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (
+            ["tickets", "list", "--status", "abierto"],
+            ["'abierto' is not a status", "nuevo, en-progreso, esperando-cliente, resuelto, cerrado", "in_progress"],
+        ),
+        (["tickets", "list", "--severity", "urgente"], ["'urgente' is not a severity", "critica, grave, leve"]),
+        (["tickets", "list", "--limit", "0"], ["--limit"]),
+        (["tickets", "list", "--limit", "5", "--all"], ["--limit N or --all, not both"]),
+        (["quarantine", "retry"], ["give the ids of held mails", "--all"]),
+        (["quarantine", "retry", "3", "--all"], ["ids or --all, not both"]),
+        (["tickets", "close", "IMG-000001", "--summary", ""], ["--summary", "must not be blank"]),
+        (["tickets", "close", "IMG-000001", "--summary", "  \t "], ["--summary", "must not be blank"]),
+        (["tickets", "close", "IMG-000001"], ["missing option '--summary'"]),
+        (["tickets", "escalate", "IMG-000001"], ["exactly one of --vendor NAME or --manager"]),
+        (
+            ["tickets", "escalate", "IMG-000001", "--vendor", "kaspersky"],
+            ["'kaspersky' is not a configured vendor", "withsecure"],
+        ),
+        (["sla", "deadline", "--severity", "critica", "--from", "ayer"], ["--from", "'ayer' is not an ISO time"]),
+        (["sla", "deadline", "--severity", "alta", "--from", "2026-11-27T17:30"], ["'alta' is not a severity"]),
+        (["report", "quarterly", "--quarter", "2026Q5"], ["--quarter", "not a quarter"]),
+        (["report", "quarterly", "--send", "--client", "cliente.com.mx"], ["leave out --client"]),
+        (["tickets", "lista"], ["no such command 'lista'"]),
+        (["--no-such-option", "check"], ["no such option"]),
+        (["rules", "test", "no-such-file.eml"], ["no-such-file.eml", "No such file"]),
+    ],
+)
 def test_bad_arguments_are_refused_with_one_line_and_exit_64(mailbot, tmp_path, args, says):
     line = one_error_line(mailbot(*args), Exit.USAGE)
     for text in says:
@@ -84,14 +90,27 @@ def test_severities_accept_what_people_type(mailbot, typed):
     assert '"severity": "critica"' in result.stdout
 
 
-@pytest.mark.parametrize("typed,stored", [
-    ("nuevo", "new"), ("Nuevo", "new"), ("new", "new"),
-    ("en-progreso", "in_progress"), ("En progreso", "in_progress"), ("EN_PROGRESO", "in_progress"),
-    ("in_progress", "in_progress"), ("in-progress", "in_progress"),
-    ("esperando-cliente", "waiting_client"), ("waiting_client", "waiting_client"),
-    ("resuelto", "resolved"), ("RESUELTO", "resolved"), ("resolved", "resolved"),
-    ("cerrado", "closed"), ("Cerrado", "closed"), ("closed", "closed"),
-])
+@pytest.mark.parametrize(
+    "typed,stored",
+    [
+        ("nuevo", "new"),
+        ("Nuevo", "new"),
+        ("new", "new"),
+        ("en-progreso", "in_progress"),
+        ("En progreso", "in_progress"),
+        ("EN_PROGRESO", "in_progress"),
+        ("in_progress", "in_progress"),
+        ("in-progress", "in_progress"),
+        ("esperando-cliente", "waiting_client"),
+        ("waiting_client", "waiting_client"),
+        ("resuelto", "resolved"),
+        ("RESUELTO", "resolved"),
+        ("resolved", "resolved"),
+        ("cerrado", "closed"),
+        ("Cerrado", "closed"),
+        ("closed", "closed"),
+    ],
+)
 def test_statuses_accept_the_words_of_estado_and_the_stored_values(typed, stored):
     assert STATUS.convert(typed, None, None) == stored
 
@@ -117,12 +136,15 @@ def test_a_missing_config_file_is_one_line_and_exit_78(mailbot, tmp_path):
     assert line == f"error: {tmp_path / 'nope.toml'}: cannot read: No such file or directory"
 
 
-@pytest.mark.parametrize("content,says", [
-    (b"", "empty"),
-    (b"\n  \r\n", "empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)) * 4, "not a mail"),
-    (b"Hola, la VPN no conecta desde ayer.\nSaludos\n", "not a mail"),
-])
+@pytest.mark.parametrize(
+    "content,says",
+    [
+        (b"", "empty"),
+        (b"\n  \r\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)) * 4, "not a mail"),
+        (b"Hola, la VPN no conecta desde ayer.\nSaludos\n", "not a mail"),
+    ],
+)
 def test_rules_test_on_something_that_is_not_a_mail_says_so_and_exits_65(mailbot, tmp_path, content, says):
     sample = tmp_path / "sample.eml"
     sample.write_bytes(content)
@@ -139,11 +161,14 @@ def test_rules_test_still_reads_an_odd_but_real_mail(mailbot):
     assert "would send" in result.stdout
 
 
-@pytest.mark.parametrize("args", [
-    ["ingest"],  # no SOURCE
-    ["ingest", "no-such-file.eml"],
-    ["ingest", "--bogus", "-"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ingest"],  # no SOURCE
+        ["ingest", "no-such-file.eml"],
+        ["ingest", "--bogus", "-"],
+    ],
+)
 def test_ingest_answers_an_mta_with_75_even_for_a_bad_command_line(mailbot, args):
     # Any code but 0 or 75 makes the MTA bounce the client's mail.
     one_error_line(mailbot(*args, input=b""), Exit.TEMPFAIL)
@@ -152,8 +177,7 @@ def test_ingest_answers_an_mta_with_75_even_for_a_bad_command_line(mailbot, args
 def test_ingest_with_a_broken_config_is_75_not_78(mailbot, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[mailbot\n")
-    line = one_error_line(mailbot("--config", str(bad), "ingest", "-", input=b"From: a@b.mx\n\nhola\n"),
-                          Exit.TEMPFAIL)
+    line = one_error_line(mailbot("--config", str(bad), "ingest", "-", input=b"From: a@b.mx\n\nhola\n"), Exit.TEMPFAIL)
     assert str(bad) in line and "TOML" in line
 
 

@@ -100,12 +100,15 @@ def test_crlf():
     assert block.public == "Listo."
 
 
-@pytest.mark.parametrize("text", [
-    "Laura, ya quedó.\n#estado resuelto",
-    "Laura, ya quedó.\n\n#severidad critica\n#escalar gerente",
-    "Primero:\n#asignar Ana",
-    "Hola\n#estadoo resuelto",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Laura, ya quedó.\n#estado resuelto",
+        "Laura, ya quedó.\n\n#severidad critica\n#escalar gerente",
+        "Primero:\n#asignar Ana",
+        "Hola\n#estadoo resuelto",
+    ],
+)
 def test_commands_after_text_are_text(text):
     block = parse(text)
     assert block.commands == ()
@@ -113,10 +116,13 @@ def test_commands_after_text_are_text(text):
     assert block.public == text
 
 
-@pytest.mark.parametrize("text", [
-    "#123 es el ticket anterior\n#estado resuelto",
-    "# Resumen del día\n#estado resuelto",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#123 es el ticket anterior\n#estado resuelto",
+        "# Resumen del día\n#estado resuelto",
+    ],
+)
 def test_hash_without_letter_is_text(text):
     block = parse(text)
     assert block.commands == ()
@@ -170,9 +176,7 @@ def test_summary_multiline_in_leading_block():
     assert block.summary == "Se reinstaló el agente de WithSecure\ny se excluyó la carpeta del ERP."
     assert block.public == "Laura, damos por cerrado el ticket."
     assert [c.name for c in block.commands] == ["status", "summary", "severity"]
-    assert block.commands[1].raw == (
-        "#resumen Se reinstaló el agente de WithSecure\ny se excluyó la carpeta del ERP."
-    )
+    assert block.commands[1].raw == ("#resumen Se reinstaló el agente de WithSecure\ny se excluyó la carpeta del ERP.")
 
 
 def test_summary_ends_at_blank_line():
@@ -212,19 +216,22 @@ def test_summary_then_note():
 ERRORS = [
     (
         "#estadoo resuelto",
-        ["Línea 1: comando desconocido «#estadoo». Comandos válidos: "
-         "#estado en-progreso|esperando-cliente|resuelto|cerrado, #severidad critica|grave|leve, "
-         "#asignar NOMBRE, #escalar gerente|withsecure|safetica|sonicwall, #resumen TEXTO, #nota TEXTO."],
+        [
+            "Línea 1: comando desconocido «#estadoo». Comandos válidos: "
+            "#estado en-progreso|esperando-cliente|resuelto|cerrado, #severidad critica|grave|leve, "
+            "#asignar NOMBRE, #escalar gerente|withsecure|safetica|sonicwall, #resumen TEXTO, #nota TEXTO."
+        ],
     ),
     (
         "#estado terminado",
-        ["Línea 1: «#estado terminado»: valor no válido «terminado». "
-         "Valores válidos: en-progreso, esperando-cliente, resuelto, cerrado."],
+        [
+            "Línea 1: «#estado terminado»: valor no válido «terminado». "
+            "Valores válidos: en-progreso, esperando-cliente, resuelto, cerrado."
+        ],
     ),
     (
         "#estado",
-        ["Línea 1: «#estado»: falta un valor. "
-         "Valores válidos: en-progreso, esperando-cliente, resuelto, cerrado."],
+        ["Línea 1: «#estado»: falta un valor. Valores válidos: en-progreso, esperando-cliente, resuelto, cerrado."],
     ),
     (
         "\n#severidad urgente",
@@ -232,8 +239,10 @@ ERRORS = [
     ),
     (
         "#escalar eset",
-        ["Línea 1: «#escalar eset»: valor no válido «eset». "
-         "Valores válidos: gerente, withsecure, safetica, sonicwall."],
+        [
+            "Línea 1: «#escalar eset»: valor no válido «eset». "
+            "Valores válidos: gerente, withsecure, safetica, sonicwall."
+        ],
     ),
     ("#asignar", ["Línea 1: «#asignar»: falta un nombre o correo."]),
     ("#nota   ", ["Línea 1: «#nota»: falta un texto."]),
@@ -281,8 +290,16 @@ def test_vendors_accepts_any_iterable():
 
 def test_help_text():
     text = help_text()
-    for word in ("#estado", "en-progreso|esperando-cliente|resuelto|cerrado", "#severidad",
-                 "critica|grave|leve", "#asignar", "#escalar gerente", "#nota", "#resumen"):
+    for word in (
+        "#estado",
+        "en-progreso|esperando-cliente|resuelto|cerrado",
+        "#severidad",
+        "critica|grave|leve",
+        "#asignar",
+        "#escalar gerente",
+        "#nota",
+        "#resumen",
+    ):
         assert word in text
     assert "#escalar gerente|withsecure|sonicwall" in help_text(vendors=["withsecure", "sonicwall"])
 

@@ -54,8 +54,9 @@ def test_each_attachment_comes_back_by_its_position():
     assert attached["Message-ID"] == "<inner@proveedor.com>"
     assert attachment_content(mail.raw, 4) == BIG
     assert attachment_content(mail.raw, 5) == b"ultimo"
-    assert [len(attachment_content(mail.raw, i)) for i in (0, 1, 2, 4, 5)] == \
-        [mail.attachments[i].size for i in (0, 1, 2, 4, 5)]
+    assert [len(attachment_content(mail.raw, i)) for i in (0, 1, 2, 4, 5)] == [
+        mail.attachments[i].size for i in (0, 1, 2, 4, 5)
+    ]
 
 
 @pytest.mark.parametrize("position", [-1, 6, 100])
@@ -74,7 +75,11 @@ def test_positions_stay_valid_when_parts_were_dropped_or_cut():
     msg.add_attachment(b"sin nombre", maintype="application", subtype="octet-stream")
     mail = parse(msg.as_bytes(), max_message_size=None, max_attachment_size=100_000)
     assert [(a.filename, a.dropped) for a in mail.attachments] == [
-        ("grande.zip", True), ("bitacora.txt", True), ("chico.bin", False), ("attachment-4", False)]
+        ("grande.zip", True),
+        ("bitacora.txt", True),
+        ("chico.bin", False),
+        ("attachment-4", False),
+    ]
     # The stored mail lists the same attachments in the same places.
     stored = parse(mail.raw, max_message_size=None, max_attachment_size=None)
     assert [a.filename for a in stored.attachments] == [a.filename for a in mail.attachments]
@@ -112,6 +117,7 @@ def test_the_files_the_sender_named_per_attachment():
 
 
 # -- the same files the case mail took from the stored bytes before ------------------
+
 
 def reference_files(raw: bytes) -> list[tuple[str, str, bytes]]:
     """What tickets/escalation.py attached by parsing the stored mail again, kept as the oracle."""

@@ -52,19 +52,31 @@ def reference_diagnostic(raw: bytes) -> str | None:
 # -- reports --------------------------------------------------------------------------
 
 ORIGINAL = make_mail(sender="soporte@imagenti.mx", to="juan.perez@cliente.com.mx", message_id="<ack1@imagenti.mx>")
-STATUS = ("Reporting-MTA: dns; mx.cliente.com.mx\r\n\r\n"
-          "Final-Recipient: rfc822; juan.perez@cliente.com.mx\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-          "Diagnostic-Code: smtp; 550 5.1.1 <juan.perez@cliente.com.mx>: User unknown\r\n")
+STATUS = (
+    "Reporting-MTA: dns; mx.cliente.com.mx\r\n\r\n"
+    "Final-Recipient: rfc822; juan.perez@cliente.com.mx\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+    "Diagnostic-Code: smtp; 550 5.1.1 <juan.perez@cliente.com.mx>: User unknown\r\n"
+)
 
 
-def report(original_part: bytes, *, status: str = STATUS, report_type: str = "delivery-status",
-           sender: str = "MAILER-DAEMON@mx.cliente.com.mx") -> bytes:
-    return (f"From: {sender}\r\nTo: soporte@imagenti.mx\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+def report(
+    original_part: bytes,
+    *,
+    status: str = STATUS,
+    report_type: str = "delivery-status",
+    sender: str = "MAILER-DAEMON@mx.cliente.com.mx",
+) -> bytes:
+    return (
+        (
+            f"From: {sender}\r\nTo: soporte@imagenti.mx\r\nSubject: Undelivered Mail Returned to Sender\r\n"
             f"Message-ID: <dsn@mx.cliente.com.mx>\r\nMIME-Version: 1.0\r\n"
             f"Content-Type: multipart/report; report-type={report_type}; boundary=RPT\r\n\r\n"
             "--RPT\r\nContent-Type: text/plain\r\n\r\nNo se pudo entregar.\r\n"
-            f"--RPT\r\nContent-Type: message/delivery-status\r\n\r\n{status}\r\n").encode() \
-        + original_part + b"--RPT--\r\n"
+            f"--RPT\r\nContent-Type: message/delivery-status\r\n\r\n{status}\r\n"
+        ).encode()
+        + original_part
+        + b"--RPT--\r\n"
+    )
 
 
 def rfc822(original: bytes, disposition: str = "") -> bytes:
@@ -76,18 +88,23 @@ def headers_part(original: bytes, ctype: str = "text/rfc822-headers") -> bytes:
     return b"--RPT\r\nContent-Type: " + ctype.encode() + b"\r\n\r\n" + head + b"\r\n\r\n"
 
 
-@pytest.mark.parametrize("part", [
-    rfc822(ORIGINAL),
-    rfc822(ORIGINAL, "Content-Disposition: attachment; filename=original.eml\r\n"),
-    headers_part(ORIGINAL),
-    headers_part(ORIGINAL, "message/rfc822-headers"),
-], ids=["message-rfc822", "attached-rfc822", "text-rfc822-headers", "message-rfc822-headers"])
+@pytest.mark.parametrize(
+    "part",
+    [
+        rfc822(ORIGINAL),
+        rfc822(ORIGINAL, "Content-Disposition: attachment; filename=original.eml\r\n"),
+        headers_part(ORIGINAL),
+        headers_part(ORIGINAL, "message/rfc822-headers"),
+    ],
+    ids=["message-rfc822", "attached-rfc822", "text-rfc822-headers", "message-rfc822-headers"],
+)
 def test_a_bounce_names_the_original_mail_and_what_the_server_said(part):
     raw = report(part)
     mail = parse(raw)
     assert mail.delivery_report == DeliveryReport(
         original_message_ids=("<ack1@imagenti.mx>",),
-        diagnostic="smtp; 550 5.1.1 <juan.perez@cliente.com.mx>: User unknown")
+        diagnostic="smtp; 550 5.1.1 <juan.perez@cliente.com.mx>: User unknown",
+    )
     assert list(mail.delivery_report.original_message_ids) == reference_ids(raw)
     assert mail.delivery_report.diagnostic == reference_diagnostic(raw)
 

@@ -12,8 +12,9 @@ from mailbot.mail.parse import parse
 from mailbot.mail.screen import DETECTORS, Screening, screen
 from mailbot.vocab import Role, ScreeningKind
 
-SETTINGS = settings_from_dict({"team": {"engineers": ["ana.lopez@imagenti.mx"],
-                                        "manager": "francisco.martinez@imagenti.mx"}})
+SETTINGS = settings_from_dict(
+    {"team": {"engineers": ["ana.lopez@imagenti.mx"], "manager": "francisco.martinez@imagenti.mx"}}
+)
 OWN = SETTINGS.mailbot.address
 
 # -- the screening before detectors, kept word for word as the oracle ---------------
@@ -97,18 +98,44 @@ def reference_kind(mail, own: str) -> tuple[str, list[str]]:
 
 # -- mails built from the pieces screening looks at ---------------------------------
 
-SENDERS = ["juan.perez@cliente.com.mx", "MAILER-DAEMON@mx.cliente.com.mx", "postmaster@cliente.com.mx",
-           "no-reply@proveedor.com", "newsletter-bounces@lista.org", OWN, "soporte+7@imagenti.mx",
-           "ana.lopez@imagenti.mx", "support@withsecure.com", ""]
-SUBJECTS = ["Problema con el antivirus", "Respuesta automática: fuera", "Out of office", "Undeliverable: hola",
-            "Re: Undeliverable"]
+SENDERS = [
+    "juan.perez@cliente.com.mx",
+    "MAILER-DAEMON@mx.cliente.com.mx",
+    "postmaster@cliente.com.mx",
+    "no-reply@proveedor.com",
+    "newsletter-bounces@lista.org",
+    OWN,
+    "soporte+7@imagenti.mx",
+    "ana.lopez@imagenti.mx",
+    "support@withsecure.com",
+    "",
+]
+SUBJECTS = [
+    "Problema con el antivirus",
+    "Respuesta automática: fuera",
+    "Out of office",
+    "Undeliverable: hola",
+    "Re: Undeliverable",
+]
 HEADERS = [
-    ("Auto-Submitted", "auto-replied"), ("Auto-Submitted", "auto-generated"), ("Auto-Submitted", "no"),
-    ("Auto-Submitted", "(comment) auto-notified"), ("X-Autoreply", "yes"), ("X-Autorespond", "no"),
-    ("X-AutoReply-From", "x@y.z"), ("X-Mail-Autoreply", "false"), ("X-Auto-Response-Suppress", "All"),
-    ("X-Auto-Response-Suppress", "None"), ("Precedence", "bulk"), ("Precedence", "auto_reply"),
-    ("Precedence", "Junk"), ("Precedence", "first-class"), ("List-Id", "<lista.org>"),
-    ("List-Unsubscribe", "<mailto:u@lista.org>"), ("Return-Path", "<>"), ("Return-Path", "<a@b.c>"),
+    ("Auto-Submitted", "auto-replied"),
+    ("Auto-Submitted", "auto-generated"),
+    ("Auto-Submitted", "no"),
+    ("Auto-Submitted", "(comment) auto-notified"),
+    ("X-Autoreply", "yes"),
+    ("X-Autorespond", "no"),
+    ("X-AutoReply-From", "x@y.z"),
+    ("X-Mail-Autoreply", "false"),
+    ("X-Auto-Response-Suppress", "All"),
+    ("X-Auto-Response-Suppress", "None"),
+    ("Precedence", "bulk"),
+    ("Precedence", "auto_reply"),
+    ("Precedence", "Junk"),
+    ("Precedence", "first-class"),
+    ("List-Id", "<lista.org>"),
+    ("List-Unsubscribe", "<mailto:u@lista.org>"),
+    ("Return-Path", "<>"),
+    ("Return-Path", "<a@b.c>"),
 ]
 REPORTS = [None, "delivery-status", "global-delivery-status", "disposition-notification", "feedback-report", ""]
 
@@ -121,13 +148,19 @@ def build(sender: str, subject: str, headers: list[tuple[str, str]], report: str
     if report is None:
         return (head + "Content-Type: text/plain; charset=utf-8\r\n\r\nHola.\r\n").encode()
     rtype = f"; report-type={report}" if report else ""
-    return (head + f"MIME-Version: 1.0\r\nContent-Type: multipart/report{rtype}; boundary=R\r\n\r\n"
-            "--R\r\nContent-Type: text/plain\r\n\r\nInforme.\r\n--R--\r\n").encode()
+    return (
+        head + f"MIME-Version: 1.0\r\nContent-Type: multipart/report{rtype}; boundary=R\r\n\r\n"
+        "--R\r\nContent-Type: text/plain\r\n\r\nInforme.\r\n--R--\r\n"
+    ).encode()
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sender=st.sampled_from(SENDERS), subject=st.sampled_from(SUBJECTS),
-       headers=st.lists(st.sampled_from(HEADERS), max_size=6), report=st.sampled_from(REPORTS))
+@given(
+    sender=st.sampled_from(SENDERS),
+    subject=st.sampled_from(SUBJECTS),
+    headers=st.lists(st.sampled_from(HEADERS), max_size=6),
+    report=st.sampled_from(REPORTS),
+)
 def test_detectors_add_up_to_the_kind_and_reasons_screening_gave_before(sender, subject, headers, report):
     mail = parse(build(sender, subject, headers, report))
     screening = screen(mail, SETTINGS)
@@ -138,25 +171,44 @@ def test_detectors_add_up_to_the_kind_and_reasons_screening_gave_before(sender, 
 def test_the_detectors_run_in_this_order():
     names = [d.detect.__name__ for d in DETECTORS]
     assert names == [
-        "_delivery_report", "_own_address", "_other_report", "_auto_submitted",
-        "_responder_X-Autoreply", "_responder_X-Autorespond", "_responder_X-AutoReply-From",
-        "_responder_X-Mail-Autoreply", "_suppress_autoresponse", "_precedence", "_list_header_List-Id",
-        "_list_header_List-Unsubscribe", "_automatic_sender", "_auto_subject", "_daemon_report",
+        "_delivery_report",
+        "_own_address",
+        "_other_report",
+        "_auto_submitted",
+        "_responder_X-Autoreply",
+        "_responder_X-Autorespond",
+        "_responder_X-AutoReply-From",
+        "_responder_X-Mail-Autoreply",
+        "_suppress_autoresponse",
+        "_precedence",
+        "_list_header_List-Id",
+        "_list_header_List-Unsubscribe",
+        "_automatic_sender",
+        "_auto_subject",
+        "_daemon_report",
     ]
     assert [d.final for d in DETECTORS[:2]] == [True, True] and not any(d.final for d in DETECTORS[2:])
 
 
 def test_a_bounce_and_our_own_mail_stop_screening_at_once():
-    bounce = screen(parse(build("no-reply@x.com", "Out of office", [("List-Id", "<l>")], "delivery-status")),
-                    SETTINGS)
+    bounce = screen(parse(build("no-reply@x.com", "Out of office", [("List-Id", "<l>")], "delivery-status")), SETTINGS)
     assert (bounce.kind, bounce.reasons) == (ScreeningKind.BOUNCE, ("multipart/report delivery-status",))
     own = screen(parse(build(OWN, "Out of office", [("Precedence", "bulk")], None)), SETTINGS)
     assert (own.kind, own.reasons) == (ScreeningKind.SELF, ("sent from our own address",))
 
 
 def test_autoreply_is_sticky_and_the_list_header_then_says_nothing():
-    s = screen(parse(build("juan.perez@cliente.com.mx", "Hola", [("X-Autoreply", "yes"), ("Precedence", "bulk"),
-                                                                  ("List-Id", "<l>")], None)), SETTINGS)
+    s = screen(
+        parse(
+            build(
+                "juan.perez@cliente.com.mx",
+                "Hola",
+                [("X-Autoreply", "yes"), ("Precedence", "bulk"), ("List-Id", "<l>")],
+                None,
+            )
+        ),
+        SETTINGS,
+    )
     assert s.kind == ScreeningKind.AUTOREPLY
     assert s.reasons == ("X-Autoreply: yes", "Precedence: bulk")
 
@@ -164,8 +216,10 @@ def test_autoreply_is_sticky_and_the_list_header_then_says_nothing():
 def test_a_report_from_the_mailer_daemon_is_a_bounce_without_another_reason():
     s = screen(parse(build("MAILER-DAEMON@mx.cliente.com.mx", "Aviso", [], "disposition-notification")), SETTINGS)
     assert s.kind == ScreeningKind.BOUNCE
-    assert s.reasons == ("multipart/report disposition-notification",
-                         "automatic sender mailer-daemon@mx.cliente.com.mx")
+    assert s.reasons == (
+        "multipart/report disposition-notification",
+        "automatic sender mailer-daemon@mx.cliente.com.mx",
+    )
 
 
 def test_roles_come_from_the_vocabulary():

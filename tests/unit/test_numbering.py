@@ -9,16 +9,19 @@ from mailbot.tickets.numbering import find_number, next_number
 S = settings_from_dict({})
 
 
-@pytest.mark.parametrize("subject,seq", [
-    ("[IMAGEN TI #IMG-000123] Equipo lento", 123),
-    ("RE: [IMAGEN TI #IMG-000123] Equipo lento", 123),
-    ("RV: [EXTERNAL] [IMAGEN TI #IMG-000123]Gracias", 123),
-    ("Fwd: FW: [imagen ti #img-000045] x", 45),
-    ("Re: #IMG-7", 7),
-    ("factura IMG-000012 pendiente", None),
-    ("IMG-000123", None),
-    ("Sin número", None),
-])
+@pytest.mark.parametrize(
+    "subject,seq",
+    [
+        ("[IMAGEN TI #IMG-000123] Equipo lento", 123),
+        ("RE: [IMAGEN TI #IMG-000123] Equipo lento", 123),
+        ("RV: [EXTERNAL] [IMAGEN TI #IMG-000123]Gracias", 123),
+        ("Fwd: FW: [imagen ti #img-000045] x", 45),
+        ("Re: #IMG-7", 7),
+        ("factura IMG-000012 pendiente", None),
+        ("IMG-000123", None),
+        ("Sin número", None),
+    ],
+)
 def test_find_number_in_subjects(subject, seq):
     assert find_number(S, subject) == seq
 

@@ -18,8 +18,9 @@ class _Session:
 
 
 def _settings():
-    return SimpleNamespace(mailbot=SimpleNamespace(name="Soporte IMAGEN TI", address="soporte@imagenti.mx"),
-                           mail_domain="imagenti.mx")
+    return SimpleNamespace(
+        mailbot=SimpleNamespace(name="Soporte IMAGEN TI", address="soporte@imagenti.mx"), mail_domain="imagenti.mx"
+    )
 
 
 def _queue(**kw):
@@ -68,16 +69,21 @@ def test_a_subject_with_an_encoded_newline_cannot_add_a_header():
 
 
 def test_html_alternative_and_attachments_with_spanish_names():
-    files = [("diagnóstico año.pdf", "application/pdf", b"%PDF-1.4 datos"), ("log.txt", "text/plain", b"linea\n"),
-             ("raro", "multipart/mixed", b"no es multipart")]
+    files = [
+        ("diagnóstico año.pdf", "application/pdf", b"%PDF-1.4 datos"),
+        ("log.txt", "text/plain", b"linea\n"),
+        ("raro", "multipart/mixed", b"no es multipart"),
+    ]
     _, _, msg = _queue(html="<p>Hola</p>", attachments=files)
     assert msg.get_content_type() == "multipart/mixed"
     assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == "Hola\n"
     assert msg.get_body(("html",)).get_content().strip() == "<p>Hola</p>"
     got = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in msg.iter_attachments()]
-    assert got == [("diagnóstico año.pdf", "application/pdf", b"%PDF-1.4 datos"),
-                   ("log.txt", "text/plain", b"linea\n"),
-                   ("raro", "application/octet-stream", b"no es multipart")]
+    assert got == [
+        ("diagnóstico año.pdf", "application/pdf", b"%PDF-1.4 datos"),
+        ("log.txt", "text/plain", b"linea\n"),
+        ("raro", "application/octet-stream", b"no es multipart"),
+    ]
     assert sum(1 for k in msg.walk() if k["MIME-Version"]) == 1
 
 

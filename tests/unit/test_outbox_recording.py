@@ -6,7 +6,7 @@ real relay is in the integration suite); under test is the bookkeeping around se
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from tests.support.mail import make_mail
 
 def test_a_slow_relay_never_lets_another_sender_claim_a_mail_already_handed_over(make_settings):
     settings = make_settings()
-    now = [datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 11, 26, 16, 0, tzinfo=UTC)]
     app = build_app(settings, clock=lambda: now[0])
     lease = settings.outbox.lease
     try:
@@ -50,8 +50,9 @@ def test_a_slow_relay_never_lets_another_sender_claim_a_mail_already_handed_over
         # at once, their attempt not counted.
         untried = sorted(set(rows) - set(tried))
         assert len(untried) == 3
-        assert all(rows[i].status == "queued" and rows[i].attempts == 0 and rows[i].next_attempt_at <= now[0]
-                   for i in untried)
+        assert all(
+            rows[i].status == "queued" and rows[i].attempts == 0 and rows[i].next_attempt_at <= now[0] for i in untried
+        )
         # Whoever looks once the whole lease has passed finds only mail nobody holds.
         now[0] += lease
         again = OutboxSender(settings, app.sessions, clock=lambda: now[0])._claim(now[0], 100)

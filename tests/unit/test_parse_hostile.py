@@ -16,20 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailbot.config import MailbotSection
-from mailbot.errors import MailbotError
-from mailbot.mail.parse import (
-    MAX_ID_LENGTH,
-    MAX_REFERENCES,
-    InboundMail,
-    ParseError,
-    clean_line,
-    parse,
-    safe_filename,
-)
+from mailbot.errors import MailbotError, ParseError
+from mailbot.mail.headers import MAX_ID_LENGTH
+from mailbot.mail.parse import MAX_REFERENCES, InboundMail, parse
+from mailbot.mail.text import clean_line, safe_filename
 from tests.support.mail import make_mail
 
-HEAD = (b"From: Juan Perez <juan.perez@cliente.com.mx>\r\nTo: soporte@imagenti.mx\r\n"
-        b"Message-ID: <h1@cliente.com.mx>\r\nMIME-Version: 1.0\r\n")
+HEAD = (
+    b"From: Juan Perez <juan.perez@cliente.com.mx>\r\nTo: soporte@imagenti.mx\r\n"
+    b"Message-ID: <h1@cliente.com.mx>\r\nMIME-Version: 1.0\r\n"
+)
 
 
 def mail_with(headers: bytes, body: bytes = b"Hola\r\n", ctype: bytes = b"text/plain; charset=utf-8") -> bytes:
@@ -38,10 +34,23 @@ def mail_with(headers: bytes, body: bytes = b"Hola\r\n", ctype: bytes = b"text/p
 
 def assert_clean(mail: InboundMail) -> None:
     """The invariants every parsed mail keeps, whatever came in."""
-    one_line = [mail.subject, mail.from_name, mail.from_addr, mail.message_id, mail.content_type,
-                *(a.filename for a in mail.attachments), *(a.content_type for a in mail.attachments),
-                *(k for k, _ in mail.headers), *(v for _, v in mail.headers),
-                *mail.to, *mail.cc, *mail.reply_to, *mail.in_reply_to, *mail.references, *mail.notes]
+    one_line = [
+        mail.subject,
+        mail.from_name,
+        mail.from_addr,
+        mail.message_id,
+        mail.content_type,
+        *(a.filename for a in mail.attachments),
+        *(a.content_type for a in mail.attachments),
+        *(k for k, _ in mail.headers),
+        *(v for _, v in mail.headers),
+        *mail.to,
+        *mail.cc,
+        *mail.reply_to,
+        *mail.in_reply_to,
+        *mail.references,
+        *mail.notes,
+    ]
     for s in one_line + [mail.text, mail.html]:
         assert isinstance(s, str)
         assert "\x00" not in s
@@ -68,13 +77,17 @@ def assert_clean(mail: InboundMail) -> None:
 
 # -- header injection ----------------------------------------------------------
 
-@pytest.mark.parametrize("subject", [
-    b"=?UTF-8?Q?x=0ABcc:_someone@example.com?=",
-    b"=?UTF-8?Q?x=0D=0ABcc:_someone@example.com?=",
-    b"=?UTF-8?B?" + base64.b64encode(b"x\r\nBcc: someone@example.com") + b"?=",
-    b"=?UTF-8?Q?x=0D?= =?UTF-8?Q?=0ACc:_someone@example.com?=",
-    b"=?UTF-8?Q?x=E2=80=A8Bcc:_someone@example.com?=",  # U+2028 LINE SEPARATOR
-])
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        b"=?UTF-8?Q?x=0ABcc:_someone@example.com?=",
+        b"=?UTF-8?Q?x=0D=0ABcc:_someone@example.com?=",
+        b"=?UTF-8?B?" + base64.b64encode(b"x\r\nBcc: someone@example.com") + b"?=",
+        b"=?UTF-8?Q?x=0D?= =?UTF-8?Q?=0ACc:_someone@example.com?=",
+        b"=?UTF-8?Q?x=E2=80=A8Bcc:_someone@example.com?=",  # U+2028 LINE SEPARATOR
+    ],
+)
 def test_encoded_line_breaks_in_the_subject_are_cleaned(subject):
     mail = parse(mail_with(b"Subject: " + subject + b"\r\n"))
     assert mail.subject in ("x Bcc: someone@example.com", "x Cc: someone@example.com")
@@ -82,10 +95,12 @@ def test_encoded_line_breaks_in_the_subject_are_cleaned(subject):
 
 
 def test_encoded_line_breaks_in_names_and_ids_are_cleaned():
-    raw = (b"From: =?UTF-8?Q?Juan=0D=0ABcc:_evil@example.com?= <juan@cliente.com.mx>\r\n"
-           b"To: soporte@imagenti.mx\r\nSubject: hola\r\n"
-           b"Message-ID: <a@b>\r\nIn-Reply-To: =?UTF-8?Q?<x@y>=0ABcc:_evil@example.com?=\r\n"
-           b"X-Custom: =?UTF-8?Q?a=0Db=00c?=\r\n\r\nbody\r\n")
+    raw = (
+        b"From: =?UTF-8?Q?Juan=0D=0ABcc:_evil@example.com?= <juan@cliente.com.mx>\r\n"
+        b"To: soporte@imagenti.mx\r\nSubject: hola\r\n"
+        b"Message-ID: <a@b>\r\nIn-Reply-To: =?UTF-8?Q?<x@y>=0ABcc:_evil@example.com?=\r\n"
+        b"X-Custom: =?UTF-8?Q?a=0Db=00c?=\r\n\r\nbody\r\n"
+    )
     mail = parse(raw)
     assert mail.from_name == "Juan Bcc: evil@example.com" and mail.from_addr == "juan@cliente.com.mx"
     assert mail.header("X-Custom") == "a bc"
@@ -94,8 +109,10 @@ def test_encoded_line_breaks_in_names_and_ids_are_cleaned():
 
 def test_an_encoded_word_cannot_smuggle_an_address_into_from():
     # Decoded before splitting, this would read "ana.lopez@imagenti.mx, <x@evil.example>".
-    raw = (b"From: =?UTF-8?Q?ana.lopez@imagenti.mx=2C?= <x@evil.example>\r\nTo: soporte@imagenti.mx\r\n"
-           b"Subject: hola\r\n\r\nbody\r\n")
+    raw = (
+        b"From: =?UTF-8?Q?ana.lopez@imagenti.mx=2C?= <x@evil.example>\r\nTo: soporte@imagenti.mx\r\n"
+        b"Subject: hola\r\n\r\nbody\r\n"
+    )
     mail = parse(raw)
     assert mail.from_addr == "x@evil.example"
     assert mail.from_name == "ana.lopez@imagenti.mx,"
@@ -107,33 +124,40 @@ def test_clean_line():
 
 # -- charsets --------------------------------------------------------------------
 
-@pytest.mark.parametrize("charset,body,expected", [
-    (b"unknown-8bit", "Configuración lista".encode(), "Configuración lista"),
-    (b"unknown-8bit", "Configuración lista".encode("cp1252"), "Configuración lista"),
-    (b"x-user-defined", "“Contraseña” – olvidada".encode("cp1252"), "“Contraseña” – olvidada"),
-    (b"x-no-such-charset", "Año nuevo".encode(), "Año nuevo"),
-    (b"us-ascii", "señal".encode("latin-1"), "señal"),
-    (b"utf-8", b"caf\xe9 \x81", "café \x81"),  # not UTF-8 after all, and not quite Windows-1252 either
-    (b"unicode_escape", b"caf\\xe9 \\x00", "caf\\xe9 \\x00"),  # a codec, but no mail charset
-    (b"idna", b"xn--caf-dma", "xn--caf-dma"),
-    (b"\"utf-8\"", "ñandú".encode(), "ñandú"),
-])
+
+@pytest.mark.parametrize(
+    "charset,body,expected",
+    [
+        (b"unknown-8bit", "Configuración lista".encode(), "Configuración lista"),
+        (b"unknown-8bit", "Configuración lista".encode("cp1252"), "Configuración lista"),
+        (b"x-user-defined", "“Contraseña” – olvidada".encode("cp1252"), "“Contraseña” – olvidada"),
+        (b"x-no-such-charset", "Año nuevo".encode(), "Año nuevo"),
+        (b"us-ascii", "señal".encode("latin-1"), "señal"),
+        (b"utf-8", b"caf\xe9 \x81", "café \x81"),  # not UTF-8 after all, and not quite Windows-1252 either
+        (b"unicode_escape", b"caf\\xe9 \\x00", "caf\\xe9 \\x00"),  # a codec, but no mail charset
+        (b"idna", b"xn--caf-dma", "xn--caf-dma"),
+        (b'"utf-8"', "ñandú".encode(), "ñandú"),
+    ],
+)
 def test_unknown_or_wrong_charsets_fall_back_to_sensible_decoding(charset, body, expected):
     mail = parse(mail_with(b"Subject: x\r\n", body + b"\r\n", b"text/plain; charset=" + charset))
     assert mail.text.strip() == expected
     assert_clean(mail)
 
 
-@pytest.mark.parametrize("subject,expected", [
-    (b"=?unknown-8bit?Q?Configuraci=F3n?=", "Configuración"),
-    (b"=?x-user-defined?Q?=93hola=94?=", "“hola”"),
-    (b"=?x-no-such-charset?B?" + base64.b64encode("Año".encode()) + b"?=", "Año"),
-    ("Configuración raw 8-bit".encode(), "Configuración raw 8-bit"),
-    ("Configuración raw cp1252".encode("cp1252"), "Configuración raw cp1252"),
-    ("Re: ñ".encode() + b" =?utf-8?q?=C2=BFqu=C3=A9=3F?= listo", "Re: ñ ¿qué? listo"),
-    (b"=?utf-8?q?a?= =?utf-8?q?b?= c", "ab c"),
-    (b"Fallo =?utf-8?b?A?=", "Fallo =?utf-8?b?A?="),  # broken base64: shown as it came
-])
+@pytest.mark.parametrize(
+    "subject,expected",
+    [
+        (b"=?unknown-8bit?Q?Configuraci=F3n?=", "Configuración"),
+        (b"=?x-user-defined?Q?=93hola=94?=", "“hola”"),
+        (b"=?x-no-such-charset?B?" + base64.b64encode("Año".encode()) + b"?=", "Año"),
+        ("Configuración raw 8-bit".encode(), "Configuración raw 8-bit"),
+        ("Configuración raw cp1252".encode("cp1252"), "Configuración raw cp1252"),
+        ("Re: ñ".encode() + b" =?utf-8?q?=C2=BFqu=C3=A9=3F?= listo", "Re: ñ ¿qué? listo"),
+        (b"=?utf-8?q?a?= =?utf-8?q?b?= c", "ab c"),
+        (b"Fallo =?utf-8?b?A?=", "Fallo =?utf-8?b?A?="),  # broken base64: shown as it came
+    ],
+)
 def test_encoded_and_raw_subjects_decode(subject, expected):
     mail = parse(mail_with(b"Subject: " + subject + b"\r\n"))
     assert mail.subject == expected
@@ -149,19 +173,29 @@ def test_nul_and_controls_never_reach_the_text():
 
 HOSTILE_HTML = (
     "<html><head><title>Titulo</title><style>p{color:red}</style><script>alert('head')</script></head>"
-    "<body onload=\"steal()\"><p>La <b>consola</b> no abre.</p>"
-    "<img src=x onerror=\"alert(1)\"><a href=\"javascript:alert(2)\">clic</a>"
-    "<iframe src=\"https://evil.example/\"></iframe><svg><script>alert(3)</script></svg>"
-    "<form action=\"https://evil.example/\"><input name=p></form>"
-    "<a href=\"https://imagenti.mx/\" onclick=\"x()\">sitio</a></body></html>"
+    '<body onload="steal()"><p>La <b>consola</b> no abre.</p>'
+    '<img src=x onerror="alert(1)"><a href="javascript:alert(2)">clic</a>'
+    '<iframe src="https://evil.example/"></iframe><svg><script>alert(3)</script></svg>'
+    '<form action="https://evil.example/"><input name=p></form>'
+    '<a href="https://imagenti.mx/" onclick="x()">sitio</a></body></html>'
 )
 
 
 def test_html_is_sanitized_before_anything_stores_or_shows_it():
     mail = parse(mail_with(b"Subject: html\r\n", HOSTILE_HTML.encode(), b"text/html; charset=utf-8"))
     low = mail.html.lower()
-    for bad in ("<script", "alert(", "onerror", "onload", "onclick", "javascript:", "<iframe", "<style",
-                "<form", "titulo"):
+    for bad in (
+        "<script",
+        "alert(",
+        "onerror",
+        "onload",
+        "onclick",
+        "javascript:",
+        "<iframe",
+        "<style",
+        "<form",
+        "titulo",
+    ):
         assert bad not in low, bad
     assert "<b>consola</b>" in mail.html and 'href="https://imagenti.mx/"' in mail.html
     assert "La consola no abre." in " ".join(mail.text.split())
@@ -180,25 +214,29 @@ def test_html_alternative_is_sanitized_and_plain_text_wins():
 
 # -- attachment file names ---------------------------------------------------------
 
-@pytest.mark.parametrize("name,expected", [
-    ("../../etc/passwd", "passwd"),
-    ("..\\..\\Windows\\System32\\evil.dll", "evil.dll"),
-    ("/var/mail/../x.pdf", "x.pdf"),
-    ("C:\\Users\\juan\\Desktop\\factura.xml", "factura.xml"),
-    ("factura\u202efdp.exe", "facturafdp.exe"),  # right-to-left override: would show as "exe.pdf"
-    ("a\x00b\x07c\r\nd.txt", "abcd.txt"),
-    ("..", "attachment"),
-    ("...", "attachment"),
-    ("", "attachment"),
-    ("../", "attachment"),
-    (".bashrc", "bashrc"),
-    ("reporte.pdf. . ", "reporte.pdf"),
-    ("CON.txt", "_CON.txt"),
-    ("nul", "_nul"),
-    ('a<b>c:d"e|f?g*.txt', "a_b_c_d_e_f_g_.txt"),
-    ("dos  espacios\tx.doc", "dos espacios x.doc"),
-    ("año.pdf", "año.pdf"),
-])
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\Windows\\System32\\evil.dll", "evil.dll"),
+        ("/var/mail/../x.pdf", "x.pdf"),
+        ("C:\\Users\\juan\\Desktop\\factura.xml", "factura.xml"),
+        ("factura\u202efdp.exe", "facturafdp.exe"),  # right-to-left override: would show as "exe.pdf"
+        ("a\x00b\x07c\r\nd.txt", "abcd.txt"),
+        ("..", "attachment"),
+        ("...", "attachment"),
+        ("", "attachment"),
+        ("../", "attachment"),
+        (".bashrc", "bashrc"),
+        ("reporte.pdf. . ", "reporte.pdf"),
+        ("CON.txt", "_CON.txt"),
+        ("nul", "_nul"),
+        ('a<b>c:d"e|f?g*.txt', "a_b_c_d_e_f_g_.txt"),
+        ("dos  espacios\tx.doc", "dos espacios x.doc"),
+        ("año.pdf", "año.pdf"),
+    ],
+)
 def test_attachment_file_names_are_sanitized(name, expected):
     assert safe_filename(name) == expected
 
@@ -208,18 +246,24 @@ def test_a_long_file_name_keeps_its_extension_within_255_bytes():
     assert name.endswith(".pdf") and len(name.encode()) <= 255 and name.startswith("ñ")
 
 
-@pytest.mark.parametrize("disposition,expected", [
-    (b'attachment; filename="../../etc/passwd"', "passwd"),
-    (b"attachment; filename*=utf-8''..%2F..%2Fboot%0D%0A.ini", "boot.ini"),
-    (b'attachment; filename="=?utf-8?q?..=2F..=2Fx=0A.exe?="', "x.exe"),
-    (b"attachment", "attachment-1"),
-    (b'attachment; filename="\xe2\x80\xaefdp.exe"', "fdp.exe"),
-])
+@pytest.mark.parametrize(
+    "disposition,expected",
+    [
+        (b'attachment; filename="../../etc/passwd"', "passwd"),
+        (b"attachment; filename*=utf-8''..%2F..%2Fboot%0D%0A.ini", "boot.ini"),
+        (b'attachment; filename="=?utf-8?q?..=2F..=2Fx=0A.exe?="', "x.exe"),
+        (b"attachment", "attachment-1"),
+        (b'attachment; filename="\xe2\x80\xaefdp.exe"', "fdp.exe"),
+    ],
+)
 def test_file_names_from_mime_headers_are_sanitized(disposition, expected):
-    raw = (HEAD + b"Subject: adjunto\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
-           b"--B\r\nContent-Type: text/plain\r\n\r\nVer adjunto\r\n"
-           b"--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: " + disposition +
-           b"\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--B--\r\n")
+    raw = (
+        HEAD + b"Subject: adjunto\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+        b"--B\r\nContent-Type: text/plain\r\n\r\nVer adjunto\r\n"
+        b"--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: "
+        + disposition
+        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--B--\r\n"
+    )
     mail = parse(raw)
     [att] = mail.attachments
     assert att.filename == expected and att.size == 5
@@ -229,10 +273,13 @@ def test_file_names_from_mime_headers_are_sanitized(disposition, expected):
 
 def test_an_attached_mail_is_one_attachment_and_not_body_text():
     inner = make_mail(subject="Reenviado", body="texto del correo adjunto")
-    raw = (HEAD + b"Subject: fwd\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
-           b"--B\r\nContent-Type: text/plain\r\n\r\nVer el correo adjunto\r\n"
-           b'--B\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename="fwd.eml"\r\n\r\n'
-           + inner + b"\r\n--B--\r\n")
+    raw = (
+        HEAD + b"Subject: fwd\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+        b"--B\r\nContent-Type: text/plain\r\n\r\nVer el correo adjunto\r\n"
+        b'--B\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename="fwd.eml"\r\n\r\n'
+        + inner
+        + b"\r\n--B--\r\n"
+    )
     mail = parse(raw)
     assert [(a.filename, a.content_type) for a in mail.attachments] == [("fwd.eml", "message/rfc822")]
     assert "texto del correo adjunto" not in mail.text
@@ -240,18 +287,28 @@ def test_an_attached_mail_is_one_attachment_and_not_body_text():
 
 # -- size limits -------------------------------------------------------------------
 
+
 def big_mail(*attachments, body="Adjunto los archivos.", message_id="<big@cliente.com.mx>") -> bytes:
     """A mail with one attachment per (name, size), each of one repeated byte."""
-    return make_mail(sender="Juan <juan@cliente.com.mx>", subject="Archivos", body=body, message_id=message_id,
-                     date=False, attachments=[(name, bytes([65 + len(name) % 26]) * size, "application/octet-stream")
-                                              for name, size in attachments])
+    return make_mail(
+        sender="Juan <juan@cliente.com.mx>",
+        subject="Archivos",
+        body=body,
+        message_id=message_id,
+        date=False,
+        attachments=[
+            (name, bytes([65 + len(name) % 26]) * size, "application/octet-stream") for name, size in attachments
+        ],
+    )
 
 
 def test_an_attachment_over_the_limit_is_dropped_and_said_so():
     raw = big_mail(("respaldo.zip", 300_000), ("captura.png", 40_000))
     mail = parse(raw, max_message_size=10_000_000, max_attachment_size=100_000)
     assert [(a.filename, a.size, a.dropped) for a in mail.attachments] == [
-        ("respaldo.zip", 300_000, True), ("captura.png", 40_000, False)]
+        ("respaldo.zip", 300_000, True),
+        ("captura.png", 40_000, False),
+    ]
     [note] = mail.notes
     assert note.startswith('attachment "respaldo.zip" (application/octet-stream, 293 KB) dropped: larger than')
     assert mail.text.startswith("Adjunto los archivos.") and f"[mailbot] {note}" in mail.text
@@ -270,8 +327,7 @@ def test_an_attachment_over_the_limit_is_dropped_and_said_so():
 def test_a_mail_over_the_size_limit_drops_its_largest_attachments_until_it_fits():
     raw = big_mail(("a.bin", 60_000), ("b.bin", 90_000), ("c.bin", 20_000))
     mail = parse(raw, max_message_size=150_000, max_attachment_size=None)
-    assert [(a.filename, a.dropped) for a in mail.attachments] == [("a.bin", False), ("b.bin", True),
-                                                                  ("c.bin", False)]
+    assert [(a.filename, a.dropped) for a in mail.attachments] == [("a.bin", False), ("b.bin", True), ("c.bin", False)]
     assert len(mail.notes) == 1 and "the mail (" in mail.notes[0] and "b.bin" in mail.notes[0]
     assert len(mail.raw) <= 150_000
 
@@ -302,12 +358,16 @@ def test_the_default_limits_are_25_mb_per_mail_and_per_attachment():
 
 # -- messages that are not mail, and structure limits ---------------------------
 
-@pytest.mark.parametrize("raw,reason", [
-    (b"", "empty"),
-    (b" \r\n\r\n\t", "empty"),
-    (b"Hola, esto no tiene encabezados.\r\n\r\nNada.\r\n", "not a mail"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a mail"),
-])
+
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        (b"", "empty"),
+        (b" \r\n\r\n\t", "empty"),
+        (b"Hola, esto no tiene encabezados.\r\n\r\nNada.\r\n", "not a mail"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a mail"),
+    ],
+)
 def test_bytes_that_are_no_mail_raise_parse_error(raw, reason):
     with pytest.raises(ParseError) as info:
         parse(raw)
@@ -358,8 +418,10 @@ def test_a_synthetic_message_id_is_stable_for_the_same_bytes():
 
 
 def test_long_display_names_and_addresses_are_bounded():
-    raw = (f"From: \"{'N' * 1000}\" <juan@cliente.com.mx>\r\n"
-           f"To: soporte@imagenti.mx, {'x' * 300}@cliente.com.mx\r\nSubject: {'s' * 5000}\r\n\r\nhola\r\n").encode()
+    raw = (
+        f'From: "{"N" * 1000}" <juan@cliente.com.mx>\r\n'
+        f"To: soporte@imagenti.mx, {'x' * 300}@cliente.com.mx\r\nSubject: {'s' * 5000}\r\n\r\nhola\r\n"
+    ).encode()
     mail = parse(raw)
     assert len(mail.from_name) == 255 and mail.to == ("soporte@imagenti.mx",)
     assert len(mail.subject) == 998
@@ -368,59 +430,105 @@ def test_long_display_names_and_addresses_are_bounded():
 
 # -- fuzzing -------------------------------------------------------------------------
 
+
 def _seed_mails() -> list[bytes]:
     seeds = [
         make_mail(),
-        make_mail(subject="Re: [IMAGEN TI #IMG-000001] Configuración", in_reply_to="<a@b>", references="<z@b> <a@b>",
-                  cc="Ana <ana@cliente.com.mx>", charset="utf-8", body="Año: ñandú\n> citado\n"),
+        make_mail(
+            subject="Re: [IMAGEN TI #IMG-000001] Configuración",
+            in_reply_to="<a@b>",
+            references="<z@b> <a@b>",
+            cc="Ana <ana@cliente.com.mx>",
+            charset="utf-8",
+            body="Año: ñandú\n> citado\n",
+        ),
         big_mail(("factura.pdf", 3000), ("foto.jpg", 2000)),
-        mail_with(b"Subject: =?windows-1252?Q?Configuraci=F3n_=96_urgente?=\r\n",
-                  b"El equipo est\xe1 muy lento \x96 \x93ayuda\x94\r\n", b"text/plain; charset=windows-1252"),
+        mail_with(
+            b"Subject: =?windows-1252?Q?Configuraci=F3n_=96_urgente?=\r\n",
+            b"El equipo est\xe1 muy lento \x96 \x93ayuda\x94\r\n",
+            b"text/plain; charset=windows-1252",
+        ),
         mail_with(b"Subject: html\r\n", HOSTILE_HTML.encode(), b"text/html; charset=utf-8"),
-        (b"From: MAILER-DAEMON@mx.cliente.com.mx\r\nTo: soporte@imagenti.mx\r\nSubject: Undelivered Mail\r\n"
-         b"Message-ID: <dsn@mx>\r\nMIME-Version: 1.0\r\n"
-         b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
-         b"--R\r\nContent-Type: text/plain\r\n\r\nNo se pudo entregar.\r\n"
-         b"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
-         b"Final-Recipient: rfc822; x@cliente.com.mx\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
-         b"--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <orig@imagenti.mx>\r\nSubject: x\r\n"
-         b"--R--\r\n"),
+        (
+            b"From: MAILER-DAEMON@mx.cliente.com.mx\r\nTo: soporte@imagenti.mx\r\nSubject: Undelivered Mail\r\n"
+            b"Message-ID: <dsn@mx>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
+            b"--R\r\nContent-Type: text/plain\r\n\r\nNo se pudo entregar.\r\n"
+            b"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+            b"Final-Recipient: rfc822; x@cliente.com.mx\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+            b"--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <orig@imagenti.mx>\r\nSubject: x\r\n"
+            b"--R--\r\n"
+        ),
     ]
     spec = importlib.util.find_spec("test")
     if spec and spec.submodule_search_locations:
-        data = Path(list(spec.submodule_search_locations)[0]) / "test_email" / "data"
+        data = Path(next(iter(spec.submodule_search_locations))) / "test_email" / "data"
         seeds += [p.read_bytes() for p in sorted(data.glob("msg_*.txt"))]
     return seeds
 
 
 SEEDS = _seed_mails()
-TOKENS = [b"\r\n", b"\n\n", b"\r\n\r\n", b"=?", b"?=", b"--", b"\x00", b"\xff\xfe", b"\xe2\x80\xae", b'"',
-          b"boundary=", b"charset=", b"=?utf-8?b?", b"=?unknown-8bit?q?=F3?=", b"charset=unicode_escape",
-          b"Content-Type: multipart/mixed; boundary=B\r\n", b"--B\r\n", b"filename*=utf-8''..%2F%0A",
-          b"Content-Transfer-Encoding: base64\r\n", b"Content-Type: message/rfc822\r\n", b"<", b">", b"\\"]
+TOKENS = [
+    b"\r\n",
+    b"\n\n",
+    b"\r\n\r\n",
+    b"=?",
+    b"?=",
+    b"--",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xe2\x80\xae",
+    b'"',
+    b"boundary=",
+    b"charset=",
+    b"=?utf-8?b?",
+    b"=?unknown-8bit?q?=F3?=",
+    b"charset=unicode_escape",
+    b"Content-Type: multipart/mixed; boundary=B\r\n",
+    b"--B\r\n",
+    b"filename*=utf-8''..%2F%0A",
+    b"Content-Transfer-Encoding: base64\r\n",
+    b"Content-Type: message/rfc822\r\n",
+    b"<",
+    b">",
+    b"\\",
+]
 
 
 @st.composite
 def mutated_mails(draw):
     raw = bytearray(draw(st.sampled_from(SEEDS)))
-    ops = draw(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20),
-                                  st.one_of(st.binary(min_size=1, max_size=12), st.sampled_from(TOKENS))),
-                        min_size=1, max_size=10))
+    ops = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 3),
+                st.integers(0, 1 << 20),
+                st.one_of(st.binary(min_size=1, max_size=12), st.sampled_from(TOKENS)),
+            ),
+            min_size=1,
+            max_size=10,
+        )
+    )
     for op, pos, data in ops:
         pos %= len(raw) + 1
         if op == 0:
-            raw[pos:pos + len(data)] = data
+            raw[pos : pos + len(data)] = data
         elif op == 1:
             raw[pos:pos] = data
         elif op == 2:
-            del raw[pos:pos + 4 * len(data)]
+            del raw[pos : pos + 4 * len(data)]
         else:
-            raw[pos:pos] = raw[pos:pos + 80]
+            raw[pos:pos] = raw[pos : pos + 80]
     return bytes(raw)
 
 
-FUZZ = settings(max_examples=400, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def parse_or_documented_error(raw: bytes, **limits) -> InboundMail | None:

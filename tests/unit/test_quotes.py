@@ -49,7 +49,8 @@ CASES = [
             55 5512 7337
 
             El lun, 23 nov 2026 a las 10:00, Laura Gómez (<laura.gomez@ejemplo.com.mx>) escribió:
-            """) + GMAIL_HISTORY,
+            """)
+        + GMAIL_HISTORY,
         "#estado resuelto\n#resumen Se reinstaló el agente en los 12 equipos.\n\nBuen día Laura,\n\n"
         "Ya aparecen los 12 equipos en la consola; el agente estaba detenido\n"
         "por una política de Windows Update.",
@@ -61,7 +62,8 @@ CASES = [
 
             El lun, 23 nov 2026 a las 10:00, Laura Gómez Hernández (<
             laura.gomez.hernandez@corporativo-ejemplo.com.mx>) escribió:
-            """) + GMAIL_HISTORY,
+            """)
+        + GMAIL_HISTORY,
         "Laura, ¿nos compartes una captura del error?",
     ),
     (
@@ -71,7 +73,8 @@ CASES = [
 
             El mié, 25 nov 2026 a las 16:42, Laura Gómez Hernández (<laura.gomez@ejemplo.com.mx>)
             escribió:
-            """) + GMAIL_HISTORY,
+            """)
+        + GMAIL_HISTORY,
         "Recibido, lo revisamos hoy mismo.",
     ),
     (
@@ -107,7 +110,8 @@ CASES = [
             Para: Soporte IMAGEN TI <soporte@imagenti.mx>
             Asunto: [IMG-2026-0142] No abre la página del SAT
 
-            """) + OUTLOOK_HISTORY_ES,
+            """)
+        + OUTLOOK_HISTORY_ES,
         "#severidad grave\nLaura, ya agregamos la excepción para sat.gob.mx en el perfil de CFS.",
     ),
     (
@@ -121,7 +125,8 @@ CASES = [
             CC: Francisco Martínez <francisco.martinez@imagenti.mx>
             Asunto: RE: [IMG-2026-0142] No abre la página del SAT
 
-            """) + OUTLOOK_HISTORY_ES,
+            """)
+        + OUTLOOK_HISTORY_ES,
         "Buenas tardes, quedó aplicada la regla.",
     ),
     (
@@ -150,7 +155,8 @@ CASES = [
             Para: soporte@imagenti.mx
             Asunto: Equipo lento
 
-            """) + OUTLOOK_HISTORY_ES,
+            """)
+        + OUTLOOK_HISTORY_ES,
         "Te marco en 10 minutos.",
     ),
     (
@@ -175,7 +181,8 @@ CASES = [
 
             > El 23 nov 2026, a las 10:00, Laura Gómez <laura.gomez@ejemplo.com.mx> escribió:
             >
-            """) + GMAIL_HISTORY,
+            """)
+        + GMAIL_HISTORY,
         "Voy en camino a sus oficinas, llego 11:30.",
     ),
     (
@@ -185,7 +192,8 @@ CASES = [
 
             El 23 nov 2026, a las 10:00, Laura Gómez <laura.gomez@ejemplo.com.mx> escribió:
 
-            """) + GMAIL_HISTORY,
+            """)
+        + GMAIL_HISTORY,
         "Listo, licencia renovada hasta 2027.",
     ),
     (
@@ -219,7 +227,8 @@ CASES = [
             Ana lo toma a partir de mañana.
 
             El 23/11/26 a las 10:00, Laura Gómez escribió:
-            """) + GMAIL_HISTORY,
+            """)
+        + GMAIL_HISTORY,
         "#asignar Ana Torres\nAna lo toma a partir de mañana.",
     ),
     (
@@ -262,7 +271,8 @@ CASES = [
         "empty-new-part",
         _t("""
             El lun, 23 nov 2026 a las 10:00, Laura Gómez (<laura.gomez@ejemplo.com.mx>) escribió:
-            """) + GMAIL_HISTORY,
+            """)
+        + GMAIL_HISTORY,
         "",
     ),
     (
@@ -324,7 +334,8 @@ CASES = [
             Para: soporte@imagenti.mx
             Asunto: Phishing
 
-            """) + OUTLOOK_HISTORY_ES,
+            """)
+        + OUTLOOK_HISTORY_ES,
         "Confirmo, ya está bloqueado el dominio.",
     ),
     (
@@ -355,8 +366,7 @@ CASES = [
             Date: lun, 23 nov 2026 a las 10:00
             Subject: Ransomware
             """),
-        "#severidad critica\nEstamos conectados por AnyDesk.\n"
-        "#nota el cliente no tiene respaldo del servidor",
+        "#severidad critica\nEstamos conectados por AnyDesk.\n#nota el cliente no tiene respaldo del servidor",
     ),
     (
         "gmail-en-forward",

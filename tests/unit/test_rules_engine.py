@@ -15,8 +15,17 @@ from tests.support.mail import make_mail
 def parsed_mail(subject="Hola", body="Texto", *, sender="Ana <ana@cliente.com.mx>", attachments=(), **kw):
     """This file's mail, parsed: Ana's unless said, one fixed Message-ID, no Date; ``kw`` as for make_mail."""
     files = [(name, b"data", "application/octet-stream") for name in attachments]
-    return parse(make_mail(subject=subject, body=body, sender=sender, message_id="<engine-test@cliente.com.mx>",
-                           date=False, attachments=files, **kw))
+    return parse(
+        make_mail(
+            subject=subject,
+            body=body,
+            sender=sender,
+            message_id="<engine-test@cliente.com.mx>",
+            date=False,
+            attachments=files,
+            **kw,
+        )
+    )
 
 
 def rules(text, **kw):
@@ -51,14 +60,17 @@ def test_keywords_ignore_case_and_accents(keyword, text):
     assert matches(f'body.any = ["{keyword}"]', parsed_mail(body=text))
 
 
-@pytest.mark.parametrize("text, hit", [
-    ("el servidor dns no responde", True),
-    ("DNS.", True),
-    ("(dns)", True),
-    ("adnsx", False),
-    ("dnsmasq", False),
-    ("mydns", False),
-])
+@pytest.mark.parametrize(
+    "text, hit",
+    [
+        ("el servidor dns no responde", True),
+        ("DNS.", True),
+        ("(dns)", True),
+        ("adnsx", False),
+        ("dnsmasq", False),
+        ("mydns", False),
+    ],
+)
 def test_keywords_match_whole_words(text, hit):
     assert matches('body.any = ["dns"]', parsed_mail(body=text)) is hit
 
@@ -194,8 +206,8 @@ def test_attachment_globs():
     assert matches('attachment.glob = ["*.exe"]', mail)
     assert matches('attachment.glob = ["fsdiag*.zip"]', mail)
     assert not matches('attachment.glob = ["*.pdf"]', mail)
-    assert matches('attachment.exists = true', mail)
-    assert matches('attachment.exists = false', parsed_mail())
+    assert matches("attachment.exists = true", mail)
+    assert matches("attachment.exists = false", parsed_mail())
 
 
 # --- actions ----------------------------------------------------------------------------------------
@@ -366,8 +378,7 @@ def test_highest_severity_wins_and_other_fields_first_wins():
     assert c.no_autoreply is True
     assert c.matched == ("leve-primero", "critica", "grave")
     superseded = {h.rule: h.superseded for h in c.hits}
-    assert superseded == {"leve-primero": ("severity",), "critica": ("category",),
-                          "grave": ("severity", "assignee")}
+    assert superseded == {"leve-primero": ("severity",), "critica": ("category",), "grave": ("severity", "assignee")}
     assert rules(PRECEDENCE).classify(parsed_mail(body="c a")).severity == "grave"
 
 
@@ -426,8 +437,12 @@ def test_hits_record_rule_file_description_set_and_why():
     mail = parsed_mail("CAIDA del servicio", "No funciona nada", headers=[("X-Priority", "1")])
     c = rules(text).classify(mail)
     (hit,) = c.hits
-    assert (hit.rule, hit.file, hit.line, hit.description) == ("critica-servicio-caido", "t.toml", 2,
-                                                                "Negocio interrumpido")
+    assert (hit.rule, hit.file, hit.line, hit.description) == (
+        "critica-servicio-caido",
+        "t.toml",
+        2,
+        "Negocio interrumpido",
+    )
     assert hit.set == {"severity": "critica"}
     assert 'subject_or_body.any: found "caída", "no funciona nada"' in hit.why
     assert "body.none: none of 1 keywords found" in hit.why
@@ -511,15 +526,18 @@ def test_duplicate_names_across_files_and_all_files_reported(tmp_path):
     with pytest.raises(RulesError) as info:
         load_rules(tmp_path)
     found = [(f.rsplit("/", 1)[-1], line, msg) for f, line, msg in info.value.problems]
-    assert found[0] == ("20-b.toml", 4, f"rule 'igual': name: duplicate rule name, first defined at "
-                                        f"{tmp_path / '10-a.toml'}:1")
+    assert found[0] == (
+        "20-b.toml",
+        4,
+        f"rule 'igual': name: duplicate rule name, first defined at {tmp_path / '10-a.toml'}:1",
+    )
     assert found[1][:2] == ("30-c.toml", 1) and found[1][2].startswith("TOML syntax:")
     assert len(found) == 2
 
 
 # --- load errors, with lines and rule names -------------------------------------------------------------
 
-BROKEN = '''\
+BROKEN = """\
 # Reglas con errores: cada uno debe reportarse, todos a la vez.
 [[rule]]
 name = "uno"
@@ -560,7 +578,7 @@ description = "sin nombre"
 [rule.match]
 body.regex = 'x*'
 attachment.glob = ["[abc"]
-'''
+"""
 
 
 def test_every_problem_is_reported_at_once_with_line_and_rule_name():
@@ -592,7 +610,7 @@ def test_every_problem_is_reported_at_once_with_line_and_rule_name():
         (36, "rule #4 (no name)", "a [rule.set] table with at least one action is required"),
     ]
     assert len(got) == len(expect), "\n".join(map(str, got))
-    for (line, who, msg), (want_line, want_who, want_text) in zip(sorted(got), sorted(expect)):
+    for (line, who, msg), (want_line, want_who, want_text) in zip(sorted(got), sorted(expect), strict=True):
         assert (line, who) == (want_line, want_who), msg
         assert want_text in msg, msg
 
@@ -618,23 +636,26 @@ def test_unknown_top_level_key():
     assert found == [("t.toml", 1, "unknown top-level key 'rules' (rules are written as [[rule]] tables)")]
 
 
-@pytest.mark.parametrize("match, sets, message", [
-    ('body.any = "texto"', 'category = "x"', "must be a non-empty list of keywords"),
-    ("body.any = []", 'category = "x"', "must be a non-empty list of keywords"),
-    ('body.any = ["¡!"]', 'category = "x"', "has no letters or digits"),
-    ("body.all = []", 'category = "x"', "must be a non-empty list"),
-    ("body.regex = 5", 'category = "x"', "must be a regular expression"),
-    ('body.exists = "si"', 'category = "x"', "must be true or false"),
-    ('from_domain.glob = ["*@x.com"]', 'category = "x"', 'a domain has no "@"'),
-    ('from.glob = ["a b@x.com"]', 'category = "x"', "contains spaces"),
-    ('header."Bad Name".regex = "x"', 'category = "x"', "not a valid header name"),
-    ('body.any = ["x"]', "", "empty rule: no actions"),
-    ('body.any = ["x"]', 'category = "Mi Categoría"', "is not a valid category name"),
-    ('body.any = ["x"]', 'assignee = "ana"', "is not an email address"),
-    ('body.any = ["x"]', 'out_of_scope = "  "', "must be a non-empty text"),
-    ('body.any = ["x"]', "no_autoreply = false", "can only be true"),
-    ('body.any = ["x"]', "severity = 1", "unknown severity 1"),
-])
+@pytest.mark.parametrize(
+    "match, sets, message",
+    [
+        ('body.any = "texto"', 'category = "x"', "must be a non-empty list of keywords"),
+        ("body.any = []", 'category = "x"', "must be a non-empty list of keywords"),
+        ('body.any = ["¡!"]', 'category = "x"', "has no letters or digits"),
+        ("body.all = []", 'category = "x"', "must be a non-empty list"),
+        ("body.regex = 5", 'category = "x"', "must be a regular expression"),
+        ('body.exists = "si"', 'category = "x"', "must be true or false"),
+        ('from_domain.glob = ["*@x.com"]', 'category = "x"', 'a domain has no "@"'),
+        ('from.glob = ["a b@x.com"]', 'category = "x"', "contains spaces"),
+        ('header."Bad Name".regex = "x"', 'category = "x"', "not a valid header name"),
+        ('body.any = ["x"]', "", "empty rule: no actions"),
+        ('body.any = ["x"]', 'category = "Mi Categoría"', "is not a valid category name"),
+        ('body.any = ["x"]', 'assignee = "ana"', "is not an email address"),
+        ('body.any = ["x"]', 'out_of_scope = "  "', "must be a non-empty text"),
+        ('body.any = ["x"]', "no_autoreply = false", "can only be true"),
+        ('body.any = ["x"]', "severity = 1", "unknown severity 1"),
+    ],
+)
 def test_value_problems(match, sets, message):
     found = problems(f'[[rule]]\nname = "r"\ndescription = "d"\n[rule.match]\n{match}\n[rule.set]\n{sets}\n')
     assert len(found) == 1, found

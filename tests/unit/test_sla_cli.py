@@ -25,8 +25,7 @@ def test_sla_deadline_explains_in_english_with_a_short_target(tmp_path, monkeypa
     # The CLI speaks one language (English); client mail stays Spanish.
     monkeypatch.chdir(tmp_path)
     out = run("--severity", "Crítica", "--from", "2026-11-27T17:30")
-    assert out.splitlines()[0] == ("severity critica, target 2h of business time, "
-                                   "from 2026-11-27T17:30:00-06:00")
+    assert out.splitlines()[0] == ("severity critica, target 2h of business time, from 2026-11-27T17:30:00-06:00")
     assert "  2026-11-27 Friday 17:30: 0:30 counted until close 18:00" in out.splitlines()
     assert "  2026-11-28 Saturday: closed (weekend)" in out.splitlines()
     assert "  2026-11-30 Monday: opens 09:00, 1:30 counted → 10:30" in out.splitlines()

@@ -14,14 +14,14 @@ from mailbot.rules import load_rules_text
 
 ACK = "acknowledgement.txt"
 OWN_ACK = "Subject: Recibido {{ tag }}\n\nTexto propio de la mesa.\n"
-OWN_RULE = '''[[rule]]
+OWN_RULE = """[[rule]]
 name = "solo-local"
 description = "A rule of ops' own"
 [rule.match]
 subject.any = ["servidor caido"]
 [rule.set]
 severity = "critica"
-'''
+"""
 
 
 def config(folder: Path, text: str = "") -> Path:
@@ -83,8 +83,11 @@ def test_relative_folders_resolve_against_the_config_file_not_the_working_direct
     (etc / "mis-plantillas" / ACK).write_text(OWN_ACK)
     (etc / "mis-reglas").mkdir()
     (etc / "mis-reglas" / "10-local.toml").write_text(OWN_RULE)
-    path = config(etc, '[mailbot]\ntemplates_dir = "mis-plantillas"\nrules_dir = "mis-reglas"\n'
-                       '[database]\nurl = "sqlite:///estado/mailbot.db"\n')
+    path = config(
+        etc,
+        '[mailbot]\ntemplates_dir = "mis-plantillas"\nrules_dir = "mis-reglas"\n'
+        '[database]\nurl = "sqlite:///estado/mailbot.db"\n',
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -180,8 +183,14 @@ def test_an_unreadable_folder_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "iterdir", iterdir)
     with pytest.raises(ConfigError) as info:
         load_rules(s)
-    assert problems_of(info) == [(str(folder), None, "rules folder beside the config file: cannot read the "
-                                                     "folder: Permission denied (remove it to use the shipped rules)")]
+    assert problems_of(info) == [
+        (
+            str(folder),
+            None,
+            "rules folder beside the config file: cannot read the "
+            "folder: Permission denied (remove it to use the shipped rules)",
+        )
+    ]
 
 
 def test_describe_sources_names_config_folders_and_database_without_password(tmp_path):
@@ -210,13 +219,16 @@ def test_describe_sources_with_the_built_in_defaults(tmp_path, monkeypatch):
     assert lines[3] == f"database:  sqlite:///{tmp_path.resolve() / 'var' / 'mailbot.db'}"
 
 
-@pytest.mark.parametrize("url,shown", [
-    ("postgresql://mailbot:s3creta@db/mailbot", "postgresql://mailbot:***@db/mailbot"),
-    ("postgresql+psycopg://mailbot:p%40ss@db:5433/m", "postgresql+psycopg://mailbot:***@db:5433/m"),
-    ("postgresql://mailbot@db/mailbot?password=s3creta", "postgresql://mailbot@db/mailbot?password=***"),
-    ("postgresql://mailbot@db/mailbot", "postgresql://mailbot@db/mailbot"),
-    ("sqlite:////var/lib/mailbot/mailbot.db", "sqlite:////var/lib/mailbot/mailbot.db"),
-    ("weird://user:s3creta@host", "weird://user:***@host"),
-])
+@pytest.mark.parametrize(
+    "url,shown",
+    [
+        ("postgresql://mailbot:s3creta@db/mailbot", "postgresql://mailbot:***@db/mailbot"),
+        ("postgresql+psycopg://mailbot:p%40ss@db:5433/m", "postgresql+psycopg://mailbot:***@db:5433/m"),
+        ("postgresql://mailbot@db/mailbot?password=s3creta", "postgresql://mailbot@db/mailbot?password=***"),
+        ("postgresql://mailbot@db/mailbot", "postgresql://mailbot@db/mailbot"),
+        ("sqlite:////var/lib/mailbot/mailbot.db", "sqlite:////var/lib/mailbot/mailbot.db"),
+        ("weird://user:s3creta@host", "weird://user:***@host"),
+    ],
+)
 def test_safe_url_hides_passwords(url, shown):
     assert safe_url(url) == shown
