@@ -84,11 +84,28 @@ class ScreeningKind(StrEnum):
     SELF = "self"  # our own mail come back
 
 
+class Origin(StrEnum):
+    """``tickets.origin``: how the report reached the desk."""
+
+    NORMAL = "normal"  # the client's own mail
+    AUTO = "auto"  # machine-made mail: a ticket, never an acknowledgement
+    BULK = "bulk"  # list mail: likewise, and never escalated
+    PHONE = "phone"  # a call or a WhatsApp message, written up by the team with #cliente
+    FORWARD = "forward"  # a client's mail, forwarded by the team
+    SPLIT = "split"  # a client's mail split off another ticket with #separar
+
+
+# Opened by machine or list mail: its sender gets no mail from us.
+MACHINE_ORIGINS = frozenset({Origin.AUTO, Origin.BULK})
+
+
 class MessageKind(StrEnum):
     """``messages.kind``: an inbound mail's sender role or screening kind, or what an outbound mail is."""
 
     # Inbound, besides the Role and ScreeningKind values:
     UNVERIFIED = "unverified"  # claims a team sender our MTA did not authenticate
+    PHONE = "phone"  # a report the team wrote up for a client (#cliente): the ticket's first message
+    FORWARDED = "forwarded"  # a client's mail as the team forwarded it: the ticket's first message
     # Outbound, to the client's side:
     ACK = "ack"
     RELAY = "relay"  # an engineer's answer relayed to the client

@@ -21,6 +21,7 @@ from mailbot.daemon.checks import describe_sources
 from mailbot.daemon.health import HealthServer, facts
 from mailbot.daemon.metrics import Metrics
 from mailbot.daemon.reload import ReloadResult, log_result, reload_app
+from mailbot.daemon.status import HOLDING
 from mailbot.db.engine import safe_url, sqlite_path
 from mailbot.db.heartbeat import Heartbeat
 from mailbot.errors import AlreadyRunning, Unavailable
@@ -64,7 +65,10 @@ class Daemon:
         # claimed goes out at once from the next one. On SQLite this process is
         # the only one (it holds the lock file): any other row is a dead one's.
         self.heartbeat = Heartbeat(
-            lambda: self.app.sessions, facts=self._heartbeat_facts, sole=settings.database_url.startswith("sqlite")
+            lambda: self.app.sessions,
+            facts=self._heartbeat_facts,
+            sole=settings.database_url.startswith("sqlite"),
+            watch=self._imap_holds,
         )
         self._mode = "run"
         self.sender = OutboxSender(
@@ -122,6 +126,17 @@ class Daemon:
                 f"database {safe_url(self.settings.database_url)}: "
                 f"{(str(exc).strip().splitlines() or [type(exc).__name__])[0]}"
             ) from None
+
+    def _imap_holds(self) -> str | None:
+        """What `mailbot status` must learn at once: the mailbox session held, lost or on standby.
+
+        Idle and connected both hold it (the session leaves IDLE for every mail it takes in),
+        so that flip is not worth a database write; it goes with the next beat.
+        """
+        if self.imap is None:
+            return None
+        state = self.imap.stats.state
+        return "holding" if state in HOLDING else state
 
     def _heartbeat_facts(self) -> dict:
         facts = {"mode": self._mode, "version": _VERSION}

@@ -18,7 +18,8 @@ from mailbot.db.heartbeat import EXPIRY, db_now, processes
 from mailbot.db.models import utcnow
 from mailbot.exitcodes import Exit
 
-_HOLDING = ("idle", "connected")
+# IMAP states in which a session holds the mailbox and takes mail in.
+HOLDING = ("idle", "connected")
 _NO_FILE = "no database file"
 
 
@@ -57,7 +58,7 @@ def gather(app, *, now: datetime | None = None) -> tuple[dict, Exit]:
     else:
         sessions = [dict(p.facts["imap"], host=p.host, pid=p.pid) for p in alive if (p.facts or {}).get("imap")]
         # One process holds the mailbox; the others wait on standby (mailbot/lease.py).
-        holder = next((i for i in sessions if i.get("state") in _HOLDING), None)
+        holder = next((i for i in sessions if i.get("state") in HOLDING), None)
         down = next((i for i in sessions if i.get("state") == "disconnected"), None)
         data["imap"] = (
             holder or down or (sessions[0] if sessions else {"state": "disconnected" if alive else "not running"})
@@ -71,7 +72,7 @@ def gather(app, *, now: datetime | None = None) -> tuple[dict, Exit]:
     # terms allow for its acknowledgement (a relay down, the outbox stuck).
     healthy = (
         data["database"]["reachable"]
-        and data["imap"]["state"] in _HOLDING + ("off",)
+        and data["imap"]["state"] in HOLDING + ("off",)
         and not data["acknowledgements_late"]
     )
     data["status"] = "ok" if healthy else "degraded"

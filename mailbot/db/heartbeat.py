@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -39,6 +40,8 @@ BEAT_EVERY = timedelta(seconds=2)
 EXPIRY = timedelta(seconds=10)
 # Rows of dead processes are kept this long so `status` can say when one was last seen.
 FORGET_AFTER = timedelta(days=7)
+# How often the watched facts are compared (cheap: no database unless they changed).
+WATCH_EVERY = 0.25
 
 
 def _now(dialect: str):
@@ -80,12 +83,16 @@ class Heartbeat:
         facts: Callable[[], dict] | None = None,
         sole: bool = False,
         every: timedelta = BEAT_EVERY,
+        watch: Callable[[], object] | None = None,
     ):
         self.id = uuid.uuid4().hex
         self._sessions = sessions
         self._facts = facts or dict
         self._sole = sole
         self._every = every.total_seconds()
+        # ``watch`` returns the facts whose change `mailbot status` must show at once (the IMAP
+        # session lost or taken back): a change is written within WATCH_EVERY, not at the next beat.
+        self._watch = watch
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failing = False
@@ -104,19 +111,20 @@ class Heartbeat:
                     log.info("%d mails claimed by a process that is gone are due again", freed)
             else:
                 s.execute(delete(Process).where(Process.beat_at < now - FORGET_AFTER))
-            s.add(
-                Process(
-                    id=self.id,
-                    host=socket.gethostname()[:255],
-                    pid=os.getpid(),
-                    started_at=now,
-                    beat_at=now,
-                    facts=self._safe_facts(),
-                )
-            )
+            s.add(self._row(now))
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self._thread.start()
         return self
+
+    def _row(self, now: datetime) -> Process:
+        return Process(
+            id=self.id,
+            host=socket.gethostname()[:255],
+            pid=os.getpid(),
+            started_at=now,
+            beat_at=now,
+            facts=self._safe_facts(),
+        )
 
     def _safe_facts(self) -> dict:
         try:
@@ -135,19 +143,17 @@ class Heartbeat:
                 # Removed as dead (a pause longer than EXPIRY, or a restart of
                 # the database): write it again; our claims may have been taken
                 # over, which only means a mail may go twice (same Message-ID).
-                s.add(
-                    Process(
-                        id=self.id,
-                        host=socket.gethostname()[:255],
-                        pid=os.getpid(),
-                        started_at=now,
-                        beat_at=now,
-                        facts=self._safe_facts(),
-                    )
-                )
+                s.add(self._row(now))
 
     def _run(self) -> None:
-        while not self._stop.wait(self._every):
+        wait = min(WATCH_EVERY, self._every) if self._watch else self._every
+        seen = self._watched()
+        due = time.monotonic() + self._every
+        while not self._stop.wait(wait):
+            now_seen = self._watched()
+            if now_seen == seen and time.monotonic() < due:
+                continue
+            seen, due = now_seen, time.monotonic() + self._every
             try:
                 self.beat()
             except Exception as exc:
@@ -162,6 +168,14 @@ class Heartbeat:
                 if self._failing:
                     log.info("heartbeat written again")
                 self._failing = False
+
+    def _watched(self) -> object:
+        if self._watch is None:
+            return None
+        try:
+            return self._watch()
+        except Exception:  # a fact that cannot be read is not worth a write; the next beat carries it
+            return None
 
     def stop(self) -> None:
         """Stop beating and remove the row: a clean stop is not running, at once."""

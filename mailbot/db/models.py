@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from mailbot.vocab import MACHINE_ORIGINS
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -84,13 +86,13 @@ class Ticket(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=1)
     linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     classification: Mapped[dict | None] = mapped_column(JSON)
-    # The screening kind of the mail that opened it: "normal", "auto" (machine-made) or "bulk" (lists).
+    # How the report came in (``vocab.Origin``): the client's mail, machine or list mail, a call, a forward, a split.
     origin: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
 
     @property
     def machine_requester(self) -> bool:
         """Opened by machine or list mail: its sender gets no mail from us."""
-        return self.origin in ("auto", "bulk")
+        return self.origin in MACHINE_ORIGINS
 
     messages: Mapped[list[MessageRow]] = relationship(back_populates="ticket", order_by="MessageRow.id")
     events: Mapped[list[Event]] = relationship(back_populates="ticket", order_by="Event.id")

@@ -13,26 +13,17 @@ from sqlalchemy import select
 
 from mailbot.db.models import MessageRow, Ticket
 from mailbot.pipeline.outcome import Action, Outcome
-from mailbot.sla import deadlines as sla
-from mailbot.tickets import replies
+from mailbot.tickets import opening, replies
 from mailbot.tickets.actions import event
-from mailbot.tickets.numbering import next_number
 from mailbot.tickets.record import (
     Inbound,
     add_participants,
-    autoreply_refusal,
-    queue_acknowledgement,
-    queue_notice,
     record_message,
-    tell_team_of_ceiling,
 )
 from mailbot.tickets.thread_match import Repeat, find_repeat, repeat_key
-from mailbot.vocab import Direction, MessageKind, Role, ScreeningKind, SendStatus, Status
+from mailbot.vocab import MACHINE_ORIGINS, Direction, MessageKind, Origin, Role, ScreeningKind, SendStatus, Status
 
 log = logging.getLogger("mailbot.apply")
-
-# ``tickets.origin``: a person's report is "normal"; machine-made and list mail keep their screening kind.
-_ORIGINS = frozenset({ScreeningKind.AUTO, ScreeningKind.BULK})
 
 
 def open_ticket(
@@ -40,8 +31,8 @@ def open_ticket(
     linked: Ticket | None = None,
     link_reason: str = "subject named another ticket, sender is not part of it",
 ) -> Outcome:
+    """A client's new mail: a new ticket, unless a rule ignores it or it is the same mail again."""
     app, mail, screening = ctx.app, ctx.mail, ctx.screening
-    settings = ctx.settings
     cls = app.rules.classify(mail) if app.rules is not None else None
     if cls is not None and cls.ignore:
         record_message(ctx, None)
@@ -57,66 +48,22 @@ def open_ticket(
         return Outcome(Action.IGNORED, None, mail.message_id, f"rule: {cls.ignore}")
     # Asked before anything is added: the queries' autoflush then has nothing to write.
     key = repeat_key(mail)
-    repeat = find_repeat(ctx.session, mail, screening, settings, ctx.now, key)
+    repeat = find_repeat(ctx.session, mail, screening, ctx.settings, ctx.now, key)
     if repeat is not None:
         return record_repeat(ctx, repeat)
-    refusal = autoreply_refusal(ctx, cls)
-    seq, number = next_number(ctx.session, settings)
-    severity = (cls.severity if cls and cls.severity else None) or settings.mailbot.default_severity
-    ticket = Ticket(
-        seq=seq,
-        number=number,
-        status=Status.NEW,
-        severity=severity,
-        category=(cls.category if cls and cls.category else settings.mailbot.default_category),
-        product=cls.product if cls else None,
-        out_of_scope=cls.out_of_scope if cls else None,
-        assignee=(cls.assignee or cls.group) if cls else None,
-        requester=mail.from_addr,
-        requester_name=mail.from_name,
-        subject=mail.subject,
-        created_at=ctx.now,
-        updated_at=ctx.now,
-        received_at=ctx.now,
-        escalation_level=1,
-        linked_ticket_id=linked.id if linked else None,
-        classification=cls.to_json() if cls else None,
-        origin=screening.kind if screening.kind in _ORIGINS else ScreeningKind.NORMAL,
-    )
-    sla.set_deadlines(app, ticket)
-    ctx.session.add(ticket)
+    refusal = opening.ack_refusal(ctx, cls)
+    origin = Origin(screening.kind) if screening.kind in MACHINE_ORIGINS else Origin.NORMAL
+    new = opening.opening_of(ctx, origin)
+    ticket = opening.new_ticket(ctx, new, cls, linked=linked)
     record_message(ctx, ticket)
     add_participants(ctx, ticket, is_new=True)
-    event(
-        ctx,
-        ticket,
-        "created",
-        actor=mail.from_addr,
-        message_id=mail.message_id,
-        source=ctx.source,
-        kind=screening.kind,
-        role=screening.role,
-        severity=ticket.severity,
-        category=ticket.category,
-        product=ticket.product,
-        attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
-        repeat_key=key,
-    )
-    if cls is not None and cls.hits:
-        event(ctx, ticket, "classified", rules=cls.to_json())
+    opening.created_events(ctx, ticket, new, cls, repeat_key=key)
     if linked is not None:
         event(ctx, ticket, "linked", linked_to=linked.number, reason=link_reason)
-        event(ctx, linked, "linked_from", ticket=number, sender=mail.from_addr)
-    if refusal is None:
-        queue_acknowledgement(ctx, ticket)
-    elif refusal.ceiling is None:
-        event(ctx, ticket, "ack_suppressed", reason=refusal.reason)
-    else:
-        event(ctx, ticket, "ack_suppressed", reason=refusal.reason, guard="sender_ceiling", **refusal.ceiling)
-        tell_team_of_ceiling(ctx, ticket, refusal)
-    queue_notice(ctx, ticket, cls)
+        event(ctx, linked, "linked_from", ticket=ticket.number, sender=mail.from_addr)
+    opening.announce(ctx, ticket, cls, refusal)
     detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {refusal.reason}" if refusal else "")
-    return Outcome(Action.CREATED, number, mail.message_id, detail, severity=ticket.severity)
+    return Outcome(Action.CREATED, ticket.number, mail.message_id, detail, severity=ticket.severity)
 
 
 def record_repeat(ctx: Inbound, repeat: Repeat) -> Outcome:

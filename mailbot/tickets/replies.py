@@ -25,11 +25,17 @@ from mailbot.vocab import MessageKind, Party, Role, Severity, Status
 WHO_LABEL = {Party.REQUESTER: "El cliente", Role.VENDOR: "El fabricante", Party.WATCHER: "Un colaborador del cliente"}
 
 
-def team_reply(ctx, ticket: Ticket) -> str:
-    """Returns a short detail for the log line."""
+def team_reply(ctx, ticket: Ticket, *, text: str | None = None, relay: bool = True) -> str:
+    """A trusted team member's mail on ``ticket``: its #commands, and its public part for the client.
+
+    ``text``: what to read instead of the mail's own text (a report brought in for
+    a client, with its own commands taken out). ``relay`` False: the public part
+    is not an answer to the client (it is the report itself) and goes nowhere.
+    Returns a short detail for the log line.
+    """
     mail, settings = ctx.mail, ctx.settings
     sender = mail.from_addr
-    reply = split_reply(mail.text)
+    reply = split_reply(mail.text if text is None else text)
     text, signature = reply.new, reply.signature.strip()
     if any(line.lstrip().startswith("#") for line in signature.splitlines()):
         # "#nota" below a "-- " line is still a note: read it, relay no signature.
@@ -42,7 +48,7 @@ def team_reply(ctx, ticket: Ticket) -> str:
             # All or nothing: an escalation another process made since the precheck
             # undoes what this reply already did, and the sender hears why.
             with ctx.session.begin_nested():
-                return _apply(ctx, ticket, desk, signature)
+                return _apply(ctx, ticket, desk, signature, relay=relay)
         except EscalationRefused as refused:
             errors = [f"{_where(desk.current)}: {refused.reason}."]
     event(ctx, ticket, "command_error", actor=sender, errors=errors, message_id=mail.message_id)
@@ -60,9 +66,9 @@ def team_reply(ctx, ticket: Ticket) -> str:
     return f"command errors: {len(errors)}"
 
 
-def _apply(ctx, ticket: Ticket, desk: _ReplyDesk, signature: str) -> str:
+def _apply(ctx, ticket: Ticket, desk: _ReplyDesk, signature: str, *, relay: bool = True) -> str:
     mail, settings, block, sender = ctx.mail, ctx.settings, desk.block, desk.sender
-    public = block.public.strip()
+    public = block.public.strip() if relay else ""
     client_side = ticket_ops.client_side(ctx, ticket)
     outsiders = _outside_recipients(ctx, client_side)
     # Written straight to someone on the client's side (support copied): already delivered.

@@ -11,6 +11,7 @@ from mailbot.errors import SendError
 from mailbot.outbound.outbox import OutboxSender
 from tests.support.desk import DeskBase
 from tests.support.mail import make_mail
+from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.servers
 
@@ -48,6 +49,25 @@ def test_a_heartbeat_is_alive_while_it_beats_and_gone_when_stopped(desk):
         beat.stop()
     with desk.app.sessions() as s:
         assert processes(s) == ([], [])
+
+
+def test_a_watched_fact_that_changes_is_written_at_once_not_at_the_next_beat(desk):
+    """The IMAP session lost or taken back shows in `mailbot status` within a moment, not a beat later."""
+    state = {"imap": "disconnected"}
+    beat = Heartbeat(
+        lambda: desk.app.sessions, facts=lambda: dict(state), every=timedelta(minutes=10), watch=lambda: state["imap"]
+    ).start()
+
+    def written():
+        with desk.app.sessions() as s:
+            return s.get(Process, beat.id).facts
+
+    try:
+        assert written() == {"imap": "disconnected"}
+        state["imap"] = "holding"
+        wait_until(lambda: written() == {"imap": "holding"}, 10, what="the changed fact written before the next beat")
+    finally:
+        beat.stop()
 
 
 def test_mail_claimed_by_a_dead_process_is_sent_at_once_and_a_live_claim_is_left_alone(desk):

@@ -2,7 +2,6 @@
 
 import ast
 import json
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from mailbot.pipeline.outcome import Action, Outcome
 from mailbot.sla import deadlines
 from mailbot.sla.calendar import BusinessCalendar
 from mailbot.vocab import Severity
+from tests.support.mail import make_mail
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,14 +56,14 @@ def test_make_calendar_builds_the_business_calendar():
 
 
 def _mail(sender: str, message_id: str) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = "soporte@imagenti.mx"
-    msg["Cc"] = "colega@cliente.com.mx"
-    msg["Subject"] = "El antivirus no actualiza"
-    msg["Message-ID"] = message_id
-    msg.set_content("Buen día, el agente no actualiza desde ayer.")
-    return msg.as_bytes()
+    return make_mail(
+        sender=sender,
+        cc="colega@cliente.com.mx",
+        subject="El antivirus no actualiza",
+        body="Buen día, el agente no actualiza desde ayer.",
+        message_id=message_id,
+        date=False,
+    )
 
 
 def test_the_pipeline_stores_the_same_words(tmp_path):
