@@ -6,21 +6,21 @@ one opened by list mail (a newsletter) no attention deadline.
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('origin', sa.String(length=16), nullable=False, server_default='normal'))
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("origin", sa.String(length=16), nullable=False, server_default="normal"))
 
 
 def downgrade():
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_column('origin')
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_column("origin")

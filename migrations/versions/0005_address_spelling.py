@@ -9,22 +9,27 @@ guard and the report by domain would see two clients.
 Revision ID: 0005
 Revises: 0004
 """
+
 import json
 import unicodedata
 
-from alembic import op
 import idna
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 # (table, column) holding one address; participants has a unique (ticket, address).
-_SINGLE = [("tickets", "requester"), ("tickets", "assignee"), ("messages", "from_addr"),
-           ("autoreply_log", "address"), ("participants", "address")]
+_SINGLE = [
+    ("tickets", "requester"),
+    ("tickets", "assignee"),
+    ("messages", "from_addr"),
+    ("autoreply_log", "address"),
+    ("participants", "address"),
+]
 _LISTS = [("messages", "to_addrs"), ("messages", "cc_addrs")]
 
 
@@ -52,10 +57,12 @@ def upgrade():
             if new == value:
                 continue
             if table == "participants":
-                ticket = conn.execute(sa.text("SELECT ticket_id FROM participants WHERE id = :i"),
-                                      {"i": row_id}).scalar()
-                if conn.execute(sa.text("SELECT 1 FROM participants WHERE ticket_id = :t AND address = :a"),
-                                {"t": ticket, "a": new}).first():
+                ticket = conn.execute(
+                    sa.text("SELECT ticket_id FROM participants WHERE id = :i"), {"i": row_id}
+                ).scalar()
+                if conn.execute(
+                    sa.text("SELECT 1 FROM participants WHERE ticket_id = :t AND address = :a"), {"t": ticket, "a": new}
+                ).first():
                     conn.execute(sa.text("DELETE FROM participants WHERE id = :i"), {"i": row_id})
                     continue
             conn.execute(sa.text(f"UPDATE {table} SET {column} = :v WHERE id = :i"), {"v": new, "i": row_id})
@@ -67,8 +74,10 @@ def upgrade():
             addrs = json.loads(value) if isinstance(value, str) else value
             new = [_spelling(a) for a in addrs]
             if new != addrs:
-                conn.execute(sa.text(f"UPDATE {table} SET {column} = {as_json} WHERE id = :i"),
-                             {"v": json.dumps(new, ensure_ascii=False), "i": row_id})
+                conn.execute(
+                    sa.text(f"UPDATE {table} SET {column} = {as_json} WHERE id = :i"),
+                    {"v": json.dumps(new, ensure_ascii=False), "i": row_id},
+                )
 
 
 def downgrade():

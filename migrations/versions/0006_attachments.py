@@ -16,14 +16,15 @@ its ``parts_dropped`` event.
 Revision ID: 0006
 Revises: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 from mailbot.errors import ParseError
 from mailbot.mail.parse import parse
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -31,34 +32,38 @@ depends_on = None
 BATCH = 50
 
 _attachments = sa.table(
-    'attachments',
-    sa.column('message_row_id', sa.Integer),
-    sa.column('position', sa.Integer),
-    sa.column('filename', sa.String),
-    sa.column('content_type', sa.String),
-    sa.column('size', sa.BigInteger),
-    sa.column('dropped', sa.Boolean),
+    "attachments",
+    sa.column("message_row_id", sa.Integer),
+    sa.column("position", sa.Integer),
+    sa.column("filename", sa.String),
+    sa.column("content_type", sa.String),
+    sa.column("size", sa.BigInteger),
+    sa.column("dropped", sa.Boolean),
 )
 
 
 def upgrade():
     op.create_table(
-        'attachments',
-        sa.Column('id', sa.Integer(), primary_key=True),
-        sa.Column('message_row_id', sa.Integer(), sa.ForeignKey('messages.id', ondelete='CASCADE'), nullable=False),
-        sa.Column('position', sa.Integer(), nullable=False),
-        sa.Column('filename', sa.String(length=255), nullable=False),
-        sa.Column('content_type', sa.String(length=255), nullable=False),
-        sa.Column('size', sa.BigInteger(), nullable=False),
-        sa.Column('dropped', sa.Boolean(), nullable=False),
-        sa.UniqueConstraint('message_row_id', 'position', name='uq_attachments_message_position'),
+        "attachments",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("message_row_id", sa.Integer(), sa.ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=255), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("dropped", sa.Boolean(), nullable=False),
+        sa.UniqueConstraint("message_row_id", "position", name="uq_attachments_message_position"),
     )
     conn = op.get_bind()
     after = 0
     while True:
-        batch = conn.execute(sa.text(
-            "SELECT id, raw FROM messages WHERE direction = 'in' AND raw IS NOT NULL AND id > :after "
-            "ORDER BY id LIMIT :n"), {"after": after, "n": BATCH}).all()
+        batch = conn.execute(
+            sa.text(
+                "SELECT id, raw FROM messages WHERE direction = 'in' AND raw IS NOT NULL AND id > :after "
+                "ORDER BY id LIMIT :n"
+            ),
+            {"after": after, "n": BATCH},
+        ).all()
         if not batch:
             break
         rows = []
@@ -75,9 +80,18 @@ def _rows(message_id, raw):
         mail = parse(raw, max_message_size=None, max_attachment_size=None)
     except ParseError:
         return []  # it was taken in once; what cannot be read now has no attachments to list
-    return [{"message_row_id": message_id, "position": i, "filename": a.filename, "content_type": a.content_type,
-             "size": a.size, "dropped": a.dropped} for i, a in enumerate(mail.attachments)]
+    return [
+        {
+            "message_row_id": message_id,
+            "position": i,
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "dropped": a.dropped,
+        }
+        for i, a in enumerate(mail.attachments)
+    ]
 
 
 def downgrade():
-    op.drop_table('attachments')
+    op.drop_table("attachments")
