@@ -33,7 +33,7 @@ os.environ.setdefault("MAILBOT_REQUIRE_SERVERS", "0")
 
 from mailbot.intake.imap import quiet_imaplib  # noqa: E402
 from mailbot.mail.parse import parse  # noqa: E402
-from tests.conftest import ENGINEERS, to_toml  # noqa: E402
+from tests.support.config import ENGINEERS, to_toml  # noqa: E402
 from tests.support.servers import PG_URL, Dovecot, SmtpSink  # noqa: E402
 
 

@@ -31,7 +31,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import to_toml  # noqa: E402
+from tests.support.config import to_toml  # noqa: E402
 
 
 def free_port() -> int:

@@ -7,13 +7,6 @@ import pytest
 from tests.support.config import config_data, write_settings
 from tests.support.servers import PG_URL, Dovecot, SmtpSink, make_certs, pg_schema, postgres_available, unavailable
 
-# isort: off
-# Re-exported only for what still imports them from here (new test files of the parallel
-# helpers, bench/); helpers come from tests.support. Remove once nothing does.
-from tests.support.config import ENGINEERS, MANAGER, imap_section, smtp_section, to_toml  # noqa: F401
-from tests.support.mail import make_mail  # noqa: F401
-# isort: on
-
 
 def pytest_configure(config):
     os.environ.setdefault("MAILBOT_TEST_RUN", "1")

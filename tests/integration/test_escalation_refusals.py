@@ -16,9 +16,9 @@ from mailbot.errors import EscalationRefused
 from mailbot.tickets import escalation
 from mailbot.tickets.actions import Ops
 from mailbot.tickets.escalation import escalate_to_manager, open_vendor_case
-from tests.conftest import ENGINEERS, MANAGER, imap_section, make_mail, smtp_section
+from tests.support.config import ENGINEERS, MANAGER, imap_section, smtp_section
 from tests.support.db import ticket
-from tests.support.mail import team_headers
+from tests.support.mail import make_mail, team_headers
 from tests.support.runners import run_once
 
 pytestmark = pytest.mark.servers
