@@ -320,6 +320,13 @@ class TicketsSection(_Section):
     reopen_window: Duration = timedelta(days=7)
 
 
+class IntakeSection(_Section):
+    # A report the team brings in for a client (a call written up with #recibido, a
+    # forwarded mail's date) may start its clocks this far back, and no further:
+    # an older date is more likely a typo or a stale forward than a report.
+    max_backdate: Duration = timedelta(days=7)
+
+
 class CalendarSection(_Section):
     always_open: bool = False
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
@@ -376,6 +383,7 @@ class Settings(_Section):
     security: SecuritySection = Field(default_factory=SecuritySection)
     sla: SlaSection = Field(default_factory=SlaSection)
     tickets: TicketsSection = Field(default_factory=TicketsSection)
+    intake: IntakeSection = Field(default_factory=IntakeSection)
     report: ReportSection = Field(default_factory=ReportSection)
     loops: LoopsSection = Field(default_factory=LoopsSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)

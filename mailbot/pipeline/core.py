@@ -25,7 +25,7 @@ from mailbot.db.models import MailboxCursor, MessageRow, Quarantine
 from mailbot.errors import LockConflict, TemporaryFailure
 from mailbot.mail.parse import InboundMail, parse
 from mailbot.mail.screen import screen
-from mailbot.pipeline import apply
+from mailbot.pipeline import apply, on_behalf
 from mailbot.pipeline.outcome import Action, Outcome
 from mailbot.tickets.record import Inbound, record_unticketed
 from mailbot.tickets.thread_match import find_ticket
@@ -209,6 +209,15 @@ def apply_mail(session, app: App, mail: InboundMail, source: str | None) -> Outc
         record_unticketed(ctx, "sent from our own address")
         return Outcome(Action.IGNORED, None, mail.message_id, "our own address")
     match = find_ticket(session, mail, screening, app.settings)
+    if screening.team and screening.trusted and screening.kind == ScreeningKind.NORMAL:
+        # A report a team member brings in for a client: a forward, or a call written up.
+        fwd = on_behalf.forwarded(ctx, threaded=match.ticket is not None)
+        if fwd is not None:
+            return on_behalf.apply_forward(ctx, fwd, match.ticket)
+        if match.ticket is None:
+            phone = on_behalf.phone_report(ctx)
+            if phone is not None:
+                return on_behalf.open_phone(ctx, phone)
     if match.ticket is not None:
         return apply.append(ctx, match.ticket, how=match.how)
     if screening.kind == ScreeningKind.AUTOREPLY:

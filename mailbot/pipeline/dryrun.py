@@ -80,9 +80,16 @@ class DryRun:
             + (f" ({self.detail})" if self.detail else "")
         )
         if self.ticket:
-            for key in ("severity", "category", "product", "assignee", "out_of_scope", "status", "attention_due_local"):
+            keys = ("requester", "origin", "received_local", "severity", "category", "product", "assignee")
+            for key in (*keys, "out_of_scope", "status", "attention_due_local"):
                 if self.ticket.get(key) is not None:
                     out.append(f"  {key}: {self.ticket[key]}")
+        if self.events:
+            # What a forward, #cliente, #fusionar or #separar would do shows here (reported, merged, split_to…).
+            out.append(
+                "events:    "
+                + ", ".join(f"{e['kind']} ({e['ticket']})" if e["ticket"] else e["kind"] for e in self.events)
+            )
         if self.mails:
             out.append(f"would send {len(self.mails)} mail(s):")
             for m in self.mails:
@@ -169,7 +176,7 @@ def dry_run(settings: Settings, raw: bytes, *, app: App | None = None) -> DryRun
                         "reasons": list(screening.reasons),
                     },
                     thread=thread,
-                    rules=app.rules.classify(mail).to_json() if app.rules is not None else None,
+                    rules=_rules_json(app, mail, outcome.ticket, created),
                     ticket=_ticket_json(app, outcome.ticket, created, session),
                     mails=[
                         _mail_json(m) for m in created if isinstance(m, MessageRow) and m.direction == Direction.OUT
@@ -204,6 +211,17 @@ def _not_a_mail(exc: ParseError) -> str:
     return f"would be quarantined: {exc}"
 
 
+def _rules_json(app, mail, number, created) -> dict | None:
+    """What the rules decided: for a new ticket what it was classified on (for a forward or a
+    call brought in by the team, the client's text, not the team member's mail)."""
+    if app.rules is None:
+        return None
+    ticket = next((t for t in created if isinstance(t, Ticket) and t.number == number), None)
+    if ticket is not None and ticket.classification is not None:
+        return ticket.classification
+    return app.rules.classify(mail).to_json()
+
+
 def _ticket_json(app, number, created, session) -> dict | None:
     if number is None:
         return None
@@ -220,6 +238,8 @@ def _ticket_json(app, number, created, session) -> dict | None:
         "assignee": ticket.assignee,
         "out_of_scope": ticket.out_of_scope,
         "requester": ticket.requester,
+        "origin": ticket.origin,
+        "received_local": local_time(ticket.received_at, app.settings.mailbot.timezone),
         "attention_due": ticket.attention_due.isoformat() if ticket.attention_due else None,
         # For the text output, in the CLI's language and the configured timezone.
         "attention_due_local": (
