@@ -63,7 +63,10 @@ that is below its header (the inner forwards stay part of the original text),
 and ``note`` is all that is above it (the forwarder's words, and the header
 blocks and words of the team members in between). When every sender of the
 chain is in the team, the INNERMOST link is returned: the first mail of the
-chain. A link whose sender has no readable address is skipped.
+chain. A link whose sender has no readable address is skipped. An attached
+mail from a team member is the outermost link of the chain its own text
+holds (its ``original`` is then that attached mail, whose attachments are
+the client's).
 
 Dates
 -----
@@ -90,6 +93,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from mailbot.addresses import looks_like_address, normalize_address
@@ -115,6 +119,8 @@ MAX_HEADER_LINES = 30  # lines one header block may take (Outlook lists attachme
 MAX_CHAIN = 32  # forward links read in one text
 MAX_ADDRESSES = 100  # addresses kept of a To or Cc line
 MAX_HTML_SCAN = 2_000_000  # characters of HTML searched for a mailto: link
+MAX_NAME_LOOKUPS = 4  # senders written as a bare name looked up in one mail (each search reads the mail)
+MAX_TEXT_SCAN = 500_000  # characters of text searched for "Name <address>"
 MIN_YEAR, MAX_YEAR = 1970, 2100  # a year outside is no date a mail was written on
 
 
@@ -168,7 +174,7 @@ def find_forward(
     Never raises: a mail that cannot be read as a forward is no forward.
     """
     try:
-        members = frozenset(normalize_address(a.strip()) for a in team if isinstance(a, str))
+        members = frozenset(normalize_address(a.strip()) for a in team or () if isinstance(a, str))
         return _find(mail, tz, members, max_message_size, max_attachment_size)
     except Exception:
         log.exception("forward detection failed for %s; treated as no forward", getattr(mail, "message_id", "?"))
@@ -238,21 +244,20 @@ _QUOTE_RUN = re.compile(r"[ \t]*(?:>[ \t]?)+")
 _ONE_QUOTE = re.compile(r"[ \t]*>[ \t]?")
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     depth: int  # quote levels (">") before the content
-    text: str  # the content, stripped; "" for a blank line or one too long to be a marker
+    text: str  # the content, stripped ("" for a blank line); "\x00" for one too long to be a marker
 
 
 def _rows(lines: list[str]) -> list[_Row]:
     rows = []
     for line in lines[:MAX_LINES]:
-        depth = 0
-        m = _QUOTE_RUN.match(line)
-        if m:
-            depth = m.group().count(">")
-            line = line[m.end() :]
         line = line.strip()
+        depth = 0
+        if line[:1] == ">":
+            m = _QUOTE_RUN.match(line)
+            depth = m.group().count(">")
+            line = line[m.end() :].strip()
         rows.append(_Row(depth, line if len(line) <= MAX_LINE else "\x00"))
     return rows
 
@@ -311,8 +316,12 @@ _LABELS = {
     "datos adjuntos": _OTHER,
     "adjuntos": _OTHER,
 }
-# "Label: value", the label possibly bold-as-text ("*De:*", "**From**:").
-_LABEL_LINE = re.compile(r"[*_]{0,2}([^\W\d_][\w .-]{0,22}?)[ \t]*[*_]{0,2}[ \t]*:[*_]{0,2}[ \t]*(.*)")
+# "Label: value", the label possibly bold-as-text ("*De:*", "**From**:"): at most three
+# words. Every quantifier before the colon is bounded: two unbounded runs of blanks
+# side by side backtrack quadratically on a long line of blanks.
+_LABEL_LINE = re.compile(
+    r"[*_]{0,2}([^\W\d_][\w.-]{0,15}(?: [\w.-]{1,15}){0,2})[*_]{0,2}[ \t]{0,3}[*_]{0,2}:[*_]{0,2}[ \t]*(.*)"
+)
 _LONE_ADDRESS = re.compile(r"[<\[(]?\s*(?:mailto:)?\s*[^\s<>\[\]()@]+@[^\s<>\[\]()@]+\s*[>\])]?", re.IGNORECASE)
 
 
@@ -368,13 +377,16 @@ def _read_header(rows: list[_Row], i: int) -> _Header:
 # "El mar, 1 dic 2026 a las 10:35, Ana Ruiz <ana@x.mx> escribió:" (Gmail, Apple,
 # Thunderbird, Outlook 2019 in Spanish) and "On Tue, Dec 1, 2026 at 10:35 AM Ana
 # Ruiz <ana@x.mx> wrote:"; Gmail wraps it over two lines. A digit (the date) comes first.
+# Head and tail are matched apart (the tail only in the last characters): one
+# pattern spanning the line is quadratic on a long line that only starts alike.
 _ATTRIBUTION_START = re.compile(r"(?:el|on)\s[^\n]*\d", re.IGNORECASE)
-_ATTRIBUTION = re.compile(r"(?:el|on)\s+(?P<body>.+?)\s*(?:escribi[oó]|wrote)\s*:", re.IGNORECASE)
+_ATTRIBUTION_HEAD = re.compile(r"(?:el|on)\s+", re.IGNORECASE)
+_ATTRIBUTION_TAIL = re.compile(r"(?:escribi[oó]|wrote)[ \t]*:$", re.IGNORECASE)
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?(?![^\W\d_]))?", re.IGNORECASE)
 
 _REPLY_PREFIX = re.compile(r"\s*(?:\[[^\]]{0,60}\]\s*)?([^\W\d_]{1,8})\s*(?:\[\d+\]|\(\d+\))?\s*:", re.IGNORECASE)
-_REPLY_WORDS = frozenset({"re", "res", "resp", "aw", "rif", "sv", "antw"})
-_FORWARD_WORDS = frozenset({"rv", "fw", "fwd", "tr", "wg", "enc", "reenv", "i"})
+_REPLY_WORDS = frozenset({"re", "res", "resp", "aw"})
+_FORWARD_WORDS = frozenset({"rv", "fw", "fwd", "reenv", "tr", "enc"})
 
 
 def _is_reply_subject(subject: str) -> bool:
@@ -385,15 +397,16 @@ def _is_reply_subject(subject: str) -> bool:
 
 def _attribution(s: str):
     """(from value, date value) of a reply header line, or None."""
-    m = _ATTRIBUTION.fullmatch(s)
-    if not m:
+    head = _ATTRIBUTION_HEAD.match(s)
+    tail = _ATTRIBUTION_TAIL.search(s, max(0, len(s) - 16))
+    if not head or not tail or tail.start() <= head.end():
         return None
-    body = m.group("body")
+    body = s[head.end() : tail.start()].rstrip()
     found = list(_ADDRESS.finditer(body))
     if not found:
         return None
     addr = found[-1]
-    before = _NAME_TAIL.sub("", body[: addr.start()])
+    before = _strip_name_tail(body[: addr.start()])
     times = list(_TIME_OF_DAY.finditer(before))
     if times:
         date, name = before[: times[-1].end()], before[times[-1].end() :]
@@ -444,7 +457,9 @@ def _scan(rows: list[_Row], *, top: bool, reply_subject: bool) -> _Scan:
     while i < n and len(blocks) < MAX_CHAIN:
         row = rows[i]
         s = row.text
-        if not s:
+        # Every line that can matter holds a colon (a label, a reply header's time,
+        # Apple's separator) or is a line of dashes or underscores: prose is skipped cheaply.
+        if not s or (":" not in s and s[0] not in "-_*"):
             i += 1
             continue
         sep = _SEPARATOR.fullmatch(s.strip("*"))
@@ -510,8 +525,9 @@ def _choose(
 ) -> Forward | None:
     """The outermost link sent from outside the team, else the innermost (module docstring); None without a sender."""
     chosen = None
+    lookups: dict[str, str | None] = {}
     for k, block in enumerate(blocks):
-        name, addr = _sender(block.fields.get(_FROM, ""), mail)
+        name, addr = _sender(block.fields.get(_FROM, ""), mail, lookups)
         if addr is None:
             continue
         chosen = (k, block, name, addr)
@@ -559,10 +575,11 @@ def _subject(value: str | None) -> str | None:
 
 # An address inside a header value: "<ana@x.mx>", "[mailto:ana@x.mx]", "ana@x.mx<mailto:ana@x.mx>".
 _ADDRESS = re.compile(r"[^\s<>\[\]()\"',;:@*?/]{1,64}@[^\s<>\[\]()\"',;:@*?/]{1,253}")
-# What stands between a display name and its address.
-_NAME_TAIL = re.compile(r"[\s\"'*<\[(]*(?:mailto:)?[\s<\[(]*$", re.IGNORECASE)
+_NAME_TAIL = " \t\"'*<[("  # what stands between a display name and its address
 _SPACES = re.compile(r"\s+")
-_MAILTO = re.compile(r"<a\s[^>]{0,500}?href=\"mailto:([^\"?>]{1,300})[^\"]{0,300}\"[^>]{0,500}>(.{0,500}?)</a>", re.I | re.S)
+_MAILTO = re.compile(
+    r"<a\s[^>]{0,500}?href=\"mailto:([^\"?>]{1,300})[^\"]{0,300}\"[^>]{0,500}>(.{0,500}?)</a>", re.I | re.S
+)
 _TAG = re.compile(r"<[^>]{0,500}>")
 
 
@@ -574,15 +591,27 @@ def _address(raw: str) -> str | None:
     return addr if looks_like_address(addr) else None
 
 
+def _strip_name_tail(s: str) -> str:
+    """``s`` without what stands between a display name and its address (' "<', " [mailto:")."""
+    s = s.rstrip(_NAME_TAIL)
+    if s[-7:].lower() == "mailto:":
+        s = s[:-7].rstrip(_NAME_TAIL)
+    return s
+
+
 def _display_name(raw: str) -> str | None:
-    name = _SPACES.sub(" ", _NAME_TAIL.sub("", raw)).strip(" \t\"'*_")
+    name = _SPACES.sub(" ", _strip_name_tail(raw)).strip(" \t\"'*_")
     if not name or "@" in name:
         return None
     return truncate(clean_line(name), MAX_NAME_LENGTH) or None
 
 
-def _sender(value: str, mail: InboundMail) -> tuple[str | None, str | None]:
-    """(display name, address) of a From value; a bare name is looked up in the mail."""
+def _sender(value: str, mail: InboundMail, lookups: dict[str, str | None]) -> tuple[str | None, str | None]:
+    """(display name, address) of a From value; a bare name is looked up in the mail.
+
+    ``lookups``: the names looked up so far in this mail and what was found;
+    each lookup reads the whole mail, so a mail gets ``MAX_NAME_LOOKUPS``.
+    """
     value = clean_line(value)[:MAX_LINE]
     m = _ADDRESS.search(value)
     if m:
@@ -590,7 +619,11 @@ def _sender(value: str, mail: InboundMail) -> tuple[str | None, str | None]:
     name = _display_name(value)
     if name is None:
         return None, None
-    return name, _mailto_for(name, mail.html) or _named_address(name, mail.text or "")
+    if name not in lookups:
+        if len(lookups) >= MAX_NAME_LOOKUPS:
+            return name, None
+        lookups[name] = _mailto_for(name, mail.html) or _named_address(name, mail.text or "")
+    return name, lookups[name]
 
 
 def _mailto_for(name: str, html: str) -> str | None:
@@ -610,7 +643,7 @@ def _named_address(name: str, text: str) -> str | None:
     pattern = re.compile(
         re.escape(name) + r"[\"'*]?\s{0,3}[<\[(]\s{0,3}(?:mailto:)?\s{0,3}(" + _ADDRESS.pattern + ")", re.IGNORECASE
     )
-    m = pattern.search(text, 0, MAX_HTML_SCAN)
+    m = pattern.search(text, 0, MAX_TEXT_SCAN)
     return _address(m.group(1)) if m else None
 
 
@@ -670,7 +703,7 @@ _ZONES = {
 }
 _MERIDIEM = re.compile(r"(?<![^\W\d_])([ap])\.?\s?m\.?(?![^\W\d_])")
 _TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d{1,6})?(?![\d:])(?:\s*(am|pm)(?![^\W\d_]))?")
-_OFFSET = re.compile(r"(?:\b(?:gmt|utc|ut)\s*)?([+-−])(\d{1,2})(?::?(\d{2}))?(?!\d)|\b([a-z]{1,5})\b")
+_OFFSET = re.compile(r"(?:\b(?:gmt|utc|ut)\s*)?([+\-\u2212])(\d{1,2})(?::?(\d{2}))?(?!\d)|\b([a-z]{1,5})\b")
 _NUMERIC_DATE = re.compile(r"(?<![\d:])(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})(?![\d:])")
 _NUMBER = re.compile(r"(?<![\d:])\d{1,4}(?![\d:])")
 _WORD = re.compile(r"[a-z]+")
@@ -744,6 +777,6 @@ def _zone(after: str, tz: tzinfo) -> tzinfo | None:
         hours, minutes = int(m.group(2)), int(m.group(3) or 0)
         if hours > 14 or minutes >= 60:
             return None
-        sign = -1 if m.group(1) in "-−" else 1
+        sign = -1 if m.group(1) in ("-", "\u2212") else 1  # also the Unicode minus sign
         return timezone(sign * timedelta(hours=hours, minutes=minutes))
     return tz

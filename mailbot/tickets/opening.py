@@ -76,8 +76,9 @@ def new_ticket(ctx: Inbound, opening: Opening, cls, *, linked: Ticket | None = N
     )
     sla.set_deadlines(ctx.app, ticket)
     ctx.session.add(ticket)
-    if opening.taken_by and not ticket.assignee:
-        # Who took the call (or forwarded the mail) knows the case: theirs unless a rule or #asignar says otherwise.
+    if opening.taken_by:
+        # Who took the call (or forwarded the mail) knows the case: theirs, over a rule's
+        # assignee; an #asignar written with the report applies after this.
         ticket.assignee = opening.taken_by
     return ticket
 
