@@ -94,3 +94,15 @@ class EscalationRefused(MailbotError):
     def __init__(self, reason: str):
         self.reason = reason
         super().__init__(reason)
+
+
+class MergeRefused(MailbotError):
+    """A merge (``#fusionar``) or a split (``#separar``) that cannot be made; ``reason`` says why, in Spanish.
+
+    Raised by ``mailbot.tickets.merge``, whoever asked: the #command reply
+    sends the reason to the engineer, the CLI prints it and exits 65.
+    """
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)

@@ -109,6 +109,7 @@ class MessageKind(StrEnum):
     # Outbound, to the client's side:
     ACK = "ack"
     RELAY = "relay"  # an engineer's answer relayed to the client
+    MERGE_NOTICE = "merge_notice"  # the client's ticket was merged into another: its new number
     CLOSURE = "closure"
     # Outbound, to the team:
     NOTICE = "notice"  # a new ticket

@@ -27,6 +27,7 @@ from mailbot.errors import (
     BadInput,
     EscalationRefused,
     MailbotError,
+    MergeRefused,
     OpsInputError,
     TemporaryFailure,
     Unavailable,
@@ -71,6 +72,7 @@ def _exit_for(exc: BaseException) -> tuple[Exit, list[str]] | None:
         (Unavailable, Exit.UNAVAILABLE),
         (BadInput, Exit.DATAERR),
         (EscalationRefused, Exit.DATAERR),
+        (MergeRefused, Exit.DATAERR),
         (TemporaryFailure, Exit.TEMPFAIL),
     ):
         if isinstance(exc, kind):

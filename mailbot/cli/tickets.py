@@ -1,4 +1,4 @@
-"""``mailbot tickets``: look at tickets, close them, escalate them."""
+"""``mailbot tickets``: look at tickets, close them, escalate them, merge and split them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from sqlalchemy import select
 from mailbot.cli.common import JSON_HELP, SEVERITY, STATUS, Ctx, cut, dump, key, not_blank
 from mailbot.db.models import MessageRow, Ticket
 from mailbot.errors import BadInput
-from mailbot.tickets import actions
+from mailbot.pipeline.on_behalf import open_by_hand
+from mailbot.tickets import actions, merge
 from mailbot.tickets.escalation import escalate_to_manager, existing, open_vendor_case
 from mailbot.tickets.views import TicketFilter, count_tickets, find, list_tickets, local_time, show_ticket
 from mailbot.vocab import Direction, Role, Status
@@ -120,9 +121,10 @@ def _ticket_lines(data: dict, zone: str) -> list[str]:
         return local_time(value, zone, seconds=True)
 
     requester = f"{data['requester_name']} <{data['requester']}>" if data["requester_name"] else data["requester"]
+    status = data["status"] + (f", merged into {data['merged_into']}" if data["merged_into"] else "")
     fields = [
         ("number", data["number"]),
-        ("status", data["status"]),
+        ("status", status),
         ("severity", data["severity"]),
         ("category", data["category"]),
         ("product", data["product"]),
@@ -132,6 +134,7 @@ def _ticket_lines(data: dict, zone: str) -> list[str]:
         ("origin", data["origin"]),
         ("subject", data["subject"]),
         ("linked ticket", data["linked_ticket"]),
+        ("merged from", ", ".join(data["merged_from"])),
         ("escalation level", data["escalation_level"]),
         ("received", when(data["received_at"])),
         ("acknowledged", when(data["acknowledged_at"])),
@@ -159,11 +162,14 @@ def _ticket_lines(data: dict, zone: str) -> list[str]:
     return out
 
 
-def _ticket_change(obj: Ctx, number: str, change, as_json: bool):
+def _ticket_change(obj: Ctx, number: str, change, as_json: bool, *, said=None):
     """Run ``change(ops, ticket)`` in one transaction on the locked ticket row; print the outcome.
 
-    ``change`` raises BadInput, or EscalationRefused, when the ticket refuses
-    the change: nothing is kept, and the reason is the error line (exit 65).
+    ``change`` raises BadInput, EscalationRefused or MergeRefused when the ticket
+    refuses the change: nothing is kept, and the reason is the error line (exit 65).
+    It may return another ticket (where a merge went, the ticket a split opened):
+    that one's state and queued mail are shown. ``said(ticket, shown)``: a first
+    line saying what was done.
     """
     # The ticket must exist already: no database is created for it.
     app = obj.app(create=False)
@@ -174,24 +180,27 @@ def _ticket_change(obj: Ctx, number: str, change, as_json: bool):
             if ticket is None:
                 raise BadInput(f"no ticket {number}")
             ops = actions.Ops(app, session, app.clock())
-            change(ops, ticket)
+            shown = change(ops, ticket) or ticket
             session.flush()
+            headline = said(ticket, shown) if said else None
             queued = list(
                 session.scalars(
                     select(MessageRow).where(
-                        MessageRow.ticket_id == ticket.id,
+                        MessageRow.ticket_id == shown.id,
                         MessageRow.direction == Direction.OUT,
                         MessageRow.at == ops.now,
                     )
                 )
             )
         with app.sessions() as session:
-            data = show_ticket(session, ticket.number)
+            data = show_ticket(session, shown.number)
     finally:
         app.close()
     if as_json:
         dump(data)
         return
+    if headline:
+        click.echo(headline)
     click.echo(f"{data['number']}: {data['status']}, escalation level {data['escalation_level']}")
     for m in queued:
         click.echo(f"  queued {m.kind} to {', '.join(m.to_addrs)}: {m.subject}")
@@ -259,3 +268,102 @@ def tickets_escalate(obj: Ctx, number, vendor, manager, actor, as_json):
         open_vendor_case(ops, ticket, name, actor=actor, reason="cli")
 
     _ticket_change(obj, number, change, as_json)
+
+
+@tickets.command("merge")
+@click.argument("number")
+@click.option("--into", "into", required=True, metavar="NUMBER", help="The ticket to merge it into (open).")
+@click.option("--force", is_flag=True, help="Merge even when the two clients write from different mail domains.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who merges (recorded on both tickets).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_obj
+def tickets_merge(obj: Ctx, number, into, force, actor, as_json):
+    """Merge a ticket into another, as #fusionar does.
+
+    Its mails, participants and events move to the other ticket; it is closed
+    (no closure mail) and points there, so mail to its number lands there. Its
+    client is sent a notice with the new number. Refused (exit 65, the reason
+    in Spanish as the engineers get it): into itself, an unknown, closed,
+    resolved or merged ticket, from a merged one, or across mail domains
+    without --force. --json shows the ticket merged into.
+    """
+
+    def change(ops, ticket):
+        return merge.merge(ops, ticket, into, actor=actor, force=force)
+
+    _ticket_change(obj, number, change, as_json, said=lambda old, new: f"{old.number} merged into {new.number}")
+
+
+@tickets.command("split")
+@click.argument("number")
+@click.option(
+    "--message", "message_id", required=True, callback=not_blank, metavar="MESSAGE-ID", help="The client's mail."
+)
+@click.option("--by", "actor", default="cli", show_default=True, help="Who splits (recorded on both tickets).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_obj
+def tickets_split(obj: Ctx, number, message_id, actor, as_json):
+    """Make a client's mail in a ticket a new ticket, as #separar does.
+
+    MESSAGE-ID is the mail's Message-ID (`tickets show NUMBER --json` lists
+    them), with or without <>. The new ticket is the mail sender's, timed from
+    the mail's arrival and linked to NUMBER; the mail and its attachments move
+    to it, and the client is acknowledged with the new number. Refused (exit
+    65): not a client's mail, the ticket's first mail, or split already.
+    --json shows the new ticket.
+    """
+    message_id = message_id.strip()
+    if not message_id.startswith("<"):
+        message_id = f"<{message_id}>"
+
+    def change(ops, ticket):
+        return merge.split(ops, ticket, message_id, actor=actor)
+
+    _ticket_change(obj, number, change, as_json, said=lambda old, new: f"{new.number} split off {old.number}")
+
+
+@tickets.command("open")
+@click.option("--client", required=True, help='The client whose report it is: an address, or "Name" <address>.')
+@click.option("--subject", required=True, callback=not_blank, help="The ticket's subject.")
+@click.option(
+    "--received",
+    default=None,
+    help="When the client reported, local time: HH:MM (today) or YYYY-MM-DD HH:MM. Default: now.",
+)
+@click.option(
+    "--body-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="The report as the client gave it; - reads standard input. Default: no text.",
+)
+@click.option("--no-ack", is_flag=True, help="Do not send the client the acknowledgement.")
+@click.option("--by", default=None, help="The team member who took the call (becomes the assignee).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_obj
+def tickets_open(obj: Ctx, client, subject, received, body_file, no_ack, by, as_json):
+    """Open a ticket for a report that came by phone or WhatsApp.
+
+    The same as a team member's mail with #cliente: the rules classify the
+    text as the client's own mail, the clocks start at --received, and the
+    client is acknowledged (queued for the outbox) unless --no-ack.
+    """
+    body = body_file.read() if body_file is not None else ""
+    app = obj.app(create=False)
+    try:
+        with app.sessions.begin() as session:
+            outcome = open_by_hand(
+                session, app, client=client, subject=subject, body=body, received=received, ack=not no_ack, by=by
+            )
+            if outcome.ticket is None:  # only a rule could say so, and a person asked: never expected
+                raise BadInput(f"no ticket opened: {outcome.detail}")
+        with app.sessions() as session:
+            data = show_ticket(session, outcome.ticket)
+    finally:
+        app.close()
+    if as_json:
+        dump(data)
+        return
+    click.echo(
+        f"{data['number']}: opened for {data['requester']}, {data['severity']}, attention due "
+        f"{local_time(data['sla']['attention_due'], obj.settings.mailbot.timezone) if data['sla']['attention_due'] else '-'}"
+    )

@@ -65,6 +65,9 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
         "relay.txt": dict(base, text="Ya revisamos la consola.", signature="Ana López\nIMAGEN TI"),
         "note_only.txt": dict(base, note="Revisé el log.\n\nEra el proxy.", commands=["#estado resuelto"]),
         "command_error.txt": dict(base, errors=["Línea 1: comando desconocido «#estatus»."], help="(ayuda)"),
+        "merge_notice.txt": dict(
+            base, old_number="IMG-000122", old_subject="Servidor caído", client_name="Cliente de Prueba"
+        ),
         "report_refused.txt": dict(
             subject="Llamada de Ana", errors=["Línea 2: «#recibido 25:00»: no es una hora"], help="(ayuda)"
         ),

@@ -88,6 +88,8 @@ class Ticket(Base):
     classification: Mapped[dict | None] = mapped_column(JSON)
     # How the report came in (``vocab.Origin``): the client's mail, machine or list mail, a call, a forward, a split.
     origin: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    # Merged into that ticket (#fusionar): closed, its thread moved there; mail to this number goes there too.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
 
     @property
     def machine_requester(self) -> bool:

@@ -1,7 +1,9 @@
 """The quarterly service report the terms promise ("revisará trimestralmente").
 
 ``quarterly`` computes the figures from the tickets received in a quarter,
-per client domain and overall; ``render_text`` / ``render_html`` print them;
+per client domain and overall (a ticket merged into another is counted in
+none of them: its thread is the other ticket's, and the report says how many
+were merged); ``render_text`` / ``render_html`` print them;
 ``send_quarterly`` queues the report mail once per quarter (a counters row
 is the once-only key, so a second process or a restart never sends it twice).
 """
@@ -139,13 +141,24 @@ def acknowledgement(settings, ticket: Ticket, facts: _AckFacts, now: datetime) -
 
 def _ack_facts(session, ids: list[int]) -> dict[int, _AckFacts]:
     facts: dict[int, _AckFacts] = {i: _AckFacts() for i in ids}
+    # A ticket merged into this one brought its events and mail along: they are that
+    # ticket's acknowledgement, not this one's (events say where they happened, and
+    # the merged_from event lists the mail that moved).
+    merged_mail: dict[int, set[str]] = {i: set() for i in ids}
     for ticket_id, kind, data in session.execute(
         select(Event.ticket_id, Event.kind, Event.data)
-        .where(Event.ticket_id.in_(ids), Event.kind.in_(("created", "ack_suppressed", "send_failed", "bounced")))
+        .where(
+            Event.ticket_id.in_(ids),
+            Event.kind.in_(("created", "ack_suppressed", "send_failed", "bounced", "merged_from")),
+        )
         .order_by(Event.id)
     ):
         f, data = facts[ticket_id], data or {}
-        if kind == "created":
+        if kind == "merged_from":
+            merged_mail[ticket_id].update(data.get("message_ids") or ())
+        elif "from_ticket" in data:
+            continue
+        elif kind == "created":
             f.created = data
         elif kind == "ack_suppressed":
             f.suppressed.append(str(data.get("reason") or ""))
@@ -158,7 +171,8 @@ def _ack_facts(session, ids: list[int]) -> dict[int, _AckFacts]:
         .where(MessageRow.ticket_id.in_(ids), MessageRow.direction == Direction.OUT, MessageRow.kind == MessageKind.ACK)
         .order_by(MessageRow.id)
     ):
-        facts[ticket_id].acks.append((message_id, status))
+        if message_id not in merged_mail[ticket_id]:
+            facts[ticket_id].acks.append((message_id, status))
     return facts
 
 
@@ -214,6 +228,14 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
     tickets = list(session.scalars(query))
     if client:
         tickets = [t for t in tickets if _domain(t) == normalize_domain(client.strip().lstrip("@"))]
+    # Merged into another ticket (#fusionar): one problem reported twice is counted once, as
+    # the ticket it went to; the merged ones are only listed, with where they went.
+    merged = [t for t in tickets if t.merged_into_id is not None]
+    tickets = [t for t in tickets if t.merged_into_id is None]
+    into: dict[int, str] = {}
+    if merged:
+        where = Ticket.id.in_({t.merged_into_id for t in merged})
+        into = dict(session.execute(select(Ticket.id, Ticket.number).where(where)).all())
     escalations: dict[int, list[Escalation]] = {}
     acks: dict[int, Ack | None] = {}
     ids = [t.id for t in tickets]
@@ -223,7 +245,7 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
             escalations.setdefault(e.ticket_id, []).append(e)
         for ticket_id, facts in _ack_facts(session, chunk).items():
             acks[ticket_id] = acknowledgement(app.settings, by_id[ticket_id], facts, now)
-    domains = sorted({_domain(t) for t in tickets})
+    domains = sorted({_domain(t) for t in tickets + merged})
     misses = [
         {
             "ticket": t.number,
@@ -247,6 +269,10 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
         "overall": _figures(app, tickets, escalations, now, acks),
         "clients": {d: _figures(app, [t for t in tickets if _domain(t) == d], escalations, now, acks) for d in domains},
         "acknowledgement_misses": misses,
+        "merged": [
+            {"ticket": t.number, "into": into.get(t.merged_into_id), "client": _domain(t)}
+            for t in sorted(merged, key=lambda t: t.seq)
+        ],
     }
 
 
@@ -289,11 +315,15 @@ def _missed(by_reason: dict) -> str:
     return f"{total} (" + ", ".join(f"{ACK_REASONS.get(r, r)}: {n}" for r, n in by_reason.items()) + ")"
 
 
-def _rows(report: dict, f: dict) -> list[tuple[str, str]]:
+MERGED_LABEL = "Tickets fusionados en otro (no cuentan en estas cifras)"
+
+
+def _rows(report: dict, f: dict, merged: int) -> list[tuple[str, str]]:
     rows = [
         (label.format(hours=_hours(report)), _missed(f[key]) if key == "acknowledgement_missed" else _fmt(f[key]))
         for key, label in _LABELS
     ]
+    rows.insert(1, (MERGED_LABEL, str(merged)))
     return rows + [
         ("Por criticidad", _fmt(f["by_severity"])),
         ("Por categoría", _fmt(f["by_category"])),
@@ -313,17 +343,19 @@ def _miss_lines(report: dict) -> tuple[list[str], int]:
 
 
 def _sections(report: dict):
-    yield "Total", report["overall"]
+    """(title, figures, how many tickets were merged) of each section."""
+    merged = report.get("merged", [])
+    yield "Total", report["overall"], len(merged)
     if len(report["clients"]) > 1 or report["client"]:
         for domain, figures in report["clients"].items():
-            yield f"Cliente {domain}", figures
+            yield f"Cliente {domain}", figures, sum(1 for m in merged if m["client"] == domain)
 
 
 def render_text(report: dict, company: str) -> str:
     lines = [f"Reporte trimestral de soporte {company}: {report['quarter']}", ""]
-    for title, f in _sections(report):
+    for title, f, merged in _sections(report):
         lines.append(title)
-        lines += [f"  {label}: {value}" for label, value in _rows(report, f)]
+        lines += [f"  {label}: {value}" for label, value in _rows(report, f, merged)]
         lines.append("")
     misses, more = _miss_lines(report)
     if misses:
@@ -338,10 +370,10 @@ def render_text(report: dict, company: str) -> str:
 def render_html(report: dict, company: str) -> str:
     e = html.escape
     parts = [f"<h1>Reporte trimestral de soporte {e(company)}: {e(report['quarter'])}</h1>"]
-    for title, f in _sections(report):
+    for title, f, merged in _sections(report):
         parts.append(
             f"<h2>{e(title)}</h2><table>"
-            + "".join(f"<tr><th align=left>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _rows(report, f))
+            + "".join(f"<tr><th align=left>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _rows(report, f, merged))
             + "</table>"
         )
     misses, more = _miss_lines(report)

@@ -21,6 +21,8 @@ Rules, kept few so that engineers can predict them:
 - Each command may appear once; a repeated one is an error.  In the leading
   block an unknown ``#word`` is an error rather than text, so that a typo is
   reported instead of being sent to the client.
+- ``#fusionar`` applies after the others, wherever written: they act on this
+  ticket, whose thread then moves into the target.
 
 Each command is one class registered in ``REGISTRY``: its names, how its
 argument reads, what the ticket's state may refuse (``precheck``) and what it
@@ -58,7 +60,7 @@ _COMMAND = re.compile(r"[ \t]*#(?P<name>[^\W\d_][\w-]*)[ \t]*:?[ \t]*(?P<arg>.*)
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # canonical: status, severity, assign, escalate, note, summary
+    name: str  # canonical: status, severity, assign, escalate, merge, split, note, summary
     arg: str  # canonical value, or the text for assign, note and summary
     line: int  # 1-based, in the text given to parse_commands
     raw: str  # the line(s) as written
@@ -87,6 +89,10 @@ class Desk(Protocol):
     def open_vendor_case(self, vendor: str) -> None: ...
     def keep_note(self, text: str) -> None: ...
     def add_summary(self, text: str) -> None: ...
+    def merge_refusal(self, seq: int, force: bool) -> str | None: ...
+    def merge_into(self, seq: int, force: bool) -> None: ...
+    def split_refusal(self) -> str | None: ...
+    def split(self) -> None: ...
 
 
 class BadArgument(Exception):
@@ -105,6 +111,10 @@ class CommandSpec:
     anywhere: ClassVar[bool] = False
     # Applied before the other commands, in this order, wherever written; None: in the order written.
     early: ClassVar[int | None] = None
+    # Applied after all the others, wherever written: it ends the ticket's life as it is (#fusionar).
+    last: ClassVar[bool] = False
+    # False: the command takes no argument (#separar); one written is an error.
+    takes_arg: ClassVar[bool] = True
 
     def values(self, vendors: tuple[str, ...]) -> tuple[str, ...]:
         """The fixed values, as typed; () for free text."""
@@ -245,6 +255,63 @@ class NoteCommand(CommandSpec):
         desk.keep_note(cmd.arg)
 
 
+# "IMG-000123", "img-123", "#123" or "123": the digits are the ticket's sequence number, whatever
+# the prefix (the number format is config, which this pure module does not read).
+_TICKET_NUMBER = re.compile(r"#?(?:[^\W\d_]+[-_]?)?(?P<seq>\d{1,12})")
+# "#fusionar IMG-000123 forzar": merge across clients of different mail domains.
+FORCE = ("forzar", "force")
+
+
+class MergeCommand(CommandSpec):
+    """``#fusionar NUMBER [forzar]``: this ticket into NUMBER. The arg is the target's seq, then " force" if given."""
+
+    name, aliases = "merge", ("fusionar", "merge")
+    placeholder, missing = "NÚMERO [forzar]", "el número del ticket en el que se fusiona este"
+    help_arg = "NÚMERO [forzar]  (este ticket pasa a NÚMERO y se cierra; forzar: si el cliente es de otro dominio)"
+    # Whatever else the reply does acts on this ticket first, and moves with its thread.
+    last = True
+
+    def parse(self, arg, vendors):
+        words = arg.split()
+        number = _TICKET_NUMBER.fullmatch(words[0])
+        force = [fold(w) for w in words[1:]]
+        if number is None or len(force) > 1 or (force and force[0] not in FORCE):
+            raise BadArgument(
+                f"«{arg}» no es un número de ticket. Escriba «#fusionar NÚMERO» (p. ej. #fusionar 123),"
+                " o «#fusionar NÚMERO forzar» si el cliente es de otro dominio."
+            )
+        return str(int(number["seq"])) + (" force" if force else "")
+
+    @staticmethod
+    def target(cmd: Command) -> tuple[int, bool]:
+        """(the target's seq, forced) of a parsed ``#fusionar``."""
+        seq, _, force = cmd.arg.partition(" ")
+        return int(seq), force == "force"
+
+    def precheck(self, desk, cmd):
+        refused = desk.merge_refusal(*self.target(cmd))
+        return f"{refused}." if refused else None
+
+    def apply(self, desk, cmd):
+        desk.merge_into(*self.target(cmd))
+
+
+class SplitCommand(CommandSpec):
+    """``#separar`` in a reply to the notice of a client's mail (or to the mail): that mail becomes a ticket of its own."""
+
+    name, aliases = "split", ("separar", "split")
+    takes_arg = False
+    # The help's column of explanations starts two spaces after the command, as the others'.
+    help_arg = " (en respuesta al aviso de un correo del cliente: ese correo pasa a un ticket nuevo)"
+
+    def precheck(self, desk, cmd):
+        refused = desk.split_refusal()
+        return f"{refused}." if refused else None
+
+    def apply(self, desk, cmd):
+        desk.split()
+
+
 # In the order the help lists them.
 REGISTRY: dict[str, CommandSpec] = {
     spec.name: spec
@@ -253,6 +320,8 @@ REGISTRY: dict[str, CommandSpec] = {
         SeverityCommand(),
         AssignCommand(),
         EscalateCommand(),
+        MergeCommand(),
+        SplitCommand(),
         SummaryCommand(),
         NoteCommand(),
     )
@@ -305,6 +374,10 @@ def parse_commands(text: str, *, vendors: Iterable[str]) -> CommandBlock:
 
 
 def _parse(spec: CommandSpec, arg: str, vendors: tuple[str, ...]) -> str:
+    if not spec.takes_arg:
+        if arg:
+            raise BadArgument(f"no lleva valor; escriba solo «#{spec.aliases[0]}».")
+        return ""
     if not arg:
         valid = ", ".join(spec.values(vendors))
         raise BadArgument(f"falta {spec.missing}." + (f" Valores válidos: {valid}." if valid else ""))
@@ -317,7 +390,7 @@ def help_text(*, vendors: Iterable[str] = ()) -> str:
     return "\n".join(
         [
             "Comandos válidos (al inicio de la respuesta, uno por línea):",
-            *(f"  #{spec.aliases[0]} {spec.shown(vendors, full=True)}" for spec in REGISTRY.values()),
+            *(f"  #{spec.aliases[0]} {spec.shown(vendors, full=True)}".rstrip() for spec in REGISTRY.values()),
             f"También en inglés: {' '.join('#' + spec.aliases[1] for spec in REGISTRY.values())}.",
             "Mayúsculas y acentos dan igual, y se admite «#estado: resuelto».",
             "#nota y #resumen valen también al inicio de cualquier línea más abajo;"
@@ -327,4 +400,4 @@ def help_text(*, vendors: Iterable[str] = ()) -> str:
 
 
 def _summary_line(vendors: tuple[str, ...]) -> str:
-    return ", ".join(f"#{spec.aliases[0]} {spec.shown(vendors)}" for spec in REGISTRY.values())
+    return ", ".join(f"#{spec.aliases[0]} {spec.shown(vendors)}".rstrip() for spec in REGISTRY.values())

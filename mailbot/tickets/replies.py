@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailbot.db.models import Ticket
-from mailbot.errors import EscalationRefused
+from mailbot.errors import EscalationRefused, MergeRefused
 from mailbot.mail.quotes import split_reply
 from mailbot.mail.text import fold
 from mailbot.tickets import actions as ticket_ops
-from mailbot.tickets import escalation
+from mailbot.tickets import escalation, merge
 from mailbot.tickets.actions import event
 from mailbot.tickets.commands import REGISTRY, Command, CommandBlock, NoteCommand, help_text, parse_commands
 from mailbot.vocab import MessageKind, Party, Role, Severity, Status
@@ -45,11 +45,11 @@ def team_reply(ctx, ticket: Ticket, *, text: str | None = None, relay: bool = Tr
     errors = list(block.errors) + _precheck(desk, block)
     if not errors:
         try:
-            # All or nothing: an escalation another process made since the precheck
-            # undoes what this reply already did, and the sender hears why.
+            # All or nothing: an escalation (or a merge) another process made since the
+            # precheck undoes what this reply already did, and the sender hears why.
             with ctx.session.begin_nested():
                 return _apply(ctx, ticket, desk, signature, relay=relay)
-        except EscalationRefused as refused:
+        except (EscalationRefused, MergeRefused) as refused:
             errors = [f"{_where(desk.current)}: {refused.reason}."]
     event(ctx, ticket, "command_error", actor=sender, errors=errors, message_id=mail.message_id)
     ticket_ops.send_internal(
@@ -92,14 +92,19 @@ def _apply(ctx, ticket: Ticket, desk: _ReplyDesk, signature: str, *, relay: bool
     if sender == settings.team.manager:
         ticket_ops.answered(ctx, ticket, Role.MANAGER)
     # The note and the summary first, wherever written (see CommandSpec.early); then each
-    # command in the order written, with its event.
+    # command in the order written, with its event; a merge last (CommandSpec.last), when
+    # what the others did to this ticket is there to move with it.
     for cmd in sorted(
         (c for c in block.commands if REGISTRY[c.name].early is not None), key=lambda c: REGISTRY[c.name].early
     ):
         REGISTRY[cmd.name].apply(desk, cmd)
     for cmd in block.commands:
         event(ctx, ticket, "command", actor=sender, name=cmd.name, arg=cmd.arg, line=cmd.line)
-        if REGISTRY[cmd.name].early is None:
+        if REGISTRY[cmd.name].early is None and not REGISTRY[cmd.name].last:
+            desk.current = cmd
+            REGISTRY[cmd.name].apply(desk, cmd)
+    for cmd in block.commands:
+        if REGISTRY[cmd.name].last:
             desk.current = cmd
             REGISTRY[cmd.name].apply(desk, cmd)
     done = [c.name for c in block.commands]
@@ -159,6 +164,22 @@ class _ReplyDesk:
 
     def add_summary(self, text: str) -> None:
         ticket_ops.add_summary(self.ctx, self.ticket, text, self.sender)
+
+    def merge_refusal(self, seq: int, force: bool) -> str | None:
+        return merge.merge_refusal(self.ctx, self.ticket, seq, force=force)
+
+    def merge_into(self, seq: int, force: bool) -> None:
+        merge.merge(self.ctx, self.ticket, seq, actor=self.sender, force=force)
+
+    def split_refusal(self) -> str | None:
+        return merge.split_refusal(self.ctx, self.ticket, self._replied())
+
+    def split(self) -> None:
+        merge.split(self.ctx, self.ticket, self._replied(), actor=self.sender)
+
+    def _replied(self) -> str | None:
+        """The client's mail this reply answers (through our notice of it), for #separar."""
+        return merge.replied_mail(self.ctx, self.ctx.mail.in_reply_to)
 
     def keep_note(self, text: str) -> None:
         ctx, mail = self.ctx, self.ctx.mail

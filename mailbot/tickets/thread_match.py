@@ -1,5 +1,8 @@
 """Find the ticket a mail belongs to: references first, then the subject tag;
 and, for a mail that would open a ticket, whether it repeats one.
+
+A ticket merged into another (``tickets.merge``) sends its mail on: the
+ticket found is the one it was merged into, along a chain.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from mailbot.config import Settings
 from mailbot.db.models import AutoReplyLog, Escalation, Event, MessageRow, Participant, Ticket
 from mailbot.mail.parse import InboundMail
 from mailbot.mail.screen import Screening
+from mailbot.tickets.merge import current
 from mailbot.tickets.numbering import find_number
 from mailbot.vocab import OPEN_STATUSES, TEAM_ROLES, Role, ScreeningKind
 
@@ -42,12 +46,17 @@ def find_ticket(session: Session, mail: InboundMail, screening: Screening, setti
             if mid in by_id:
                 # Locked to the end of the message: a close or an escalation by the
                 # scheduler or the CLI waits for it, or it waits for them.
-                return ThreadMatch(_locked(session, Ticket.id == by_id[mid]), "reference")
+                return ThreadMatch(current(session, _locked(session, Ticket.id == by_id[mid])), "reference")
     seq = find_number(settings, mail.subject)
     if seq is not None:
-        ticket = _locked(session, Ticket.seq == seq)
-        if ticket is not None:
-            if may_write_into(session, ticket, mail, screening, settings):
+        named = _locked(session, Ticket.seq == seq)
+        if named is not None:
+            ticket = current(session, named)
+            # The number written may be a merged one: its own client (or their domain) may write
+            # into where it went, as may whoever may write into the ticket it went to.
+            if may_write_into(session, ticket, mail, screening, settings) or (
+                named is not ticket and may_write_into(session, named, mail, screening, settings)
+            ):
                 return ThreadMatch(ticket, "tag")
             return ThreadMatch(None, None, linked=ticket)
     return ThreadMatch(None, None)

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from mailbot.addresses import normalize_domain
 from mailbot.db.models import Event, MessageRow, Ticket
@@ -28,10 +28,12 @@ def local_time(value: datetime | str | None, zone: str, *, seconds: bool = False
     return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-def ticket_summary(t: Ticket, message_count: int) -> dict:
+def ticket_summary(t: Ticket, message_count: int, merged_into: str | None = None) -> dict:
     return {
         "number": t.number,
         "status": t.status,
+        # Closed by a merge (#fusionar): the ticket its thread went to.
+        "merged_into": merged_into,
         "severity": t.severity,
         "category": t.category,
         "product": t.product,
@@ -99,11 +101,13 @@ def list_tickets(
         .correlate(Ticket)
         .scalar_subquery()
     )
-    q = (where or TicketFilter()).apply(select(Ticket, inbound))
+    into = aliased(Ticket)
+    merged_into = select(into.number).where(into.id == Ticket.merged_into_id).correlate(Ticket).scalar_subquery()
+    q = (where or TicketFilter()).apply(select(Ticket, inbound, merged_into))
     q = q.order_by(Ticket.seq.desc() if newest_first else Ticket.seq)
     if limit is not None:
         q = q.limit(limit)
-    return [ticket_summary(t, n) for t, n in session.execute(q).all()]
+    return [ticket_summary(t, n, m) for t, n, m in session.execute(q).all()]
 
 
 def count_tickets(session: Session, where: TicketFilter | None = None) -> int:
@@ -125,9 +129,13 @@ def show_ticket(session: Session, number: str) -> dict | None:
     session.refresh(t)
     msgs = list(session.scalars(select(MessageRow).where(MessageRow.ticket_id == t.id).order_by(MessageRow.id)))
     events = list(session.scalars(select(Event).where(Event.ticket_id == t.id).order_by(Event.id)))
-    out = ticket_summary(t, sum(1 for m in msgs if m.direction == Direction.IN))
+    into = session.get(Ticket, t.merged_into_id) if t.merged_into_id else None
+    out = ticket_summary(t, sum(1 for m in msgs if m.direction == Direction.IN), into.number if into else None)
     linked = session.get(Ticket, t.linked_ticket_id) if t.linked_ticket_id else None
     out["linked_ticket"] = linked.number if linked else None
+    out["merged_from"] = list(
+        session.scalars(select(Ticket.number).where(Ticket.merged_into_id == t.id).order_by(Ticket.seq))
+    )
     out["classification"] = t.classification
     out["origin"] = t.origin  # normal, auto (machine-made) or bulk (list mail)
     out["participants"] = [{"address": p.address, "role": p.role} for p in t.participants]

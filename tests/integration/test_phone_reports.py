@@ -161,6 +161,7 @@ def test_tickets_open_is_the_command_line_twin(settings, smtp_sink, tmp_path):
     body = tmp_path / "llamada.txt"
     body.write_text("El túnel VPN de Puebla está caído. Toda la sucursal detenida.\n")
     called = (utcnow() - timedelta(hours=1)).replace(second=0, microsecond=0)
+    cli("db", "upgrade", config=settings.source)  # as the daemon's first start would; `open` creates no database
     out = cli_json(
         "tickets",
         "open",

@@ -20,9 +20,11 @@ VENDORS = ("withsecure", "sonicwall")
 class FakeDesk:
     """Records what the commands ask of the ticket, in order."""
 
-    def __init__(self, team=("ana.lopez@imagenti.mx",), refusals=None):
+    def __init__(self, team=("ana.lopez@imagenti.mx",), refusals=None, merge_refusals=None, split_refusal=None):
         self.team = set(team)
         self.refusals = refusals or {}
+        self.merge_refusals = merge_refusals or {}  # (seq, force) -> reason
+        self.split_refused = split_refusal
         self.calls = []
 
     def resolve_assignee(self, who):
@@ -52,6 +54,18 @@ class FakeDesk:
     def add_summary(self, text):
         self.calls.append(("add_summary", text))
 
+    def merge_refusal(self, seq, force):
+        return self.merge_refusals.get((seq, force))
+
+    def merge_into(self, seq, force):
+        self.calls.append(("merge_into", seq, force))
+
+    def split_refusal(self):
+        return self.split_refused
+
+    def split(self):
+        self.calls.append(("split",))
+
 
 def one(text):
     block = parse_commands(text, vendors=VENDORS)
@@ -61,7 +75,7 @@ def one(text):
 
 
 def test_every_command_is_registered_once_under_its_canonical_name():
-    assert list(REGISTRY) == ["status", "severity", "assign", "escalate", "summary", "note"]
+    assert list(REGISTRY) == ["status", "severity", "assign", "escalate", "merge", "split", "summary", "note"]
     for name, spec in REGISTRY.items():
         assert isinstance(spec, CommandSpec) and spec.name == name
     aliases = [a for spec in REGISTRY.values() for a in spec.aliases]
@@ -74,6 +88,8 @@ def test_the_command_words_stay_spanish_first_then_english():
         "severity": ("severidad", "severity"),
         "assign": ("asignar", "assign"),
         "escalate": ("escalar", "escalate"),
+        "merge": ("fusionar", "merge"),
+        "split": ("separar", "split"),
         "summary": ("resumen", "summary"),
         "note": ("nota", "note"),
     }
@@ -105,6 +121,11 @@ def test_fixed_values_come_from_the_vocabulary():
         ("#escalate SonicWall", ("open_vendor_case", "sonicwall")),
         ("#nota llamar el lunes", ("keep_note", "llamar el lunes")),
         ("#resumen Se cambió la regla.", ("add_summary", "Se cambió la regla.")),
+        ("#fusionar IMG-000123", ("merge_into", 123, False)),
+        ("#merge 123 force", ("merge_into", 123, True)),
+        ("#fusionar img-7 FORZAR", ("merge_into", 7, True)),
+        ("#separar", ("split",)),
+        ("#split", ("split",)),
     ],
 )
 def test_each_command_applies_through_the_desk(text, call):
@@ -138,6 +159,20 @@ def test_precheck_escalate_reports_the_escalation_modules_reason_as_a_sentence()
     assert REGISTRY["escalate"].precheck(desk, one("#escalar withsecure")) is None
 
 
+def test_precheck_merge_and_split_report_the_desks_reason_as_a_sentence():
+    desk = FakeDesk(
+        merge_refusals={(5, False): "el ticket IMG-000005 está cerrado; reábralo primero"},
+        split_refusal="ya se separó en el ticket IMG-000009",
+    )
+    assert REGISTRY["merge"].precheck(desk, one("#fusionar IMG-000005")) == (
+        "el ticket IMG-000005 está cerrado; reábralo primero."
+    )
+    assert REGISTRY["merge"].precheck(desk, one("#fusionar IMG-000005 forzar")) is None
+    assert REGISTRY["split"].precheck(desk, one("#separar")) == "ya se separó en el ticket IMG-000009."
+    assert REGISTRY["split"].precheck(FakeDesk(), one("#separar")) is None
+    assert desk.calls == []  # a precheck changes nothing
+
+
 @pytest.mark.parametrize("name", ["status", "severity", "note", "summary"])
 def test_commands_without_a_ticket_state_to_check_pass_the_precheck(name):
     cmd = next(
@@ -151,7 +186,16 @@ def test_commands_without_a_ticket_state_to_check_pass_the_precheck(name):
 def test_the_note_then_the_summary_apply_before_the_others():
     ranked = sorted((spec.early, name) for name, spec in REGISTRY.items() if spec.early is not None)
     assert [name for _, name in ranked] == ["note", "summary"]
-    assert all(REGISTRY[n].early is None for n in ("status", "severity", "assign", "escalate"))
+    assert all(REGISTRY[n].early is None for n in ("status", "severity", "assign", "escalate", "merge", "split"))
+
+
+def test_only_a_merge_applies_after_the_others():
+    # What the other commands of the reply do to the ticket moves with its thread.
+    assert {n for n, spec in REGISTRY.items() if spec.last} == {"merge"}
+
+
+def test_only_a_split_takes_no_argument():
+    assert {n for n, spec in REGISTRY.items() if not spec.takes_arg} == {"split"}
 
 
 def test_only_the_note_and_the_summary_are_read_below_the_text():

@@ -47,6 +47,18 @@ ONE_COMMAND = [
     ("#resúmen: Se reinstaló el agente.", "summary", "Se reinstaló el agente."),
     ("#Escalar gerente", "escalate", "manager"),
     ("#asígnar Ana", "assign", "Ana"),
+    # The ticket number's digits, whatever the prefix and the zeros; "force" when asked.
+    ("#fusionar IMG-000123", "merge", "123"),
+    ("#fusionar img-123", "merge", "123"),
+    ("#fusionar #IMG-000123", "merge", "123"),
+    ("#fusionar 123", "merge", "123"),
+    ("#Fusionar: IMG-000123 forzar", "merge", "123 force"),
+    ("#fusionar IMG-000123 Forzar", "merge", "123 force"),
+    ("#merge IMG-000123 force", "merge", "123 force"),
+    ("#merge 42", "merge", "42"),
+    ("#separar", "split", ""),
+    ("#Separar:", "split", ""),
+    ("#split", "split", ""),
 ]
 
 
@@ -219,7 +231,8 @@ ERRORS = [
         [
             "Línea 1: comando desconocido «#estadoo». Comandos válidos: "
             "#estado en-progreso|esperando-cliente|resuelto|cerrado, #severidad critica|grave|leve, "
-            "#asignar NOMBRE, #escalar gerente|withsecure|safetica|sonicwall, #resumen TEXTO, #nota TEXTO."
+            "#asignar NOMBRE, #escalar gerente|withsecure|safetica|sonicwall, #fusionar NÚMERO [forzar], "
+            "#separar, #resumen TEXTO, #nota TEXTO."
         ],
     ),
     (
@@ -254,6 +267,22 @@ ERRORS = [
     (
         "#estado resuelto\n#status cerrado",
         ["Línea 2: «#status» está repetido; escríbelo una sola vez."],
+    ),
+    ("#fusionar", ["Línea 1: «#fusionar»: falta el número del ticket en el que se fusiona este."]),
+    *(
+        (
+            f"#fusionar {arg}",
+            [
+                f"Línea 1: «#fusionar {arg}»: «{arg}» no es un número de ticket. Escriba «#fusionar NÚMERO»"
+                " (p. ej. #fusionar 123), o «#fusionar NÚMERO forzar» si el cliente es de otro dominio."
+            ],
+        )
+        for arg in ("mañana", "IMG-", "IMG-000123 ya", "IMG-000123 forzar ya", "123abc", "IMG-1234567890123")
+    ),
+    ("#separar IMG-000123", ["Línea 1: «#separar IMG-000123»: no lleva valor; escriba solo «#separar»."]),
+    (
+        "#fusionar IMG-000123\n#merge IMG-000124",
+        ["Línea 2: «#merge» está repetido; escríbelo una sola vez."],
     ),
 ]
 
@@ -299,6 +328,9 @@ def test_help_text():
         "#escalar gerente",
         "#nota",
         "#resumen",
+        "#fusionar NÚMERO [forzar]",
+        "#separar  (en respuesta al aviso",
+        "#merge #split",
     ):
         assert word in text
     assert "#escalar gerente|withsecure|sonicwall" in help_text(vendors=["withsecure", "sonicwall"])
