@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from mailbot.db.models import Counter, Outbox, Ticket
-from mailbot.outbound.outbox import OutboxSender
 from mailbot.jobs.quarterly import first_business_day, report_job
+from mailbot.outbound.outbox import OutboxSender
 from mailbot.reports import quarterly as rep
 from mailbot.tickets.actions import Ops
 from mailbot.tickets.escalation import open_vendor_case
