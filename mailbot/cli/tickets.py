@@ -332,7 +332,7 @@ def tickets_split(obj: Ctx, number, message_id, actor, as_json):
 )
 @click.option(
     "--body-file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     default=None,
     help="The report as the client gave it; - reads standard input. Default: no text.",
 )
@@ -347,7 +347,7 @@ def tickets_open(obj: Ctx, client, subject, received, body_file, no_ack, by, as_
     text as the client's own mail, the clocks start at --received, and the
     client is acknowledged (queued for the outbox) unless --no-ack.
     """
-    body = body_file.read() if body_file is not None else ""
+    body = _text_of(body_file.read()) if body_file is not None else ""
     app = obj.app(create=False)
     try:
         with app.sessions.begin() as session:
@@ -367,3 +367,11 @@ def tickets_open(obj: Ctx, client, subject, received, body_file, no_ack, by, as_
         f"{data['number']}: opened for {data['requester']}, {data['severity']}, attention due "
         f"{local_time(data['sla']['attention_due'], obj.settings.mailbot.timezone) if data['sla']['attention_due'] else '-'}"
     )
+
+
+def _text_of(data: bytes) -> str:
+    """A text file as typed on the server or saved on Windows: UTF-8, else Windows-1252 (never an error)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")

@@ -385,14 +385,25 @@ _ATTRIBUTION_TAIL = re.compile(r"(?:escribi[oó]|wrote)[ \t]*:$", re.IGNORECASE)
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?(?![^\W\d_]))?", re.IGNORECASE)
 
 _REPLY_PREFIX = re.compile(r"\s*(?:\[[^\]]{0,60}\]\s*)?([^\W\d_]{1,8})\s*(?:\[\d+\]|\(\d+\))?\s*:", re.IGNORECASE)
-_REPLY_WORDS = frozenset({"re", "res", "resp", "aw"})
-_FORWARD_WORDS = frozenset({"rv", "fw", "fwd", "reenv", "tr", "enc"})
+# The one list of subject prefixes mailbot knows (used by threading, merges and splits too):
+# Spanish, English, Portuguese, German and Scandinavian mail programs.
+REPLY_WORDS = frozenset({"re", "res", "resp", "aw", "sv"})
+FORWARD_WORDS = frozenset({"rv", "fw", "fwd", "reenv", "tr", "enc", "wg"})
+
+
+def _first_prefix(subject: str) -> str | None:
+    m = _REPLY_PREFIX.match(subject or "")
+    return fold(m.group(1)) if m else None
 
 
 def _is_reply_subject(subject: str) -> bool:
     """The subject's first prefix says reply ("RE:"), not forward ("RV:", "FW:", "Fwd:")."""
-    m = _REPLY_PREFIX.match(subject or "")
-    return bool(m) and fold(m.group(1)) in _REPLY_WORDS
+    return _first_prefix(subject) in REPLY_WORDS
+
+
+def is_forward_subject(subject: str) -> bool:
+    """The subject's first prefix says forward: "RV:", "FW:", "Fwd:" (a tag in brackets before it allowed)."""
+    return _first_prefix(subject) in FORWARD_WORDS
 
 
 def _attribution(s: str):
@@ -416,11 +427,11 @@ def _attribution(s: str):
     return f"{name} <{addr.group()}>" if name else addr.group(), date.strip(" ,")
 
 
-def _strip_prefixes(subject: str) -> str:
-    """``subject`` without its reply and forward prefixes."""
+def strip_prefixes(subject: str) -> str:
+    """``subject`` without its reply and forward prefixes ("RE: RV: Fwd: x" → "x")."""
     for _ in range(10):
         m = _REPLY_PREFIX.match(subject)
-        if not m or fold(m.group(1)) not in _REPLY_WORDS | _FORWARD_WORDS:
+        if not m or fold(m.group(1)) not in REPLY_WORDS | FORWARD_WORDS:
             break
         subject = subject[m.end() :]
     return subject.strip()
@@ -540,7 +551,7 @@ def _choose(
     subject = _subject(block.fields.get(_SUBJECT))
     if block.style is ForwardStyle.REPLY and k > 0:
         # A reply header names no subject: the thread's, from the block above it.
-        subject = _subject(_strip_prefixes(blocks[k - 1].fields.get(_SUBJECT, "")))
+        subject = _subject(strip_prefixes(blocks[k - 1].fields.get(_SUBJECT, "")))
     note = _join(lines[: block.start])
     if outer_note:
         note = (outer_note + "\n\n" + note).strip() if note else outer_note

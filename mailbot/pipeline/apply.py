@@ -94,7 +94,7 @@ def append(ctx: Inbound, ticket: Ticket, how: str | None) -> Outcome:
     mail, screening = ctx.mail, ctx.screening
     human = screening.kind == ScreeningKind.NORMAL
     if human and screening.role == Role.CLIENT:
-        closed_reason = _closed_for_replies(ctx, ticket)
+        closed_reason = closed_for_replies(ctx, ticket)
         if closed_reason:
             return open_ticket(ctx, linked=ticket, link_reason=closed_reason)
     spoofed = screening.team and not screening.trusted
@@ -138,7 +138,7 @@ def append(ctx: Inbound, ticket: Ticket, how: str | None) -> Outcome:
     return Outcome(Action.APPENDED, ticket.number, mail.message_id, f"{screening.role} by {how}: {detail}")
 
 
-def _closed_for_replies(ctx: Inbound, ticket: Ticket) -> str | None:
+def closed_for_replies(ctx: Inbound, ticket: Ticket) -> str | None:
     """Why a client's mail opens a new ticket instead of going into ``ticket``, if it does."""
     if ticket.status == Status.CLOSED:
         return f"reply to closed ticket {ticket.number}"

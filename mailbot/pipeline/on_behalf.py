@@ -16,8 +16,8 @@ report in by mail to the support address:
 
 Either way the ticket belongs to the client, its clocks start when the client
 reported (bounded by ``[intake] max_backdate``), the team member who brought
-it in is recorded (and becomes the assignee unless a rule or ``#asignar`` says
-otherwise), and the client is acknowledged unless ``#sin-acuse``. A mail from a
+it in is recorded (and becomes the assignee, over a rule's, unless ``#asignar``
+says otherwise), and the client is acknowledged unless ``#sin-acuse``. A mail from a
 team address our MTA did not authenticate is never read this way: it is that
 sender's own mail, as any other.
 """
@@ -38,18 +38,21 @@ from sqlalchemy import select
 from mailbot.addresses import looks_like_address, normalize_address
 from mailbot.db.models import MessageRow, Ticket
 from mailbot.errors import BadInput
-from mailbot.mail.forward import Forward, find_forward
+from mailbot.mail.forward import Forward, find_forward, is_forward_subject
 from mailbot.mail.parse import InboundMail, parse
 from mailbot.mail.quotes import split_reply
-from mailbot.mail.screen import Screening
+from mailbot.mail.screen import Screening, screen
 from mailbot.mail.text import fold
 from mailbot.outbound.outbox import queue_mail
+from mailbot.pipeline.apply import closed_for_replies
 from mailbot.pipeline.outcome import Action, Outcome
 from mailbot.tickets import opening, replies
 from mailbot.tickets.actions import event
 from mailbot.tickets.commands import help_text, parse_commands
+from mailbot.tickets.merge import current
 from mailbot.tickets.record import Inbound, add_participants, record_message, record_unticketed
-from mailbot.tickets.thread_match import find_ticket
+from mailbot.tickets.replies import CommandErrors
+from mailbot.tickets.thread_match import find_repeat, find_ticket, repeat_key
 from mailbot.vocab import MessageKind, Origin, Role, ScreeningKind
 
 log = logging.getLogger("mailbot.apply")
@@ -63,8 +66,6 @@ _OWN_COMMANDS = {name: words for words in (CLIENT, RECEIVED, NO_ACK) for name in
 _COMMAND = re.compile(r"[ \t]*#(?P<name>[^\W\d_][\w-]*)[ \t]*:?[ \t]*(?P<arg>.*)")
 _NAMED = re.compile(r'^\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^<]*?))\s*<(?P<addr>[^<>\s]+)>\s*$')
 _TIME = re.compile(r"^(?:(?P<date>\d{4}-\d{2}-\d{2})[ T]+)?(?P<h>\d{1,2}):(?P<m>\d{2})$")
-# Forward prefixes of the mail programs clients and engineers use (Spanish Outlook writes "RV:").
-_FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*(?:fwd?|rv|reenv(?:iar)?|tr|wg)\s*:", re.I)
 # A future time this close to now is the clocks of two machines, not a mistake.
 _SKEW = timedelta(minutes=5)
 
@@ -183,6 +184,8 @@ def _received(arg: str, *, now: datetime, tz, max_backdate: timedelta) -> tuple[
         when = datetime(day.year, day.month, day.day, int(m.group("h")), int(m.group("m")), tzinfo=tz)
     except ValueError:
         return None, TimeProblem.INVALID
+    # A bare HH:MM is today's: one later than now is refused, not read as yesterday's (a typo
+    # would silently start the clocks a day early); yesterday is written with its date.
     return bounded(when, now=now, max_backdate=max_backdate)
 
 
@@ -216,8 +219,9 @@ def _zone(ctx: Inbound) -> ZoneInfo:
 def open_phone(ctx: Inbound, report: PhoneReport, *, described: str | None = None, by_hand: bool = False) -> Outcome:
     """Open the client's ticket for a call a team member wrote up (``by_hand``: typed on the server, by nobody)."""
     mail = ctx.mail
-    if report.errors:
-        return _refused(ctx, list(report.errors))
+    errors = list(report.errors) + _client_errors(ctx.settings, report.client)
+    if errors:
+        return _refused(ctx, errors)
     if described is None:
         described = parse_commands(report.text, vendors=ctx.settings.vendors.keys()).public.strip()
     client_mail = replace(mail, from_addr=report.client, from_name=report.name, text=described, html="")
@@ -230,12 +234,30 @@ def open_phone(ctx: Inbound, report: PhoneReport, *, described: str | None = Non
         origin=Origin.PHONE,
         taken_by=None if by_hand else mail.from_addr,
     )
-    return _open(ctx, client, new, report.text, ack=report.ack, record=lambda t: _record_phone(ctx, t))
+    # The first message is the report as the client gave it: what a vendor's case mail quotes
+    # as the client's words. The mail's raw bytes (commands, #nota) are kept as received.
+    as_described = replace(ctx, mail=replace(mail, text=described, html=""))
+    commands = "" if by_hand else report.text
+    return _open(
+        ctx,
+        client,
+        new,
+        commands,
+        ack=report.ack,
+        record=lambda t: record_message(as_described, t, kind=MessageKind.PHONE),
+    )
 
 
-def _record_phone(ctx: Inbound, ticket: Ticket) -> None:
-    # The team member's mail is the ticket's first message, as they wrote it.
-    record_message(ctx, ticket, kind=MessageKind.PHONE)
+def _client_errors(settings, client: str | None) -> list[str]:
+    """A client address that is the desk's own side: refused, or the desk would acknowledge itself."""
+    if client is None:
+        return []
+    if client == settings.mailbot.address or client in settings.team.members:
+        return [f"«#cliente {client}»: es una dirección del equipo o del soporte, no de un cliente"]
+    domain = client.rpartition("@")[2]
+    if any(domain == v.address.rpartition("@")[2].lower() for v in settings.vendors.values()):
+        return [f"«#cliente {client}»: es una dirección de un fabricante, no de un cliente"]
+    return []
 
 
 # -- a client's mail, forwarded --------------------------------------------------------
@@ -247,19 +269,31 @@ def forwarded(ctx: Inbound, *, threaded: bool) -> Forward | None:
     ``threaded``: the mail already belongs to a ticket (a reply in its thread, or its tag).
     Then only a subject that says forward (``RV:``, ``Fwd:``…) makes it one: an answer
     to the client whose quoted history holds a forward must still reach the client.
+    A forward written to anyone outside the desk (the client copied) is an answer, not
+    a report handed to the desk: it goes the way of any team mail.
     """
-    if threaded and not _FORWARD_SUBJECT.match(ctx.mail.subject):
+    mail, settings = ctx.mail, ctx.settings
+    if threaded and not is_forward_subject(mail.subject):
         return None
-    team = frozenset(ctx.settings.team.members)
-    limits = ctx.settings.mailbot
+    team = frozenset(settings.team.members)
+    own = settings.mailbot.address
+    if own not in mail.to or any(a != own and a not in team for a in mail.recipients):
+        return None
     fwd = find_forward(
-        ctx.mail,
+        mail,
         tz=_zone(ctx),
         team=team,
-        max_message_size=limits.max_message_size,
-        max_attachment_size=limits.max_attachment_size,
+        max_message_size=settings.mailbot.max_message_size,
+        max_attachment_size=settings.mailbot.max_attachment_size,
     )
-    if fwd is None or not fwd.sender or fwd.sender in team or fwd.sender == ctx.settings.mailbot.address:
+    if fwd is None or not fwd.sender or fwd.sender in team or fwd.sender == own:
+        return None
+    # A forwarded mail that is not a person's report (a vendor's, a list's, an automatic
+    # one, our own domain's) stays the team member's own mail: nobody is acknowledged.
+    screening = screen(client_mail_of(ctx, fwd), settings)
+    if screening.kind != ScreeningKind.NORMAL or screening.role != Role.CLIENT:
+        return None
+    if fwd.sender.rpartition("@")[2] == settings.mail_domain:
         return None
     return fwd
 
@@ -283,25 +317,29 @@ def client_mail_of(ctx: Inbound, fwd: Forward) -> InboundMail:
 
 
 def apply_forward(ctx: Inbound, fwd: Forward, ticket: Ticket | None) -> Outcome:
-    """Open the client's ticket for a forward, or add it to ``ticket`` (or to the ticket its mail belongs to)."""
-    client_mail = client_mail_of(ctx, fwd)
-    client = _as_client(ctx, client_mail)
-    ticket = ticket or _ticket_of(ctx, client, fwd)
-    note = fwd.note or ""
-    if ticket is not None:
-        return _append_forward(ctx, client, fwd, ticket)
+    """Open the client's ticket for a forward, or add it to the ticket its mail belongs to."""
     backdate = ctx.settings.intake.max_backdate
-    received, problem = (None, None) if fwd.date is None else bounded(fwd.date, now=ctx.now, max_backdate=backdate)
     # The forwarder's note may say what the forwarded mail cannot: #recibido (when the client
     # reported, e.g. by phone before mailing), #cliente (whose report it is), #sin-acuse.
-    own = read_report_commands(note, now=ctx.now, tz=_zone(ctx), max_backdate=backdate)
-    if own.errors:
-        return _refused(ctx, list(own.errors))
-    if own.received_at is not None:
-        received, problem = own.received_at, None
+    own = read_report_commands(fwd.note or "", now=ctx.now, tz=_zone(ctx), max_backdate=backdate)
+    errors = list(own.errors) + _client_errors(ctx.settings, own.client)
+    if errors:
+        return _refused(ctx, errors)
+    client_mail = client_mail_of(ctx, fwd)
     if own.client is not None:
         client_mail = replace(client_mail, from_addr=own.client, from_name=own.name or client_mail.from_name)
-        client = _as_client(ctx, client_mail)
+    client = _as_client(ctx, client_mail)
+    ticket = _current(ctx, ticket) if ticket is not None else _ticket_of(ctx, client, fwd)
+    linked, link_reason = None, None
+    if ticket is not None:
+        link_reason = closed_for_replies(client, ticket)
+        if link_reason is None:
+            return _append_forward(ctx, client, fwd, ticket, own.text)
+        # Closed (or resolved long ago): the client's new mail is a new report, as if they had written to us.
+        linked, ticket = ticket, None
+    received, problem = (None, None) if fwd.date is None else bounded(fwd.date, now=ctx.now, max_backdate=backdate)
+    if own.received_at is not None:
+        received, problem = own.received_at, None
     new = opening.Opening(
         requester=client_mail.from_addr,
         requester_name=client_mail.from_name,
@@ -318,6 +356,8 @@ def apply_forward(ctx: Inbound, fwd: Forward, ticket: Ticket | None) -> Outcome:
         ack=own.ack,
         record=lambda t: _record_forward(ctx, client, fwd, t),
         extra={"forward": fwd.style, "original_date": fwd.date.isoformat() if fwd.date else None},
+        linked=linked,
+        link_reason=link_reason,
     )
     if problem and outcome.ticket:
         log.info(
@@ -329,18 +369,29 @@ def apply_forward(ctx: Inbound, fwd: Forward, ticket: Ticket | None) -> Outcome:
     return outcome
 
 
+def _current(ctx: Inbound, ticket: Ticket) -> Ticket:
+    """The ticket mail for ``ticket`` goes to now: itself, or the one it was merged into (locked)."""
+    return current(ctx.session, ticket)
+
+
 def _ticket_of(ctx: Inbound, client: Inbound, fwd: Forward) -> Ticket | None:
-    """The ticket the forwarded mail belongs to: its Message-ID stored, or the tag in its subject."""
+    """The ticket the forwarded mail belongs to: its Message-ID stored, the tag in its subject, or the
+    same mail sent to the desk too (same sender, subject and text within ``[loops] repeat_window``)."""
+    session = ctx.session
     if fwd.message_id:
-        ticket_id = ctx.session.scalar(
+        ticket_id = session.scalar(
             select(MessageRow.ticket_id).where(
                 MessageRow.message_id == fwd.message_id, MessageRow.ticket_id.is_not(None)
             )
         )
         if ticket_id is not None:
-            return ctx.session.get(Ticket, ticket_id)
-    match = find_ticket(ctx.session, client.mail, client.screening, ctx.settings)
-    return match.ticket
+            locked = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+            return _current(ctx, locked)
+    match = find_ticket(session, client.mail, client.screening, ctx.settings)
+    if match.ticket is not None:
+        return match.ticket
+    repeat = find_repeat(session, client.mail, client.screening, ctx.settings, ctx.now, repeat_key(client.mail))
+    return _current(ctx, repeat.ticket) if repeat is not None else None
 
 
 def _record_forward(ctx: Inbound, client: Inbound, fwd: Forward, ticket: Ticket) -> None:
@@ -362,7 +413,9 @@ def _stored(ctx: Inbound, message_id: str | None) -> bool:
     )
 
 
-def _append_forward(ctx: Inbound, client: Inbound, fwd: Forward, ticket: Ticket) -> Outcome:
+def _append_forward(ctx: Inbound, client: Inbound, fwd: Forward, ticket: Ticket, commands_text: str) -> Outcome:
+    """The client's mail joins its ticket as the client's own reply would (reopening a resolved
+    ticket, telling the assignee); the forwarder's note and its #commands go with it."""
     mail = ctx.mail
     _record_forward(ctx, client, fwd, ticket)
     add_participants(client, ticket, is_new=False)
@@ -377,26 +430,51 @@ def _append_forward(ctx: Inbound, client: Inbound, fwd: Forward, ticket: Ticket)
         original=fwd.message_id,
         forward=fwd.style,
     )
-    detail = _note_and_commands(ctx, ticket, fwd.note or "")
+    replies.client_reply(client, ticket)
+    detail = _note_and_commands(ctx, ticket, commands_text)
     return Outcome(Action.APPENDED, ticket.number, mail.message_id, f"forward of {client.mail.from_addr}: {detail}")
 
 
 # -- both ----------------------------------------------------------------------------
 
 
-def _open(ctx: Inbound, client: Inbound, new: opening.Opening, commands_text: str, *, ack, record, extra=None):
+def _open(
+    ctx: Inbound,
+    client: Inbound,
+    new: opening.Opening,
+    commands_text: str,
+    *,
+    ack,
+    record,
+    extra=None,
+    linked: Ticket | None = None,
+    link_reason: str | None = None,
+) -> Outcome:
+    """Open the client's ticket, apply the team member's #commands, then acknowledge: all, or nothing.
+
+    The commands apply before the acknowledgement and the team's notice are written, so
+    both state the severity and the deadline the ticket really has. A command that cannot
+    apply undoes the ticket (its number too) and the sender is told; the client hears nothing.
+    """
     cls = ctx.app.rules.classify(client.mail) if ctx.app.rules is not None else None
     extra = dict(extra or {})
     if cls is not None and cls.ignore:
         # An ignore rule is for mail nobody asked for; a team member bringing a report in did ask.
         extra["ignore_rule_overridden"] = cls.ignore
     refusal = opening.ack_refusal(client, cls, ack=ack, reason=f"#sin-acuse by {ctx.mail.from_addr}")
-    ticket = opening.new_ticket(client, new, cls)
-    record(ticket)
-    add_participants(client, ticket, is_new=True)
-    opening.created_events(client, ticket, new, cls, **extra)
-    opening.announce(client, ticket, cls, refusal)
-    detail = _note_and_commands(ctx, ticket, commands_text, described=new.origin == Origin.PHONE)
+    try:
+        with ctx.session.begin_nested():
+            ticket = opening.new_ticket(client, new, cls, linked=linked)
+            record(ticket)
+            add_participants(client, ticket, is_new=True)
+            opening.created_events(client, ticket, new, cls, **extra)
+            if linked is not None:
+                event(client, ticket, "linked", linked_to=linked.number, reason=link_reason)
+                event(client, linked, "linked_from", ticket=ticket.number, sender=client.mail.from_addr)
+            detail = _note_and_commands(ctx, ticket, commands_text, described=new.origin == Origin.PHONE)
+            opening.announce(client, ticket, cls, refusal)
+    except CommandErrors as failed:
+        return _refused(ctx, failed.errors)
     how = "phone report" if new.origin == Origin.PHONE else "forward"
     return Outcome(
         Action.CREATED,
@@ -413,15 +491,18 @@ def _note_and_commands(ctx: Inbound, ticket: Ticket, text: str, *, described: bo
     """Apply the #commands of ``text`` as its sender's; keep its plain text as an internal note.
 
     ``described``: the plain text is the report itself (a call), already the ticket's first message.
+    Raises ``CommandErrors`` when a command cannot apply (nothing of ``text`` applied).
     """
     if not text.strip():
         return "no commands"
     block = parse_commands(text, vendors=ctx.settings.vendors.keys())
+    if block.errors:
+        raise CommandErrors(list(block.errors))
     if block.public.strip() and not described:
         event(ctx, ticket, "note", actor=ctx.mail.from_addr, text=block.public.strip())
-    if not block.commands and not block.errors and block.note is None and block.summary is None:
+    if not block.commands and block.note is None and block.summary is None:
         return "no commands"
-    return replies.team_reply(ctx, ticket, text=text, relay=False)
+    return replies.team_reply(ctx, ticket, text=text, relay=False, answer_errors=False)
 
 
 def _refused(ctx: Inbound, errors: list[str]) -> Outcome:
@@ -471,6 +552,8 @@ def open_by_hand(
     address, name = _client(client)
     if address is None:
         raise BadInput(f'--client {client!r}: expected an address, e.g. ana@empresa.mx or "Ana Ruiz" <ana@empresa.mx>')
+    if _client_errors(settings, address):
+        raise BadInput(f"--client {address}: a team, support or vendor address, not a client's")
     when = None
     if received is not None:
         backdate = settings.intake.max_backdate
@@ -483,6 +566,8 @@ def open_by_hand(
             raise BadInput(f"--by {by}: not a team address ([team] engineers or manager)")
     if not subject.strip():
         raise BadInput("--subject: the ticket needs a subject")
+    if any(c in subject for c in "\r\n") or not subject.isprintable():
+        raise BadInput("--subject: one line of printable text, please")
     msg = EmailMessage()
     msg["From"] = by or settings.mailbot.address
     msg["To"] = settings.mailbot.address

@@ -313,10 +313,20 @@ def answered(ops, ticket: Ticket, target: str) -> None:
 
 
 def closure_summary(ops, ticket: Ticket) -> str:
-    """The last #resumen, else the team's public replies in order."""
-    events = ops.session.scalars(
-        select(Event).where(Event.ticket_id == ticket.id, Event.kind.in_(("summary", "response"))).order_by(Event.id)
-    ).all()
+    """The last #resumen, else the team's public replies in order.
+
+    What a merged ticket brought along (events with ``from_ticket``) was written to
+    that ticket's client, who may be another company's: it is not this closure's.
+    """
+    events = [
+        e
+        for e in ops.session.scalars(
+            select(Event)
+            .where(Event.ticket_id == ticket.id, Event.kind.in_(("summary", "response")))
+            .order_by(Event.id)
+        )
+        if not (e.data or {}).get("from_ticket")
+    ]
     summaries = [e.data["text"] for e in events if e.kind == "summary"]
     if summaries:
         return summaries[-1]

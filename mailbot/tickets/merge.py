@@ -30,7 +30,6 @@ Whatever cannot be done raises ``MergeRefused`` with the reason in Spanish;
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Session, load_only
 
 from mailbot.db.models import Event, MessageRow, Participant, Ticket
 from mailbot.errors import MergeRefused, ParseError
+from mailbot.mail.forward import strip_prefixes
 from mailbot.mail.parse import parse
 from mailbot.mail.screen import screen
 from mailbot.outbound.outbox import queue_mail
@@ -54,8 +54,6 @@ from mailbot.vocab import TEAM_ROLES, Direction, MessageKind, Origin, Party, Rol
 _PARTY_RANK = {Party.RECIPIENT: 0, Party.WATCHER: 1, Party.CLIENT: 2, Party.REQUESTER: 3}
 # Our notices that carry a client's mail to the team: a reply to one answers that mail.
 _NOTICES = (MessageKind.UPDATE_NOTICE, MessageKind.NOTICE)
-# "RE: ", "RV: ", "Fwd: "… before a subject, as mail programs in Spanish and English write them.
-_REPLY_PREFIXES = re.compile(r"^(?:\s*(?:re|rv|fw|fwd|reenv|aw|sv)\s*:\s*)+", re.I)
 # The client's merge notice: public mail in the thread, to the client's side.
 NOTICE_KIND = MessageKind.MERGE_NOTICE
 
@@ -322,7 +320,7 @@ def _own_subject(settings, subject: str, old: Ticket) -> str:
     carries its own tag, and a second one would only mislead.
     """
     text = " ".join(subject.replace(subject_tag(settings, old.number), " ").split())
-    return _REPLY_PREFIXES.sub("", text).strip() or subject
+    return strip_prefixes(text) or subject
 
 
 def _client_mail(ops, ticket: Ticket, message_id: str | None) -> tuple[MessageRow | None, str | None]:

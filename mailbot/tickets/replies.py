@@ -25,12 +25,22 @@ from mailbot.vocab import MessageKind, Party, Role, Severity, Status
 WHO_LABEL = {Party.REQUESTER: "El cliente", Role.VENDOR: "El fabricante", Party.WATCHER: "Un colaborador del cliente"}
 
 
-def team_reply(ctx, ticket: Ticket, *, text: str | None = None, relay: bool = True) -> str:
+class CommandErrors(Exception):
+    """The #commands of a mail that cannot apply, one Spanish line each: nothing of it was applied."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def team_reply(ctx, ticket: Ticket, *, text: str | None = None, relay: bool = True, answer_errors: bool = True) -> str:
     """A trusted team member's mail on ``ticket``: its #commands, and its public part for the client.
 
     ``text``: what to read instead of the mail's own text (a report brought in for
     a client, with its own commands taken out). ``relay`` False: the public part
     is not an answer to the client (it is the report itself) and goes nowhere.
+    ``answer_errors`` False: commands that cannot apply raise ``CommandErrors``
+    instead of being answered here (the caller undoes more than the commands).
     Returns a short detail for the log line.
     """
     mail, settings = ctx.mail, ctx.settings
@@ -51,6 +61,8 @@ def team_reply(ctx, ticket: Ticket, *, text: str | None = None, relay: bool = Tr
                 return _apply(ctx, ticket, desk, signature, relay=relay)
         except (EscalationRefused, MergeRefused) as refused:
             errors = [f"{_where(desk.current)}: {refused.reason}."]
+    if not answer_errors:
+        raise CommandErrors(errors)
     event(ctx, ticket, "command_error", actor=sender, errors=errors, message_id=mail.message_id)
     ticket_ops.send_internal(
         ctx,

@@ -15,7 +15,7 @@ from mailbot.tickets.actions import Ops
 from tests.support.config import ENGINEERS, imap_section, smtp_section
 from tests.support.db import ticket, tickets
 from tests.support.mail import make_mail, team_headers
-from tests.support.runners import run_once
+from tests.support.runners import cli, run_once
 
 pytestmark = pytest.mark.servers
 ANA = ENGINEERS[0]
@@ -122,7 +122,7 @@ def _client_mail(sent: datetime, message_id="<orig-1@transportesdelnorte.com.mx>
     return msg
 
 
-def _attached(sent: datetime, *, as_eml: bool) -> bytes:
+def _attached(sent: datetime, *, as_eml: bool, note: str = NOTE) -> bytes:
     original = _client_mail(sent)
     fwd = EmailMessage()
     fwd["From"] = f"Ana López <{ANA}>"
@@ -130,7 +130,7 @@ def _attached(sent: datetime, *, as_eml: bool) -> bytes:
     fwd["Subject"] = f"RV: {SUBJECT}"
     fwd["Message-ID"] = "<fwd-att@imagenti.mx>"
     fwd["Authentication-Results"] = team_headers()["Authentication-Results"]
-    fwd.set_content(NOTE)
+    fwd.set_content(note)
     if as_eml:
         fwd.add_attachment(original.as_bytes(), maintype="application", subtype="octet-stream", filename="correo.eml")
     else:
@@ -262,3 +262,89 @@ def test_a_forward_older_than_max_backdate_starts_its_clocks_on_arrival(settings
     shown = ticket(settings, t["number"])
     assert shown["requester"] == CLIENT
     assert datetime.fromisoformat(shown["received_at"]) >= before - timedelta(seconds=1)
+
+
+def test_a_forward_into_a_closed_ticket_opens_a_new_linked_ticket_and_acknowledges(settings, dovecot, smtp_sink):
+    dovecot.append(_client_mail(_sent_at()).as_bytes())
+    run_once(settings)
+    [old] = tickets(settings)
+    cli("tickets", "close", old["number"], "--summary", "Se liberó Aspel en DeepGuard.", config=settings.source)
+    run_once(settings)
+    smtp_sink.clear()
+    # The client wrote to Ana about a new problem, in the old thread; she forwards it.
+    sent = _sent_at()
+    d = sent.astimezone(MX)
+    body = (
+        "________________________________\n"
+        f"De: {CLIENT_NAME} <{CLIENT}>\n"
+        f"Enviado: {_es_date(sent)}\n"
+        f"Para: Ana López <{ANA}>\n"
+        f"Asunto: RE: [IMAGEN TI #{old['number']}] {SUBJECT}\n\n"
+        f"Ahora no imprime nadie en contabilidad ({d:%H:%M})."
+    )
+    dovecot.append(_forward(f"RV: RE: [IMAGEN TI #{old['number']}] {SUBJECT}", body))
+    run_once(settings)
+    new = [t for t in tickets(settings) if t["number"] != old["number"]]
+    assert len(new) == 1
+    shown = ticket(settings, new[0]["number"])
+    assert shown["requester"] == CLIENT and shown["linked_ticket"] == old["number"]
+    assert ticket(settings, old["number"])["status"] == "closed"
+    smtp_sink.wait_for(1)
+    assert [new[0]["number"] in str(m["msg"]["Subject"]) for m in smtp_sink.to(CLIENT)] == [True]
+
+
+def test_the_acknowledgement_states_the_severity_the_forwarders_note_set(settings, dovecot, smtp_sink):
+    sent = _sent_at()
+    subject, body = _inline("outlook-es", sent)
+    dovecot.append(_forward(subject, body.replace("#severidad grave", "#severidad critica")))
+    run_once(settings)
+    [t] = tickets(settings)
+    assert t["severity"] == "critica"
+    smtp_sink.wait_for(1)
+    [ack] = smtp_sink.to(CLIENT)
+    text = ack["msg"].get_body(("plain",)).get_content()
+    assert "CRÍTICA" in text and "LEVE" not in text
+
+
+def test_a_forward_of_a_vendors_or_a_machines_mail_acknowledges_nobody(settings, dovecot, smtp_sink):
+    subject, body = _inline("gmail-en", _sent_at())
+    vendor = body.replace(f"{CLIENT_NAME} <{CLIENT}>", "WithSecure Support <support@withsecure.com>")
+    dovecot.append(_forward(subject, vendor, message_id="<fv1@imagenti.mx>"))
+    noreply = body.replace(f"{CLIENT_NAME} <{CLIENT}>", "Alertas <no-reply@transportesdelnorte.com.mx>")
+    dovecot.append(_forward(subject + " (2)", noreply, message_id="<fv2@imagenti.mx>"))
+    run_once(settings)
+    assert {t["requester"] for t in tickets(settings)} == {ANA}  # the team member's own mails, as before
+    assert not smtp_sink.to("support@withsecure.com") and not smtp_sink.to("no-reply@transportesdelnorte.com.mx")
+
+
+def test_a_forward_written_to_the_client_is_an_answer_not_a_report(settings, dovecot, smtp_sink):
+    dovecot.append(_client_mail(_sent_at()).as_bytes())
+    run_once(settings)
+    [t] = tickets(settings)
+    smtp_sink.clear()
+    _, body = _inline("outlook-es", _sent_at())
+    answer = make_mail(
+        sender=f"Ana López <{ANA}>",
+        to=CLIENT,
+        cc="soporte@imagenti.mx",
+        subject=f"RV: [IMAGEN TI #{t['number']}] {SUBJECT}",
+        body="Jorge, ya quedó: agregamos la excepción de Aspel en DeepGuard.\n\n" + body,
+        headers=team_headers(),
+    )
+    dovecot.append(answer)
+    run_once(settings)
+    shown = ticket(settings, t["number"])
+    assert shown["first_response_at"] is not None  # her answer counts as the desk's answer
+    assert not [e for e in shown["events"] if e["kind"] == "forwarded"]
+
+
+def test_an_appended_forward_reads_the_report_commands_in_its_note(settings, dovecot, smtp_sink):
+    sent = _sent_at()
+    dovecot.append(_client_mail(sent).as_bytes())
+    run_once(settings)
+    [t] = tickets(settings)
+    dovecot.append(_attached(sent, as_eml=False, note="#sin-acuse\n#severidad grave\nYa lo tenemos."))
+    run_once(settings)
+    shown = ticket(settings, t["number"])
+    assert shown["severity"] == "grave"
+    assert not [e for e in shown["events"] if e["kind"] == "command_error"]

@@ -423,3 +423,21 @@ def test_tickets_split_on_the_command_line(settings, dovecot, smtp_sink, mailbot
     _assert_split_off(settings, smtp_sink, arrived, ANA)
     code, _, err = mailbot("tickets", "split", "1", "--message", "c2@cliente.com.mx")
     assert code == 65 and err == "error: ese correo ya se separó en el ticket IMG-000002\n"
+
+
+def test_the_closure_mail_of_the_target_does_not_carry_what_was_written_on_the_merged_ticket(
+    settings, dovecot, smtp_sink
+):
+    b = _report(dovecot, settings, smtp_sink, CLIENT, "La VPN no conecta", "<b1@cliente.com.mx>")
+    a = _report(dovecot, settings, smtp_sink, OTHER, "Otra VPN", "<a1@otra.com.mx>")
+    # On A, Ana answers A's client (a response), then merges A into B across domains.
+    dovecot.append(_team_reply(a["notice"], "Laura, su contrato vence el viernes.", "<t1@imagenti.mx>"))
+    run_once(settings)
+    dovecot.append(_team_reply(a["notice"], "#fusionar IMG-000001 forzar", "<t2@imagenti.mx>"))
+    dovecot.append(_team_reply(b["notice"], "Pedro, ya quedó la VPN.", "<t3@imagenti.mx>"))
+    run_once(settings)
+    dovecot.append(_team_reply(b["notice"], "#estado cerrado", "<t4@imagenti.mx>"))
+    run_once(settings)
+    closures = [m for m in smtp_sink.to(CLIENT) if "ya quedó la VPN" in _text(m)]
+    assert closures, [_text(m) for m in smtp_sink.to(CLIENT)]
+    assert not [m for m in smtp_sink.to(CLIENT) if "contrato vence" in _text(m)]

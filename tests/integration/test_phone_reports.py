@@ -195,3 +195,46 @@ def test_tickets_open_is_the_command_line_twin(settings, smtp_sink, tmp_path):
         [line] = proc.stderr.decode().strip().splitlines()
         assert line.startswith("error:") and said in line
     assert len(tickets(settings)) == 1
+
+
+def test_a_call_with_a_command_that_does_not_read_opens_nothing(settings, dovecot, smtp_sink):
+    dovecot.append(_phone(f"#cliente {CLIENT}\n#severidad urgente\n\nLlamó Ana: no hay VPN.\n"))
+    run_once(settings)
+    assert tickets(settings) == []
+    smtp_sink.wait_for(1)
+    [reply] = smtp_sink.to(ANA)
+    assert "#severidad urgente" in reply["msg"].get_body(("plain",)).get_content()
+    assert not smtp_sink.to(CLIENT)
+
+
+def test_the_acknowledgement_of_a_call_states_its_final_severity_and_the_note_stays_internal(
+    settings, dovecot, smtp_sink
+):
+    dovecot.append(
+        _phone(
+            f"#cliente {CLIENT}\n#severidad critica\n\nLlamó Ana: la VPN de Puebla está caída.\n\n"
+            "#nota tienen 3 facturas vencidas, no comentarlo\n"
+        )
+    )
+    run_once(settings)
+    [t] = tickets(settings)
+    shown = ticket(settings, t["number"])
+    assert shown["severity"] == "critica"
+    [first] = [m for m in shown["messages"] if m["direction"] == "in"]
+    # The first message is the client's report: what a vendor's case mail would quote.
+    assert "VPN de Puebla" in first["body"] and "facturas" not in first["body"] and "#cliente" not in first["body"]
+    assert any("facturas vencidas" in e["data"].get("text", "") for e in shown["events"] if e["kind"] == "note")
+    smtp_sink.wait_for(1)
+    [ack] = smtp_sink.to(CLIENT)
+    text = ack["msg"].get_body(("plain",)).get_content()
+    assert "CRÍTICA" in text and "facturas" not in text
+
+
+@pytest.mark.parametrize("who", ["soporte@imagenti.mx", ENGINEERS[2], "support@withsecure.com"])
+def test_the_desks_own_addresses_are_not_clients(settings, dovecot, smtp_sink, who):
+    dovecot.append(_phone(f"#cliente {who}\n\nPrueba.\n"))
+    run_once(settings)
+    assert tickets(settings) == []
+    proc = cli("tickets", "open", "--client", who, "--subject", "x", config=settings.source, check=False)
+    assert proc.returncode == 65, proc.stderr
+    assert "not a client" in proc.stderr.decode()
