@@ -101,8 +101,12 @@ def is_report(ticket: Ticket, created: dict | None) -> bool:
 
     Machine and list mail (origin auto/bulk) is not, nor mail from the team or a
     vendor; bounces, out-of-office replies and repeats open no ticket at all.
-    A report an engineer brings in (by phone, say) would be another channel
-    here, timed from its arrival like this one and acknowledged by the call.
+    Reports the team brings in (origin phone, forward) are another channel: a
+    call is acknowledged by the call itself, and a forward reached the desk
+    only when forwarded, so its original date would time the engineer's mailbox,
+    not the desk. A mail split off another ticket (origin split) came in as a
+    reply in that ticket's thread, which owes no acknowledgement. None of them
+    is in this figure.
     """
     if ticket.origin != ScreeningKind.NORMAL:
         return False
