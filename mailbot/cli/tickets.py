@@ -12,7 +12,7 @@ from mailbot.pipeline.on_behalf import open_by_hand
 from mailbot.tickets import actions, merge
 from mailbot.tickets.escalation import escalate_to_manager, existing, open_vendor_case
 from mailbot.tickets.views import TicketFilter, count_tickets, find, list_tickets, local_time, show_ticket
-from mailbot.vocab import Direction, Role, Status
+from mailbot.vocab import Direction, Role, Severity, Status
 
 # A person reads a screenful; scripts take --json, which has no limit unless asked.
 DEFAULT_LIST_LIMIT = 50
@@ -221,6 +221,44 @@ def tickets_close(obj: Ctx, number, summary, actor, as_json):
         if ticket.status == Status.CLOSED:
             raise BadInput(f"{ticket.number} is already closed")
         actions.close(ops, ticket, actor, summary=summary.strip())
+
+    _ticket_change(obj, number, change, as_json)
+
+
+@tickets.command("set")
+@click.argument("number")
+@click.option("--severity", type=SEVERITY, default=None, help="critica, grave or leve (as #severidad).")
+@click.option("--status", type=STATUS, default=None, help="As #estado: en-progreso, esperando-cliente, resuelto…")
+@click.option("--assignee", default=None, help="A team address, or its local part (as #asignar).")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change (recorded on the ticket).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_obj
+def tickets_set(obj: Ctx, number, severity, status, assignee, actor, as_json):
+    """Correct a ticket as #severidad, #estado and #asignar do by mail.
+
+    A severity set here is recorded against the rule that had decided it
+    (`mailbot rules stats`). Closing is `tickets close`, which mails the client.
+    """
+    if severity is None and status is None and assignee is None:
+        raise click.UsageError("give at least one of --severity, --status, --assignee")
+    if status == Status.CLOSED:
+        raise click.BadParameter("use `mailbot tickets close NUMBER --summary TEXT`", param_hint="'--status'")
+    if assignee is not None and not assignee.strip():
+        raise click.BadParameter("must not be blank", param_hint="'--assignee'")
+
+    def change(ops, ticket):
+        if ticket.merged_into_id is not None or ticket.status == Status.CLOSED:
+            raise BadInput(f"{ticket.number} is {'merged' if ticket.merged_into_id else 'closed'}: nothing to set")
+        if severity is not None:
+            actions.set_severity(ops, ticket, Severity(severity), actor)
+        if status is not None:
+            actions.set_status(ops, ticket, Status(status), actor)
+        if assignee is not None:
+            who = actions.resolve_assignee(ops.settings, assignee)
+            if who not in ops.settings.team.members:
+                team = ", ".join(sorted(ops.settings.team.members)) or "none configured"
+                raise BadInput(f"--assignee {assignee}: not a team member ([team]: {team})")
+            actions.assign(ops, ticket, who, actor)
 
     _ticket_change(obj, number, change, as_json)
 

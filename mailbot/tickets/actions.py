@@ -236,6 +236,7 @@ def set_status(ops, ticket: Ticket, status: Status, actor: str, *, summary: str 
 
 def set_severity(ops, ticket: Ticket, severity: Severity, actor: str) -> None:
     old, old_due = ticket.severity, ticket.attention_due
+    decided_by, rule = severity_source(ops, ticket)
     ticket.severity = severity
     ticket.updated_at = ops.now
     # From the original reception, never from now: the clock does not restart.
@@ -249,7 +250,25 @@ def set_severity(ops, ticket: Ticket, severity: Severity, actor: str) -> None:
         new=severity,
         attention_due_old=old_due.isoformat() if old_due else None,
         attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
+        # Which rule a person corrected: `mailbot rules stats` tells ops which rules to fix.
+        decided_by=decided_by,
+        rule=rule,
     )
+
+
+def severity_source(ops, ticket: Ticket) -> tuple[str, str | None]:
+    """Who set the ticket's severity as it stands: ("rule", name), ("default", None) or ("person", None)."""
+    if ticket.id is None:
+        ops.session.flush()
+    earlier = ops.session.scalar(
+        select(Event.id).where(Event.ticket_id == ticket.id, Event.kind == "severity").limit(1)
+    )
+    if earlier is not None:
+        return "person", None
+    for hit in (ticket.classification or {}).get("hits", []):
+        if "severity" in hit.get("set", {}) and "severity" not in hit.get("superseded", []):
+            return "rule", hit["rule"]
+    return "default", None
 
 
 def resolve_assignee(settings, who: str) -> str:
