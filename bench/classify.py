@@ -1,10 +1,23 @@
-"""Classification cost: the shipped rules plus 500 generated rules, ~2000 typical mails.
+"""Classification cost and accuracy of the rules.
 
-    .venv/bin/python bench/classify.py [--extra 500] [--mails 2000] [--seed 7] [--passes 3]
+    .venv/bin/python bench/classify.py [--extra 500] [--mails 2000] [--seed 7] [--passes 3] [--rules-dir DIR]
+    .venv/bin/python bench/classify.py --accuracy [--split dev|heldout|all] [--errors] [--rules-dir DIR]
 
-Prints microseconds per mail (median, p99) for classify() alone; the mails
-are parsed beforehand, as the pipeline parses once before classifying.
-No assertions: it reports, CI or a person judges.
+Cost: the rules (the shipped ones unless --rules-dir) plus 500 generated
+rules, ~2000 typical mails. Prints microseconds per mail (median, p99) for
+classify() alone; the mails are parsed beforehand, as the pipeline parses
+once before classifying.
+
+Accuracy: the labelled mails of tests/data/classify (labels.toml: severity,
+out_of_scope and split = dev|heldout per mail). Prints severity accuracy,
+out-of-scope precision and recall, the share right on severity and scope
+together, and the confusion matrices. A mail no rule gives a severity gets
+the default, leve. ``--errors`` lists the mails the rules got wrong, for the
+dev half only: rules are written against the dev half, and the held-out
+half stays unseen to measure them honestly.
+
+No assertions: it reports, CI or a person judges (tests/unit/test_rules_accuracy.py
+holds the shipped rules to their mark on the held-out half).
 """
 
 from __future__ import annotations
@@ -16,6 +29,8 @@ import statistics
 import sys
 import tempfile
 import time
+import tomllib
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -24,7 +39,11 @@ sys.path.insert(0, str(ROOT))
 
 from mailbot.mail.parse import parse  # noqa: E402
 from mailbot.resources import shipped  # noqa: E402
-from mailbot.rules import load_rules  # noqa: E402
+from mailbot.rules import SEVERITIES, fold, load_rules  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "classify"
+DEFAULT_SEVERITY = "leve"  # what the pipeline gives a mail no rule gives a severity (default_severity)
+SPLITS = ("dev", "heldout", "all")
 
 WORDS = [
     "equipo",
@@ -161,17 +180,198 @@ def mails(n: int, rng: random.Random) -> list:
     return out
 
 
+# --- accuracy -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One mail of the evaluation set and what an engineer would decide."""
+
+    name: str
+    path: Path
+    severity: str
+    out_of_scope: bool
+    split: str
+
+
+def _truthy_scope(value) -> bool:
+    """out_of_scope as labelled: true/false, or the limit's name ("" or "no" for none)."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    return str(value).strip().lower() not in ("", "no", "false", "none", "in", "in_scope")
+
+
+def load_labels(data: Path = DATA) -> list[Labelled]:
+    """The labelled mails of ``data``/labels.toml, in file order.
+
+    Read: an array of tables (``[[mail]]`` or any name) each naming its file
+    (``file``, ``path``, ``mail``, ``id`` or ``name``), or one table per mail
+    keyed by its file name. A name without a folder is looked for in mails/.
+    """
+    doc = tomllib.loads((data / "labels.toml").read_text(encoding="utf-8"))
+    entries: list[tuple[str, dict]] = []
+    for key, value in doc.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for v in value:
+                name = next((v[k] for k in ("file", "path", "mail", "id", "name") if k in v), None)
+                entries.append((str(name), v))
+        elif isinstance(value, dict) and "severity" in value:
+            entries.append((key, value))
+        elif isinstance(value, dict):  # [mails."001.eml"] and the like
+            entries += [(k, v) for k, v in value.items() if isinstance(v, dict)]
+    out = []
+    for name, v in entries:
+        path = data / name
+        if not path.is_file():
+            path = data / "mails" / name
+        if not path.is_file() and not name.endswith(".eml"):
+            path = data / "mails" / f"{name}.eml"
+        out.append(
+            Labelled(
+                name=name,
+                path=path,
+                severity=fold(str(v["severity"])).strip(),
+                out_of_scope=_truthy_scope(v.get("out_of_scope")),
+                split=str(v.get("split", "dev")).strip().lower(),
+            )
+        )
+    return out
+
+
+@dataclass
+class Accuracy:
+    """How the rules fared on a set of labelled mails."""
+
+    total: int = 0
+    severity_right: int = 0
+    both_right: int = 0
+    # scope: the positive class is "out of scope"
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    confusion: dict = field(default_factory=lambda: {t: dict.fromkeys(SEVERITIES, 0) for t in SEVERITIES})
+    # (mail, got severity, got scope, rules that set them): for --errors on the dev half, not shown otherwise
+    wrong: list = field(default_factory=list, repr=False)
+
+    @staticmethod
+    def _share(a: int, b: int) -> float | None:
+        return a / b if b else None
+
+    @property
+    def severity_accuracy(self) -> float | None:
+        return self._share(self.severity_right, self.total)
+
+    @property
+    def together(self) -> float | None:
+        return self._share(self.both_right, self.total)
+
+    @property
+    def scope_precision(self) -> float | None:
+        return self._share(self.tp, self.tp + self.fp)
+
+    @property
+    def scope_recall(self) -> float | None:
+        return self._share(self.tp, self.tp + self.fn)
+
+    def report(self) -> str:
+        def pct(x, a, b):
+            return f"{x * 100:5.1f}% ({a} of {b})" if x is not None else "  n/a"
+
+        lines = [
+            f"mails: {self.total}",
+            f"severity accuracy:            {pct(self.severity_accuracy, self.severity_right, self.total)}",
+            f"out-of-scope precision:       {pct(self.scope_precision, self.tp, self.tp + self.fp)}",
+            f"out-of-scope recall:          {pct(self.scope_recall, self.tp, self.tp + self.fn)}",
+            f"severity and scope together:  {pct(self.together, self.both_right, self.total)}",
+            "",
+            "severity (rows: labelled, columns: decided by the rules)",
+            "            " + "".join(f"{s:>9}" for s in SEVERITIES),
+        ]
+        for t in SEVERITIES:
+            lines.append(f"  {t:<10}" + "".join(f"{self.confusion[t][p]:>9}" for p in SEVERITIES))
+        lines += [
+            "",
+            "scope (rows: labelled, columns: decided)",
+            "                   in scope  out of scope",
+            f"  in scope      {self.tn:>11}{self.fp:>14}",
+            f"  out of scope  {self.fn:>11}{self.tp:>14}",
+        ]
+        return "\n".join(lines)
+
+
+def evaluate(ruleset, labelled: list[Labelled]) -> Accuracy:
+    acc = Accuracy()
+    for item in labelled:
+        c = ruleset.classify(parse(item.path.read_bytes()))
+        got = c.severity or DEFAULT_SEVERITY
+        oos = c.out_of_scope is not None
+        acc.total += 1
+        acc.confusion[item.severity][got] += 1
+        sev_ok = got == item.severity
+        acc.severity_right += sev_ok
+        acc.both_right += sev_ok and oos == item.out_of_scope
+        if oos and item.out_of_scope:
+            acc.tp += 1
+        elif oos:
+            acc.fp += 1
+        elif item.out_of_scope:
+            acc.fn += 1
+        else:
+            acc.tn += 1
+        if not sev_ok or oos != item.out_of_scope:
+            deciders = [
+                h.rule
+                for h in c.hits
+                if any(f in h.set and f not in h.superseded for f in ("severity", "out_of_scope"))
+            ]
+            acc.wrong.append((item, got, oos, deciders))
+    return acc
+
+
+def select(labelled: list[Labelled], split: str) -> list[Labelled]:
+    return labelled if split == "all" else [m for m in labelled if m.split == split]
+
+
+def accuracy_main(args) -> None:
+    ruleset = load_rules(args.rules_dir)
+    labelled = select(load_labels(args.data), args.split)
+    acc = evaluate(ruleset, labelled)
+    print(f"rules: {args.rules_dir}; data: {args.data}, split {args.split}")
+    print(acc.report())
+    if args.errors:
+        if args.split != "dev":
+            print("\n(--errors lists the dev half only: the held-out half is not for writing rules)")
+            return
+        print("\nwrong:")
+        for item, got, oos, deciders in acc.wrong:
+            print(
+                f"  {item.name}: labelled {item.severity}{' out of scope' if item.out_of_scope else ''}, "
+                f"got {got}{' out of scope' if oos else ''} ({', '.join(deciders) or 'no rule'})"
+            )
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--extra", type=int, default=500)
     ap.add_argument("--mails", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--rules-dir", type=Path, default=shipped("rules"), help="the rules folder (default: shipped)")
+    ap.add_argument("--accuracy", action="store_true", help="measure against the labelled mails instead")
+    ap.add_argument("--split", choices=SPLITS, default="heldout", help="which half of the labelled mails")
+    ap.add_argument("--data", type=Path, default=DATA, help="the labelled mails (labels.toml and mails/)")
+    ap.add_argument("--errors", action="store_true", help="with --accuracy --split dev: list the mails got wrong")
     args = ap.parse_args(argv)
+    if args.accuracy:
+        accuracy_main(args)
+        return
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for f in shipped("rules").glob("*.toml"):
+        for f in Path(args.rules_dir).glob("*.toml"):
             shutil.copy(f, tmp / f.name)
         (tmp / "90-extra.toml").write_text(extra_rules(args.extra, rng), encoding="utf-8")
         t0 = time.perf_counter()

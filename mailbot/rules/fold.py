@@ -21,6 +21,20 @@ from mailbot.mail.text import fold
 
 WORD = re.compile(r"\w+")
 
+# Splitting into words is most of the cost of finding keywords. Folded text is nearly
+# always ASCII words with ASCII or non-ASCII punctuation between them: then bytes are
+# split faster than a regular expression can, with the very same result.
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
+_ASCII_WORDS = bytes(b if (chr(b).isalnum() and b < 128) or b == 0x5F else 0x20 for b in range(256))
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, as ``WORD.findall(text)``."""
+    if text.isascii() or not _NON_ASCII_WORD_CHAR.search(text):
+        return text.encode("ascii", "replace").translate(_ASCII_WORDS).decode("ascii").split()
+    return WORD.findall(text)
+
+
 # A prefix keyword shorter than this would match far too many words.
 MIN_PREFIX = 3
 _MEMO_LIMIT = 100_000
@@ -59,6 +73,8 @@ class KeywordIndex:
     """
 
     def __init__(self, keywords):
+        # The most words a keyword has: a phrase can straddle a cut by one word less.
+        self.longest = max((kw.count(" ") + 1 for kw in set(keywords)), default=1)
         singles = set()
         pairs: dict[tuple[str, str], str] = {}
         # first two words -> [(" w1 w2 w3 ", keyword)]: checked in the joined text
@@ -96,7 +112,41 @@ class KeywordIndex:
 
     def find(self, text: str) -> set[str]:
         """The canonical keywords present in ``text`` (already folded)."""
-        tokens = WORD.findall(text)
+        return self.find_words(words(text))
+
+    def find_in_start(self, tokens: list[str], n: int, found: set[str]) -> set[str]:
+        """The keywords present in ``tokens[:n]``, given ``found``, those present in all of ``tokens``.
+
+        Only the keywords also found near and after the cut can be missing
+        from the start; each is looked for there. The start of a reply (what
+        is above its quoted history and signature) costs little this way.
+        """
+        if n >= len(tokens):
+            return set(found)
+        if n <= 0:
+            return set()
+        if n <= len(tokens) - n:  # a short start after a long history: as cheap to look it up
+            return self.find_words(tokens[:n])
+        doubtful = found & self.find_words(tokens[max(0, n - self.longest + 1) :])
+        if not doubtful:
+            return set(found)
+        start = tokens[:n]
+        distinct = set(start)
+        joined = " " + " ".join(start) + " "
+        out = set(found)
+        for kw in doubtful:
+            if kw.endswith("*"):
+                present = " " + kw[:-1] in joined
+            elif " " in kw:
+                present = " " + kw + " " in joined
+            else:
+                present = kw in distinct
+            if not present:
+                out.discard(kw)
+        return out
+
+    def find_words(self, tokens: list[str]) -> set[str]:
+        """The canonical keywords present in a text split into ``tokens`` (see :func:`words`)."""
         if not tokens:
             return set()
         distinct = set(tokens)

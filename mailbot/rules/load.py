@@ -20,7 +20,7 @@ from mailbot.errors import RulesError
 from mailbot.mail.text import fold, strip_accents
 from mailbot.rules import engine
 from mailbot.rules.fold import normalize_keyword
-from mailbot.rules.model import FIELDS, SEVERITIES
+from mailbot.rules.model import CEILING, FIELDS, IMPACT, KINDS, SEVERITIES, STATEMENT
 from mailbot.vocab import Severity
 
 # The vendors rules may name when the caller gives none: those of the default [vendors] table.
@@ -29,7 +29,7 @@ DEFAULT_VENDORS = tuple(config.DEFAULT_VENDORS)
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SLUG = re.compile(r"^[a-z0-9]+([-_][a-z0-9]+)*$")
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")
-_RULE_KEYS = ("name", "description", "match", "set", "enabled")
+_RULE_KEYS = ("name", "description", "kind", "match", "set", "enabled")
 _ACTIONS = (
     "severity",
     "category",
@@ -42,9 +42,11 @@ _ACTIONS = (
     "ignore",
     "stop",
 )
-_OPS = ("any", "all", "none", "regex", "not_regex", "glob", "not_glob", "exists")
+_OPS = ("any", "all", "none", "affirmed", "negated", "count", "regex", "not_regex", "glob", "not_glob", "exists")
 _MATCH_KEYS = engine.TARGETS + ("not_set", "is_set")
 _ADDRESS_TARGETS = ("from", "to", "cc", "recipients")
+# Targets that hold sentences, where a keyword can be negated.
+_TEXT_TARGETS = ("subject", "body", "new_subject", "new_body", "subject_or_body", "new_text")
 # An uppercase letter that is not an escape (\S, \D, \W, \B, \A, \Z are escapes).
 _UPPER_LITERAL = re.compile(r"(?<!\\)(?:\\\\)*[^\W\d_a-z]")
 _SYNTAX_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
@@ -210,6 +212,7 @@ class _RuleReader:
             self.problem(("enabled",), "must be true or false")
         conditions = self._match(raw.get("match"))
         actions = self._set(raw.get("set"))
+        kind = self._kind(actions)
         if self.ok and enabled:
             self.loader.rules.append(
                 engine.Rule(
@@ -220,8 +223,24 @@ class _RuleReader:
                     conditions=tuple(sorted(conditions, key=lambda c: c.cost)),
                     actions=actions,
                     stop=bool(actions.get("stop")),
+                    kind=kind,
                 )
             )
+
+    def _kind(self, actions: dict) -> str:
+        kind = self.raw.get("kind", IMPACT)
+        if kind not in KINDS:
+            shown = kind if isinstance(kind, str) else repr(kind)
+            self.problem(
+                ("kind",),
+                f"unknown kind {shown!r}{_suggest(shown, KINDS)} (known: {STATEMENT}: the client's own level, "
+                f"decides the severity; {CEILING}: the highest severity impact may give; "
+                f"{IMPACT}: what is affected, the default)",
+            )
+            return IMPACT
+        if kind != IMPACT and "severity" not in actions and "severity" not in (self.raw.get("set") or {}):
+            self.problem(("kind",), f'kind = "{kind}" is about severity, and this rule sets none')
+        return kind
 
     def _name(self, line) -> None:
         name = self.raw.get("name")
@@ -293,6 +312,13 @@ class _RuleReader:
                 if spelled:
                     cls = engine.AnyKeyword if op == "any" else engine.NoKeyword
                     out.append(cls(target, lab, spelled))
+            elif op in ("affirmed", "negated"):
+                if target not in _TEXT_TARGETS:
+                    self.problem(p, f"{op} reads sentences: use it on {', '.join(_TEXT_TARGETS)}")
+                    continue
+                spelled = self._keywords(p, value)
+                if spelled:
+                    out.append(engine.Stated(target, lab, spelled, negated=op == "negated"))
             elif op == "all":
                 if not isinstance(value, list) or not value:
                     self.problem(p, "must be a non-empty list; an item that is a list means one of its words")
@@ -307,6 +333,10 @@ class _RuleReader:
                     groups.append(frozenset(words))
                 if good:
                     out.append(engine.AllKeywords(target, lab, spelled, tuple(groups)))
+            elif op == "count":
+                cond = self._count(target, lab, p, value)
+                if cond is not None:
+                    out.append(cond)
             elif op in ("regex", "not_regex"):
                 patterns = self._regexes(p, value)
                 if patterns:
@@ -323,6 +353,35 @@ class _RuleReader:
             else:
                 self.problem(p, f"unknown condition{_suggest(op, _OPS)} for {label} (known: {', '.join(_OPS)})")
         return out
+
+    def _count(self, target, label, path, value):
+        if target not in _TEXT_TARGETS:
+            self.problem(path, f"count reads sentences: use it on {', '.join(_TEXT_TARGETS)}")
+            return None
+        if not isinstance(value, dict) or "of" not in value or not ({"min", "max"} & value.keys()):
+            self.problem(path, 'write a table: {of = ["personas", "usuarios"], min = 2, max = 24} (min, max or both)')
+            return None
+        good = True
+        for key in value:
+            if key not in ("of", "min", "max"):
+                self.problem(path + (key,), f"unknown key{_suggest(key, ('of', 'min', 'max'))} (known: of, min, max)")
+                good = False
+        bounds = []
+        for key in ("min", "max"):
+            n = value.get(key)
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+                self.problem(path + (key,), "must be a whole number, 0 or more")
+                good = False
+                n = None
+            bounds.append(n)
+        low, high = bounds
+        if low is not None and high is not None and low > high:
+            self.problem(path + ("max",), f"max {high} is below min {low}")
+            good = False
+        spelled = self._keywords(path + ("of",), value["of"])
+        if not good or not spelled:
+            return None
+        return engine.Count(target, label, spelled, low, high)
 
     def _keywords(self, path, value) -> dict | None:
         """Canonical form -> spelling as written; None (problems reported) when any is bad."""

@@ -6,9 +6,18 @@ from dataclasses import dataclass, field
 
 from mailbot.vocab import Severity
 
-# Highest first: when several matching rules set a severity, the highest wins.
+# Highest first: when several matching rules of one kind set a severity, the highest wins.
 SEVERITIES = tuple(Severity)
 SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
+
+# How a rule's severity counts (``kind`` of a rule). A statement is the client's own
+# level ("es crítico", "no es urgente"): when one matches, it decides the severity and
+# no other rule counts. Otherwise impact rules (what the mail says is affected) decide,
+# each ceiling ("no es crítico": at most grave) capping them.
+STATEMENT = "statement"
+CEILING = "ceiling"
+IMPACT = "impact"
+KINDS = (STATEMENT, CEILING, IMPACT)
 
 # Fields of a classification that rules set (``stop`` is control flow, not a field).
 FIELDS = ("severity", "category", "product", "vendor", "assignee", "group", "out_of_scope", "no_autoreply", "ignore")
@@ -20,7 +29,9 @@ class RuleHit:
 
     ``set`` holds every action of the rule (with the vendor implied by the
     product); ``superseded`` names the fields whose value from this rule did
-    not end up in the classification because another rule decided them.
+    not end up in the classification because another rule decided them (for
+    severity: every rule but the one that decided it). ``kind`` is the
+    rule's kind: "statement", "ceiling" or "impact".
     """
 
     rule: str
@@ -30,6 +41,7 @@ class RuleHit:
     why: list[str] = field(hash=False)
     line: int | None = None
     superseded: tuple[str, ...] = ()
+    kind: str = IMPACT
 
     def to_json(self) -> dict:
         return {
@@ -37,6 +49,7 @@ class RuleHit:
             "file": self.file,
             "line": self.line,
             "description": self.description,
+            "kind": self.kind,
             "set": dict(self.set),
             "why": list(self.why),
             "superseded": list(self.superseded),

@@ -102,8 +102,8 @@ def seeded(make_settings, db_url):
     t6 = s.ticket(
         at(2026, 8, 10, 10),
         "alertas@otra.com.mx",
-        "Alerta: VPN caida en sucursal Norte",
-        "El tunel VPN de la sucursal Norte esta caido.",
+        "Alerta: VPN restablecida en sucursal Norte",
+        "El tunel VPN de la sucursal Norte se restablecio.",
         "leve",
         headers={"Auto-Submitted": "auto-generated"},
     )

@@ -382,6 +382,522 @@ def test_highest_severity_wins_and_other_fields_first_wins():
     assert rules(PRECEDENCE).classify(parsed_mail(body="c a")).severity == "grave"
 
 
+KINDS = """
+[[rule]]
+name = "impacto-critica"
+description = "d"
+[rule.match]
+body.any = ["toda la empresa"]
+[rule.set]
+severity = "critica"
+
+[[rule]]
+name = "impacto-grave"
+description = "d"
+[rule.match]
+body.any = ["urgente"]
+[rule.set]
+severity = "grave"
+
+[[rule]]
+name = "dice-leve"
+description = "d"
+kind = "statement"
+[rule.match]
+new_text.negated = ["grave", "urgente"]
+[rule.set]
+severity = "leve"
+
+[[rule]]
+name = "dice-grave"
+description = "d"
+kind = "statement"
+[rule.match]
+new_text.affirmed = ["grave"]
+[rule.set]
+severity = "grave"
+category = "declarada"
+"""
+
+
+@pytest.mark.parametrize(
+    "subject, body, severity, decided_by",
+    [
+        # Impact alone: the highest impact wins.
+        ("Red", "Toda la empresa sin red, urgente", "critica", "impacto-critica"),
+        ("Red", "urgente", "grave", "impacto-grave"),
+        # A statement decides, lower or higher than the impact, and wherever it stands among the rules.
+        ("Red", "Toda la empresa sin red. Es grave.", "grave", "dice-grave"),
+        ("Red", "Toda la empresa sin red, pero no es grave.", "leve", "dice-leve"),
+        ("GRAVE - red", "Se cayó la red de un equipo", "grave", "dice-grave"),
+        # Two statements: the highest of them.
+        ("No es urgente", "pero sí es grave", "grave", "dice-grave"),
+        # No rule at all.
+        ("Hola", "Texto", None, None),
+    ],
+)
+def test_a_statement_decides_severity_over_impact(subject, body, severity, decided_by):
+    c = rules(KINDS).classify(parsed_mail(subject, body))
+    assert c.severity == severity
+    deciders = [h.rule for h in c.hits if "severity" in h.set and "severity" not in h.superseded]
+    assert deciders == ([decided_by] if decided_by else [])
+    assert {h.kind for h in c.hits if h.rule.startswith("dice-")} <= {"statement"}
+    assert {h.kind for h in c.hits if h.rule.startswith("impacto-")} <= {"impact"}
+
+
+def test_kind_leaves_other_fields_alone_and_is_in_the_hits():
+    c = rules(KINDS).classify(parsed_mail("Red", "Toda la empresa sin red. Es grave."))
+    assert c.category == "declarada"
+    data = c.to_json()
+    assert {h["rule"]: h["kind"] for h in data["hits"]} == {"impacto-critica": "impact", "dice-grave": "statement"}
+    assert {h["rule"]: h["superseded"] for h in data["hits"]} == {"impacto-critica": ["severity"], "dice-grave": []}
+
+
+def test_on_a_severity_tie_only_the_first_rule_decides():
+    text = PRECEDENCE.replace('severity = "grave"', 'severity = "critica"')
+    c = rules(text).classify(parsed_mail(body="a b c"))
+    assert c.severity == "critica"
+    assert {h.rule: "severity" in h.superseded for h in c.hits} == {
+        "leve-primero": True,
+        "critica": False,
+        "grave": True,
+    }
+
+
+def test_not_set_severity_sees_the_statement_decision():
+    text = (
+        KINDS
+        + """
+[[rule]]
+name = "tras-declaracion"
+description = "d"
+[rule.match]
+body.any = ["sin red"]
+is_set = ["severity"]
+[rule.set]
+group = "con-severidad"
+"""
+    )
+    c = rules(text).classify(parsed_mail("Red", "sin red"))
+    assert c.group is None
+    c = rules(text).classify(parsed_mail("Es grave", "sin red"))
+    assert c.group == "con-severidad"
+
+
+CEILINGS = (
+    KINDS
+    + """
+[[rule]]
+name = "tope-grave"
+description = "d"
+kind = "ceiling"
+[rule.match]
+new_text.negated = ["critico"]
+[rule.set]
+severity = "grave"
+
+[[rule]]
+name = "tope-leve"
+description = "d"
+kind = "ceiling"
+[rule.match]
+new_text.any = ["trabajan normal"]
+[rule.set]
+severity = "leve"
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "body, severity, decided_by",
+    [
+        # A ceiling lowers the impact, and then decided.
+        ("Toda la empresa sin red, no es crítico.", "grave", "tope-grave"),
+        ("Toda la empresa sin red, no es crítico; los usuarios trabajan normal.", "leve", "tope-leve"),
+        # It never raises it.
+        ("urgente, no es crítico", "grave", "impacto-grave"),
+        ("Hola, no es crítico", None, None),
+        # A statement is not capped.
+        ("Toda la empresa sin red; trabajan normal. Es grave.", "grave", "dice-grave"),
+    ],
+)
+def test_a_ceiling_caps_the_impact_not_a_statement(body, severity, decided_by):
+    c = rules(CEILINGS).classify(parsed_mail("Red", body))
+    assert c.severity == severity
+    deciders = [h.rule for h in c.hits if "severity" in h.set and "severity" not in h.superseded]
+    assert deciders == ([decided_by] if decided_by else [])
+
+
+@pytest.mark.parametrize(
+    "kind, sets, message",
+    [
+        ('"statment"', 'severity = "leve"', "kind: unknown kind 'statment' (did you mean 'statement'?)"),
+        ("1", 'severity = "leve"', "kind: unknown kind '1'"),
+        ('"statement"', 'category = "x"', 'kind = "statement" is about severity, and this rule sets none'),
+        ('"ceiling"', 'group = "x"', 'kind = "ceiling" is about severity, and this rule sets none'),
+        ('"techo"', 'severity = "leve"', "known: statement: the client's own level"),
+    ],
+)
+def test_kind_problems_name_file_and_line(kind, sets, message):
+    text = (
+        f'[[rule]]\nname = "r"\ndescription = "d"\nkind = {kind}\n[rule.match]\nbody.any = ["x"]\n[rule.set]\n{sets}\n'
+    )
+    [(file, line, msg)] = problems(text)
+    assert (file, line) == ("t.toml", 4)
+    assert msg.startswith("rule 'r': ") and message in msg
+
+
+# --- the new text of the body ------------------------------------------------------------------------------
+
+REPLY = (
+    "Ya reinstalamos el agente y sigue igual.\n\n"
+    "Saludos,\nAna López\nGerente de Soluciones Críticas\n\n"
+    "El lun, 1 dic 2026 a las 10:00, Soporte <soporte@imagenti.mx> escribió:\n"
+    "> Es urgente que nos confirme si todos los usuarios están afectados.\n"
+)
+
+
+def test_new_body_leaves_out_quoted_history_and_signature():
+    mail = parsed_mail("RE: agente", REPLY)
+    assert matches('body.any = ["urgente"]', mail)
+    assert matches('body.any = ["criticas"]', mail)
+    assert not matches('new_body.any = ["urgente"]', mail)
+    assert not matches('new_body.any = ["criticas"]', mail)
+    assert matches('new_body.any = ["reinstalamos"]', mail)
+    assert matches('new_text.any = ["agente"]', mail)
+    assert not matches('new_text.any = ["usuarios"]', mail)
+    assert matches('new_body.none = ["urgente"]', mail)
+    assert matches("new_body.regex = '^ya reinstalamos'", mail)
+
+
+def test_new_body_of_a_mail_that_is_not_a_reply_is_its_body():
+    mail = parsed_mail("Agente", "El agente no actualiza, es urgente.")
+    assert matches('new_body.any = ["urgente"]', mail)
+    assert matches('new_body.affirmed = ["urgente"]', mail)
+
+
+def test_new_body_is_worked_out_once_and_only_when_a_rule_needs_it(monkeypatch):
+    from mailbot.rules import newtext
+
+    calls = []
+    real = newtext.new_body
+
+    def counting(text, subject=""):
+        calls.append(text)
+        return real(text, subject)
+
+    monkeypatch.setattr(newtext, "new_body", counting)
+    rs = rules(
+        KINDS
+        + """
+[[rule]]
+name = "otra"
+description = "d"
+[rule.match]
+new_body.any = ["grave"]
+new_body.regex = 'es grave'
+[rule.set]
+group = "g"
+"""
+    )
+    rs.classify(parsed_mail("Hola", "nada que ver"))
+    assert calls == []  # no keyword of a new_body rule in the body: no split
+    rs.classify(parsed_mail("Hola", "Es grave"))
+    assert len(calls) == 1
+
+
+def test_only_rules_on_the_new_text_read_it_once_per_mail(monkeypatch):
+    from mailbot.rules import newtext
+
+    calls = []
+    real = newtext.new_body
+
+    def counting(text, subject=""):
+        calls.append(text)
+        return real(text, subject)
+
+    monkeypatch.setattr(newtext, "new_body", counting)
+    rs = rules(
+        '[[rule]]\nname = "r"\ndescription = "d"\n[rule.match]\nnew_text.any = ["grave"]\n[rule.set]\ngroup = "g"\n'
+    )
+    assert rs.classify(parsed_mail("RE: x", REPLY.replace("sigue igual", "es grave"))).group == "g"
+    assert rs.classify(parsed_mail("Hola", "nada que ver")).group is None
+    assert len(calls) == 2  # pre-selected on the new text itself: once per mail
+
+
+@pytest.mark.parametrize(
+    "subject, new_subject",
+    [
+        ("Sin internet - CRÍTICO", "Sin internet - CRÍTICO"),
+        ("RE: Sin internet - CRÍTICO", ""),
+        ("Re: RV: urgente", ""),
+        ("[EXT] RE: urgente", ""),
+        ("RV: Sucursal sin sistema", "RV: Sucursal sin sistema"),
+        ("Fwd: urgente", "Fwd: urgente"),
+        ("Urgente: VPN", "Urgente: VPN"),
+    ],
+)
+def test_new_subject_is_empty_for_a_reply(subject, new_subject):
+    from mailbot.rules.newtext import new_subject as ns
+
+    assert ns(subject) == new_subject
+
+
+SIGNED = (
+    "Necesito restablecer la contraseña de la consola.\n\n"
+    "Saludos.\n\nIng. Iván Cárdenas\nCoordinador de Infraestructura Crítica\nTel. 55 1234\n\n"
+    "AVISO DE CONFIDENCIALIDAD: Si lo recibió por error, notifíquelo de manera URGENTE al remitente."
+)
+
+
+@pytest.mark.parametrize(
+    "body, new",
+    [
+        (SIGNED, "Necesito restablecer la contraseña de la consola."),
+        # a legal notice without a closing line before it
+        (
+            "La VPN no conecta.\n\nEste correo es confidencial y para uso exclusivo del destinatario; es URGENTE avisar.",
+            "La VPN no conecta.",
+        ),
+        ("La VPN no conecta.\n\nCONFIDENTIALITY NOTICE: this e-mail is urgent to delete.", "La VPN no conecta."),
+        ("la vpn no conecta\n\nEnviado desde mi iPhone", "la vpn no conecta"),
+        ("La VPN no conecta.\n-- \nAna", "La VPN no conecta."),
+        ("The VPN is down.\nBest regards,\nAna\nIT", "The VPN is down."),
+        # a closing on top is a greeting; a sentence that starts with "Gracias" is no closing
+        ("Saludos.\nLa VPN no conecta, es urgente.", "Saludos.\nLa VPN no conecta, es urgente."),
+        (
+            "Gracias Daniel, ya quedó todo funcionando.\nOtra cosa: es urgente la VPN.",
+            "Gracias Daniel, ya quedó todo funcionando.\nOtra cosa: es urgente la VPN.",
+        ),
+        # "Este mensaje de error…" is no legal notice
+        (
+            "Hola.\nEste mensaje de error aparece al abrir la consola.",
+            "Hola.\nEste mensaje de error aparece al abrir la consola.",
+        ),
+    ],
+)
+def test_new_body_cuts_signatures_and_legal_notices(body, new):
+    from mailbot.rules.newtext import new_body
+
+    assert new_body(body) == new
+
+
+FORWARD = (
+    "Buenas tardes,\n\n{note}\n\nSaludos.\nLaura\n\n"
+    "________________________________\n"
+    "De: Marisol Vega <mvega@cliente.com.mx>\n"
+    "Enviado el: miércoles, 7 de octubre de 2026 4:13 p. m.\n"
+    "Para: laura@cliente.com.mx\n"
+    "Asunto: URGENTE sucursal sin sistema\n\n"
+    "Hola Laura,\n\nNinguna computadora de la sucursal entra al sistema, estamos haciendo las guías a mano.\n\n"
+    "Saludos,\nMarisol Vega\nGerente Sucursal\n"
+)
+
+
+def test_a_forwarded_report_is_part_of_the_new_text_a_forwarded_request_is_not():
+    from mailbot.rules.newtext import new_body
+
+    report = new_body(FORWARD.format(note="Les reenvío el reporte de la gerente de la sucursal."), "RV: sucursal")
+    assert report.startswith("Buenas tardes,\n\nLes reenvío el reporte")
+    assert "guías a mano" in report
+    assert "De:" not in report and "URGENTE" not in report and "Gerente Sucursal" not in report
+    request = new_body(FORWARD.format(note="Te reenvío lo que pidió la gerente."), "RV: sucursal")
+    assert request == "Buenas tardes,\n\nTe reenvío lo que pidió la gerente."
+    # A reply is never a forwarded report.
+    assert "guías" not in new_body(FORWARD.format(note="Les reenvío el reporte."), "RE: sucursal")
+
+
+def test_the_quick_way_to_the_new_body_gives_what_split_reply_gives():
+    """Without a quote boundary split_reply's search is skipped: the result must not change."""
+    from mailbot.mail.quotes import split_reply
+    from mailbot.rules.newtext import cut_signature, maybe_quoted, new_body
+
+    texts = [
+        SIGNED,
+        REPLY,
+        FORWARD.format(note="x"),
+        "Hola\r\nla VPN no conecta   \r\n\r\nSaludos,\r\nAna\r\n",
+        "On Mon, Dec 1, 2026 at 10:00 AM Ana <a@b.mx> wrote:\n> hola",
+        "-----Original Message-----\nFrom: x\nSent: y\nTo: z\nSubject: w\n\nhola",
+        "*De:* Ana\n*Enviado el:* lunes\n*Para:* x\n",
+        "Texto con dos puntos: 10:30 y nada más.",
+        "",
+    ]
+    for text in texts:
+        assert new_body(text) == cut_signature(split_reply(text).new), text
+    assert not maybe_quoted(SIGNED) and maybe_quoted(REPLY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hola, mundo: ¿qué tal? «bien» — gracias",
+        "caida total del servicio_web en l'oficina",
+        "x² ½ 𝟙 straße ø kobenhavn 東京 test_x __ a-b",
+        "\u00a0no\u2003es urgente\u200b",
+        "",
+    ],
+)
+def test_words_are_split_as_the_keyword_pattern_splits_them(text):
+    from mailbot.rules.fold import WORD, words
+
+    assert words(fold(text)) == WORD.findall(fold(text))
+
+
+def test_keywords_of_the_start_of_a_text_come_from_those_of_the_whole():
+    from mailbot.rules.fold import KeywordIndex, words
+
+    index = KeywordIndex(["urgente", "no es", "red lent*", "sin red", "toda la empresa", "lent*", "saludos"])
+    whole = words(fold("Toda la empresa sin red, no es urgente. Saludos, la red lenta de toda la empresa"))
+    for n in range(len(whole) + 1):
+        expected = index.find_words(whole[:n])
+        assert index.find_in_start(whole, n, index.find_words(whole)) == expected, n
+
+
+# --- counting -----------------------------------------------------------------------------------------------
+
+PEOPLE = '["personas", "usuarios", "equipos", "computadoras", "developers", "users", "cajas"]'
+
+
+@pytest.mark.parametrize(
+    "text, low, high, holds",
+    [
+        ("10 personas no pueden trabajar", 2, 24, True),
+        ("las 6 computadoras del área", 2, 24, True),
+        ("(más de 80 equipos)", 25, None, True),
+        ("treinta y dos cajas sin sistema", 25, None, True),
+        ("8 software developers", 2, 24, True),
+        ("ten new remote users", 2, 24, True),
+        ("un par de usuarios", 2, 24, True),
+        ("decenas de equipos infectados", 25, None, True),
+        ("dozens of users", 25, None, True),
+        ("DOS COMPUTADORAS", 2, 24, True),
+        ("80 equipos", 2, 24, False),
+        ("un usuario", 2, 24, False),
+        ("desde las 9 los usuarios no pueden", 2, 24, False),
+        ("son las 9, usuarios sin red", 2, 24, False),
+        ("los usuarios de ventas", 1, None, False),
+    ],
+)
+def test_count_reads_the_number_before_the_word(text, low, high, holds):
+    bounds = ", ".join(f"{k} = {v}" for k, v in (("min", low), ("max", high)) if v is not None)
+    assert matches(f"body.count = {{ {bounds}, of = {PEOPLE} }}", parsed_mail(body=text)) is holds
+
+
+def test_count_explains_what_it_counted():
+    c = one_rule(f"new_text.count = {{ min = 2, max = 24, of = {PEOPLE} }}").classify(
+        parsed_mail(body="El área de ventas (10 personas) no puede entrar.")
+    )
+    assert c.hits[0].why == ['new_text.count: found 10 "personas" (2 to 24)']
+    c = one_rule(f"body.count = {{ min = 25, of = {PEOPLE} }}").classify(parsed_mail(body="Más de 80 equipos."))
+    assert c.hits[0].why == ['body.count: found 80 "equipos" (at least 25)']
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ('["personas"]', "write a table: {of ="),
+        ('{ of = ["personas"] }', "write a table: {of ="),
+        ("{ min = 2 }", "write a table: {of ="),
+        ('{ min = 2, of = ["personas"], desde = 1 }', "count.desde: unknown key"),
+        ('{ min = -1, of = ["personas"] }', "count.min: must be a whole number, 0 or more"),
+        ('{ min = "dos", of = ["personas"] }', "count.min: must be a whole number"),
+        ('{ min = 5, max = 2, of = ["personas"] }', "count.max: max 2 is below min 5"),
+        ("{ min = 2, of = [] }", "count.of: must be a non-empty list of keywords"),
+    ],
+)
+def test_count_problems(spec, message):
+    found = problems(
+        f'[[rule]]\nname = "r"\ndescription = "d"\n[rule.match]\nbody.count = {spec}\n[rule.set]\ncategory = "x"\n'
+    )
+    assert len(found) == 1, found
+    assert found[0][1] == 5 and message in found[0][2]
+
+
+def test_count_needs_a_text_target():
+    [(_, line, msg)] = problems(
+        '[[rule]]\nname = "r"\ndescription = "d"\n[rule.match]\nfrom.count = { min = 2, of = ["x"] }\n'
+        '[rule.set]\ncategory = "x"\n'
+    )
+    assert line == 5 and "count reads sentences" in msg
+
+
+# --- negation -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No es urgente",
+        "no es urgente",
+        "NO ES URGENTE",
+        "nada urgente, cuando puedan",
+        "no lo consideramos urgente",
+        "No es algo urgente.",
+        "no es tan urgente",
+        "sin urgencia",
+        "no creo que sea urgente",
+        "It is not urgent",
+        "This isn't urgent",
+        "not urgent at all",
+        "no\nes urgente",  # a line wrapped inside the sentence
+    ],
+)
+def test_negated_keywords(text):
+    keywords = '["urgente", "urgent", "urgencia"]'
+    assert matches(f"body.negated = {keywords}", parsed_mail(body=text))
+    assert not matches(f"body.affirmed = {keywords}", parsed_mail(body=text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Es urgente",
+        "URGENTE: no funciona la VPN",
+        "No funciona la VPN, es urgente",
+        "No funciona la VPN. Urgente",
+        "no podemos trabajar es urgente",
+        "No sé qué pasa; urgente",
+        "no funciona - urgente",
+        "no funciona\n\nurgente",
+        "no es leve pero tampoco es crítico: es urgente",
+        "It's urgent, nothing works",
+    ],
+)
+def test_affirmed_keywords(text):
+    keywords = '["urgente", "urgent"]'
+    assert matches(f"body.affirmed = {keywords}", parsed_mail(body=text))
+    assert not matches(f"body.negated = {keywords}", parsed_mail(body=text))
+
+
+def test_a_keyword_said_both_ways_is_affirmed_and_negated():
+    mail = parsed_mail(body="No es crítico para ellos, pero para nosotros es crítico.")
+    assert matches('body.affirmed = ["critico"]', mail)
+    assert matches('body.negated = ["critico"]', mail)
+
+
+def test_negation_with_phrases_prefixes_and_accents():
+    assert matches('body.negated = ["es critico"]', parsed_mail(body="NO ES CRÍTICO"))
+    assert matches('body.negated = ["critic*"]', parsed_mail(body="nada crítica"))
+    assert matches('body.affirmed = ["critic*"]', parsed_mail(body="situación crítica"))
+    assert not matches('body.affirmed = ["critic*"]', parsed_mail(body="ningún problema crítico"))
+    assert matches('subject.negated = ["grave"]', parsed_mail("Nada grave", "x"))
+
+
+def test_negation_explains_where():
+    c = one_rule('body.negated = ["urgente"]').classify(parsed_mail(body="Hola. Esto no es urgente, gracias"))
+    assert c.hits[0].why == ['body.negated: found "urgente" negated in "esto no es urgente"']
+    c = one_rule('body.affirmed = ["urgente"]').classify(parsed_mail(body="Hola. Es urgente"))
+    assert c.hits[0].why == ['body.affirmed: found "urgente" not negated in "es urgente"']
+
+
+def test_negation_needs_a_text_target():
+    [(_, line, msg)] = problems(
+        '[[rule]]\nname = "r"\ndescription = "d"\n[rule.match]\nfrom.affirmed = ["x"]\n[rule.set]\ncategory = "x"\n'
+    )
+    assert line == 5 and "affirmed reads sentences: use it on subject, body, new_subject, new_body" in msg
+
+
 def test_not_set_and_is_set_look_at_earlier_rules():
     text = """
     [[rule]]

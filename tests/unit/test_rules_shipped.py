@@ -164,7 +164,7 @@ CASES = [
         "grave",
         None,
         None,
-        T + "productos-de-terceros",
+        T + "antivirus-de-terceros",
     ),
     # --- LEVE y categorías ---
     (
@@ -196,13 +196,14 @@ CASES = [
         None,
     ),
     (
-        "leve-compu-lentisima-windows",
+        # Slowness that comes from Windows Update is a third-party problem (the terms' first limit).
+        "leve-compu-lentisima-windows-fuera",
         "lentitud",
         "la compu esta lentisima desde la ultima actualizacion de windows",
         "leve",
         "computadora-lenta",
         None,
-        None,
+        T + "terceros-por-windows-update",
     ),
     (
         "exclusion-office-withsecure",
@@ -468,6 +469,15 @@ CASES = [
         T + "migracion-integracion",
     ),
     (
+        "fuera-migracion-a-la-nube",
+        "Nube",
+        "¿Nos ayudan a llevar el servidor de archivos a la nube?",
+        "leve",
+        None,
+        None,
+        T + "migracion-a-la-nube",
+    ),
+    (
         "fuera-integracion",
         "Integración",
         "Necesitamos integrar nuestro sistema de inventarios con el sistema de ventas.",
@@ -484,6 +494,15 @@ CASES = [
         None,
         "withsecure",
         T + "desarrollo-de-codigo",
+    ),
+    (
+        "fuera-pedido-de-script",
+        "Script",
+        "¿Nos ayudan con un script que mapee las unidades de red al iniciar sesión?",
+        "leve",
+        None,
+        None,
+        T + "pedido-de-script",
     ),
     (
         "fuera-macro",
@@ -564,7 +583,43 @@ CASES = [
         "leve",
         None,
         None,
-        T + "software-diferente",
+        T + "firewall-de-otra-marca",
+    ),
+    (
+        "fuera-comprado-con-otro-proveedor",
+        "Política de Safetica",
+        "El Safetica de la planta lo compramos con otro distribuidor, ¿nos ayudan a crear una política nueva?",
+        "leve",
+        "configuraciones-nuevas",
+        "safetica",
+        T + "comprado-con-otro-proveedor",
+    ),
+    (
+        "fuera-vulnerabilidad-de-chrome",
+        "Chrome vulnerable",
+        "Salió una vulnerabilidad en Chrome, ¿pueden actualizarlo en los equipos de la oficina?",
+        "leve",
+        None,
+        None,
+        T + "corregir-vulnerabilidad",
+    ),
+    (
+        "fuera-codigo-del-cliente",
+        "Error en nuestro conector",
+        "El conector de nuestro sistema de pedidos falla desde ayer, ¿pueden revisar el código fuente?",
+        "leve",
+        None,
+        None,
+        T + "desarrollo-de-codigo-del-cliente",
+    ),
+    (
+        "fuera-outlook-sin-el-antivirus",
+        "Outlook se cierra",
+        "Outlook se cierra al abrir adjuntos en la laptop de Ana. Ya desactivamos WithSecure y sigue igual.",
+        "leve",
+        None,
+        "withsecure",
+        T + "terceros-descartada-nuestra-solucion",
     ),
 ]
 
@@ -591,7 +646,8 @@ def test_every_category_product_and_limitation_is_covered(ruleset):
     shipped_oos = {r.name for r in ruleset if "out_of_scope" in r.actions}
     assert len(shipped_categories) == 15
     assert shipped_products == {"withsecure", "safetica", "sonicwall"}
-    assert len(shipped_oos) == 7
+    # Several rules may quote one limitation; the seven limitations of the terms are all there.
+    assert len({r.actions["out_of_scope"] for r in ruleset if "out_of_scope" in r.actions}) == 7
     assert {c[4] for c in CASES} >= shipped_categories
     assert {c[5] for c in CASES} >= shipped_products
     assert {c[6] for c in CASES} - {None} == shipped_oos
