@@ -68,8 +68,10 @@ class DryRun:
             for h in hits:
                 sets = ", ".join(f"{k}={v}" for k, v in h["set"].items())
                 where = f"{h['file']}:{h['line']}" if h.get("line") else h["file"]
+                # A statement (the client's own word) or a ceiling is named: it outranks impact rules.
+                kind = f" [{h['kind']}]" if h.get("kind") not in (None, "impact") else ""
                 out.append(
-                    f"  - {h['rule']} ({where}): {sets}"
+                    f"  - {h['rule']}{kind} ({where}): {sets}"
                     + (f" [overridden: {', '.join(h['superseded'])}]" if h["superseded"] else "")
                 )
                 for why in h["why"]:
