@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import Event, Ticket
+from mailbot.rules.model import deciding_rule
 
 
 @dataclass
@@ -56,15 +57,18 @@ def rule_stats(session: Session, since: datetime | None = None) -> list[RuleStat
     numbers: dict[int, str] = {}
     for ticket_id, number, cls in session.execute(q):
         numbers[ticket_id] = number
+        decider = deciding_rule(cls)
         for hit in (cls or {}).get("hits", []):
             st = stats.setdefault(hit["rule"], RuleStats(hit["rule"], hit.get("file")))
             st.fired += 1
-            if "severity" in hit.get("set", {}) and "severity" not in hit.get("superseded", []):
-                st.decided_severity += 1
+        if decider is not None:
+            stats[decider].decided_severity += 1
     events = select(Event.ticket_id, Event.data).where(Event.kind == "severity").order_by(Event.id)
     for ticket_id, data in session.execute(events):
         if ticket_id not in numbers or (data or {}).get("decided_by") != "rule" or not data.get("rule"):
             continue
+        if data.get("old") == data.get("new"):
+            continue  # a confirmation recorded before confirmations were told apart
         st = stats.setdefault(data["rule"], RuleStats(data["rule"]))
         st.overridden += 1
         st.to[data.get("new")] += 1

@@ -80,3 +80,15 @@ class Classification:
         out = {name: getattr(self, name) for name in FIELDS}
         out["hits"] = [h.to_json() for h in self.hits]
         return out
+
+
+def deciding_rule(classification: dict | None) -> str | None:
+    """The rule whose severity a ticket got: the first matching rule that set one and was not overridden.
+
+    (Tickets classified before rules had kinds may show two rules that set the same value,
+    neither marked overridden: the first is the one named, here and in `rules stats`.)
+    """
+    for hit in (classification or {}).get("hits", []):
+        if "severity" in hit.get("set", {}) and "severity" not in hit.get("superseded", []):
+            return hit["rule"]
+    return None

@@ -18,6 +18,7 @@ from mailbot.app import App
 from mailbot.db.models import Escalation, Event, MessageRow, Participant, Ticket
 from mailbot.mail.text import fold
 from mailbot.outbound.outbox import queue_mail
+from mailbot.rules.model import deciding_rule
 from mailbot.sla import deadlines as sla
 from mailbot.tickets.numbering import subject_tag
 from mailbot.vocab import DESK_ROLES, OPEN_STATUSES, Direction, MessageKind, Party, Role, Severity, Status
@@ -236,6 +237,10 @@ def set_status(ops, ticket: Ticket, status: Status, actor: str, *, summary: str 
 
 def set_severity(ops, ticket: Ticket, severity: Severity, actor: str) -> None:
     old, old_due = ticket.severity, ticket.attention_due
+    if severity == old:
+        # A confirmation, not a correction: `rules stats` must not count it against the rule.
+        event(ops, ticket, "severity_unchanged", actor=actor, severity=severity)
+        return
     decided_by, rule = severity_source(ops, ticket)
     ticket.severity = severity
     ticket.updated_at = ops.now
@@ -265,10 +270,8 @@ def severity_source(ops, ticket: Ticket) -> tuple[str, str | None]:
     )
     if earlier is not None:
         return "person", None
-    for hit in (ticket.classification or {}).get("hits", []):
-        if "severity" in hit.get("set", {}) and "severity" not in hit.get("superseded", []):
-            return "rule", hit["rule"]
-    return "default", None
+    rule = deciding_rule(ticket.classification)
+    return ("rule", rule) if rule else ("default", None)
 
 
 def resolve_assignee(settings, who: str) -> str:

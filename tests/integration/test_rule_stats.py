@@ -128,3 +128,15 @@ def test_tickets_set_changes_what_the_commands_change_and_refuses_mistakes(setti
         assert line.startswith("error:") and said in line
     proc = cli("tickets", "set", "IMG-999999", "--severity", "leve", config=settings.source, check=False)
     assert proc.returncode == 65 and "no ticket" in proc.stderr.decode()
+
+
+def test_a_confirmation_is_not_a_correction_and_the_real_one_still_counts(settings, dovecot, smtp_sink):
+    dovecot.append(make_mail(subject="Duda de licencia", body="¿Cuándo vence la licencia?"))
+    run_once(settings)
+    [t] = tickets(settings)
+    cli("tickets", "set", t["number"], "--severity", "leve", config=settings.source)  # what the rule said
+    cli("tickets", "set", t["number"], "--severity", "grave", config=settings.source)
+    stats = {r["rule"]: r for r in json.loads(cli("rules", "stats", "--json", config=settings.source).stdout)["rules"]}
+    assert (stats["licencia-es-leve"]["overridden"], stats["licencia-es-leve"]["corrected_to"]) == (1, {"grave": 1})
+    kinds = [e["kind"] for e in ticket(settings, t["number"])["events"]]
+    assert "severity_unchanged" in kinds
