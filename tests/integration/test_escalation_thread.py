@@ -106,8 +106,9 @@ def test_escalar_gerente_shows_the_manager_the_clients_words_and_none_of_the_mai
 
 
 @pytest.mark.xfail(
+    strict=True,  # a known gap, not a pass: when the thread learns to cut notes this turns red, to be unmarked
     reason="a team member's own mail is shown as written, its #nota and #commands included: "
-    "_thread leaves out outbound internal mail only"
+    "_thread leaves out outbound internal mail only (the manager is team, so no note reaches outside it)",
 )
 def test_escalar_gerente_keeps_the_note_out_of_the_managers_conversation(settings, dovecot, smtp_sink):
     conversation = _escalated_after_a_note_and_a_command_error(settings, dovecot, smtp_sink)
