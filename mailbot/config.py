@@ -318,6 +318,21 @@ class TicketsSection(_Section):
     # after "cerrado", it opens a new ticket linked to the old one. A resolved
     # ticket is closed (and the closure mail sent) when the window has passed.
     reopen_window: Duration = timedelta(days=7)
+    # Waiting on the client (#estado esperando-cliente): a polite reminder this many business
+    # days after the wait began, and the ticket resolved (with how to reopen it) after this
+    # many. 0 turns either off.
+    remind_waiting_after: int = Field(default=2, ge=0)
+    resolve_waiting_after: int = Field(default=5, ge=0)
+
+    @model_validator(mode="after")
+    def _waiting_order(self):
+        both = self.remind_waiting_after and self.resolve_waiting_after
+        if both and self.resolve_waiting_after <= self.remind_waiting_after:
+            raise ValueError(
+                f"resolve_waiting_after ({self.resolve_waiting_after}) must come after "
+                f"remind_waiting_after ({self.remind_waiting_after}), or be 0 (never)"
+            )
+        return self
 
 
 class IntakeSection(_Section):

@@ -41,12 +41,49 @@ class Status(StrEnum):
     NEW = "new"
     IN_PROGRESS = "in_progress"
     WAITING_CLIENT = "waiting_client"
+    WAITING_VENDOR = "waiting_vendor"
     RESOLVED = "resolved"
     CLOSED = "closed"
 
+    @property
+    def turn(self) -> Turn | None:
+        """Whose move it is while a ticket has this status; None once resolved or closed."""
+        return _TURNS.get(self)
+
 
 # A ticket the desk still works on: counted as open, escalated, listed by default.
-OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_CLIENT})
+OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_CLIENT, Status.WAITING_VENDOR})
+
+
+class Turn(StrEnum):
+    """Whose move an open ticket waits on. Only the desk's turn runs attention clocks."""
+
+    DESK = "desk"
+    CLIENT = "client"
+    VENDOR = "vendor"
+
+
+_TURNS = {
+    Status.NEW: Turn.DESK,
+    Status.IN_PROGRESS: Turn.DESK,
+    Status.WAITING_CLIENT: Turn.CLIENT,
+    Status.WAITING_VENDOR: Turn.VENDOR,
+}
+# The statuses in which it is the desk's move.
+DESK_STATUSES = frozenset(s for s, t in _TURNS.items() if t == Turn.DESK)
+
+
+class ClockStop(StrEnum):
+    """Why an attention clock stopped (``clocks.stopped_by``)."""
+
+    ANSWERED = "answered"  # the desk answered the client
+    HANDLED = "handled"  # #atendido: the client's mail needed no answer
+    WAITING_CLIENT = "waiting_client"  # the turn went to the client
+    WAITING_VENDOR = "waiting_vendor"  # ... or to a vendor
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    MERGED = "merged"  # its ticket was merged into one that had a clock running already
+    SPLIT = "split"  # the notice it timed was split off into a ticket of its own, which times it
 
 
 class Role(StrEnum):
@@ -111,6 +148,8 @@ class MessageKind(StrEnum):
     RELAY = "relay"  # an engineer's answer relayed to the client
     MERGE_NOTICE = "merge_notice"  # the client's ticket was merged into another: its new number
     CLOSURE = "closure"
+    WAITING_REMINDER = "waiting_reminder"  # the desk waits on the client: a polite reminder
+    WAITING_RESOLVED = "waiting_resolved"  # ... and, with no answer, resolved: how to reopen it
     # Outbound, to the team:
     NOTICE = "notice"  # a new ticket
     UPDATE_NOTICE = "update_notice"
@@ -121,6 +160,7 @@ class MessageKind(StrEnum):
     VENDOR_OVERDUE = "vendor_overdue"
     LOOP_GUARD_NOTICE = "loop_guard_notice"
     REPORT = "report"
+    DIGEST = "digest"
     # Outbound, to a vendor:
     VENDOR_CASE = "vendor_case"
     VENDOR_REMINDER = "vendor_reminder"
@@ -139,6 +179,7 @@ INTERNAL_KINDS = frozenset(
         MessageKind.VENDOR_OVERDUE,
         MessageKind.LOOP_GUARD_NOTICE,
         MessageKind.REPORT,
+        MessageKind.DIGEST,
     }
 )
 

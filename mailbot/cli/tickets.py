@@ -28,8 +28,8 @@ def tickets():
     "--status",
     type=STATUS,
     default=None,
-    help="Only this status: nuevo, en-progreso, esperando-cliente, resuelto, cerrado "
-    "(or new, in_progress, waiting_client, resolved, closed).",
+    help="Only this status: nuevo, en-progreso, esperando-cliente, esperando-fabricante, resuelto, cerrado "
+    "(or new, in_progress, waiting_client, waiting_vendor, resolved, closed).",
 )
 @click.option("--severity", type=SEVERITY, default=None, help="Only this severity: critica, grave, leve.")
 @click.option(

@@ -75,12 +75,18 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
             base, who_label="El cliente", sender=ticket.requester, body="Sigue igual.", reopened=True, escalated=True
         ),
         "closure.txt": dict(base, summary="Se aplicó el parche.", closed_local=local),
+        "waiting_reminder.txt": dict(
+            base, waiting_since_local=local, resolve_local=local, last_question="¿Nos envía el registro?"
+        ),
+        "waiting_resolved.txt": dict(base, waiting_since_local=local, reopen_until_local=local),
         "escalation.txt": dict(
             base,
             reason="sla_breach",
             actor="mailbot",
             late="15 minutos",
             due_local=local,
+            later_notice=True,
+            notice_local=local,
             client_text="El servidor no responde.",
             thread=thread,
         ),

@@ -90,6 +90,18 @@ class Ticket(Base):
     origin: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
     # Merged into that ticket (#fusionar): closed, its thread moved there; mail to this number goes there too.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Since when it has been this turn's move (``Status.turn``: the desk's, the client's, a vendor's).
+    turn_since: Mapped[datetime | None]
+    # Waiting on the client: when they were reminded (once per wait).
+    waiting_reminded_at: Mapped[datetime | None]
+    # Durations in business time (calendar time where [sla.attention] business_time is off), whole
+    # seconds, stored as they end so reports read them instead of recomputing: from reception to
+    # the first answer and to resolution, and the time spent in each turn so far.
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    desk_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    client_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    vendor_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def machine_requester(self) -> bool:
@@ -100,23 +112,59 @@ class Ticket(Base):
     events: Mapped[list[Event]] = relationship(back_populates="ticket", order_by="Event.id")
     participants: Mapped[list[Participant]] = relationship(back_populates="ticket")
     escalations: Mapped[list[Escalation]] = relationship(back_populates="ticket", order_by="Escalation.id")
+    clocks: Mapped[list[Clock]] = relationship(back_populates="ticket", order_by="Clock.id")
+
+
+class Clock(Base):
+    """An attention clock: a client's notice that awaits the desk's answer.
+
+    The terms count each attention period "desde el aviso": the report opens the
+    first clock (``first``: the contract's first-response figure) and every later
+    client mail with none running opens another. The desk's answer, ``#atendido``,
+    handing the turn to the client or a vendor, or resolving stops it.
+    """
+
+    __tablename__ = "clocks"
+    __table_args__ = (Index("ix_clocks_running", "stopped_at", "due"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    first: Mapped[bool] = mapped_column(Boolean, default=False)
+    severity: Mapped[str] = mapped_column(String(16))  # the deadline's severity; kept in step with the ticket's
+    started_at: Mapped[datetime]
+    due: Mapped[datetime]
+    message_id: Mapped[str | None] = mapped_column(String(998))  # the client's mail that started it
+    stopped_at: Mapped[datetime | None]
+    stopped_by: Mapped[str | None] = mapped_column(String(32))  # vocab.ClockStop
+    actor: Mapped[str | None] = mapped_column(String(320))
+    business_seconds: Mapped[int | None] = mapped_column(Integer)  # start to stop
+
+    ticket: Mapped[Ticket] = relationship(back_populates="clocks")
+
+    @property
+    def late(self) -> bool | None:
+        """Stopped after its deadline; None while it runs."""
+        return None if self.stopped_at is None else self.stopped_at > self.due
 
 
 class Escalation(Base):
-    """A ticket handed up: to the manager (level 2) or a vendor (level 3), once per target.
+    """A ticket handed up: to the manager (level 2) or a vendor (level 3).
 
-    The unique (ticket, target) pair is what makes "once per ticket and
-    level" hold across processes: a second insert fails instead of mailing twice.
+    Once per ticket, target and attention clock: the unique triple is what makes
+    it hold across processes (a second insert fails instead of mailing twice).
+    A vendor case, and a manager escalation made while no clock ran, has clock 0.
     """
 
     __tablename__ = "escalations"
     __table_args__ = (
-        UniqueConstraint("ticket_id", "target", name="uq_escalations_ticket_target"),
+        UniqueConstraint("ticket_id", "target", "clock_id", name="uq_escalations_ticket_target_clock"),
         Index("ix_escalations_open", "responded_at", "reminded_at", "due"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     target: Mapped[str] = mapped_column(String(64))  # "manager" or a vendor name
+    # The clock (clocks.id) a manager escalation is for; 0 for none. Not a foreign key: 0 is
+    # no row, and a NULL would not take part in the unique key on every database.
+    clock_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     level: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(64))  # sla_breach, client_request, command, cli
     actor: Mapped[str] = mapped_column(String(320), default="mailbot")

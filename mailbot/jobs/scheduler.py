@@ -18,13 +18,15 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import and_, exists, select
 
-from mailbot.db.models import Escalation, Ticket
+from mailbot.db.models import Clock, Escalation, Ticket
 from mailbot.errors import EscalationRefused
 from mailbot.jobs.quarterly import add_report_job
+from mailbot.sla.deadlines import add_days, days_floor
 from mailbot.tickets import actions as ticket_ops
 from mailbot.tickets.actions import Ops
 from mailbot.tickets.escalation import escalate_to_manager, remind_manager, remind_vendor
-from mailbot.vocab import OPEN_STATUSES, Role, Status
+from mailbot.tickets.waiting import remind_waiting_client, resolve_unanswered
+from mailbot.vocab import DESK_STATUSES, OPEN_STATUSES, Role, Status
 
 log = logging.getLogger("mailbot.scheduler")
 
@@ -37,13 +39,23 @@ class TickReport:
     manager_reminders: list[str] = field(default_factory=list)
     vendor_reminders: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    # Waiting on the client: reminded, and resolved after no answer.
+    waiting_reminders: list[str] = field(default_factory=list)
+    waiting_resolved: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     # Breached tickets the escalation refused (another process escalated them first), and why.
     not_escalated: dict[str, str] = field(default_factory=dict)
 
     @property
     def mails(self) -> int:
-        return len(self.escalated) + len(self.manager_reminders) + len(self.vendor_reminders) + len(self.closed)
+        return (
+            len(self.escalated)
+            + len(self.manager_reminders)
+            + len(self.vendor_reminders)
+            + len(self.closed)
+            + len(self.waiting_reminders)
+            + len(self.waiting_resolved)
+        )
 
 
 def _claim(session, query):
@@ -54,7 +66,7 @@ def _each(app, now, query, action, into: list[str], report: TickReport, what: st
     with app.sessions.begin() as session:
         ops = Ops(app, session, now)
         for row in _claim(session, query):
-            ticket = row if isinstance(row, Ticket) else row.ticket
+            ticket = row if isinstance(row, Ticket) else row.ticket  # an Escalation or a Clock
             try:
                 with session.begin_nested():
                     if action(ops, row) is not False:
@@ -70,21 +82,30 @@ def sla_tick(app, now: datetime | None = None) -> TickReport:
     """One pass of every SLA duty that is due at ``now``."""
     now = now or app.clock()
     report = TickReport()
-    manager_escalated = exists().where(and_(Escalation.ticket_id == Ticket.id, Escalation.target == Role.MANAGER))
+    # Each attention clock that ran out while it was the desk's move, once per clock.
+    manager_escalated = exists().where(
+        and_(
+            Escalation.ticket_id == Clock.ticket_id,
+            Escalation.target == Role.MANAGER,
+            Escalation.clock_id == Clock.id,
+        )
+    )
     breached = (
-        select(Ticket)
+        select(Clock)
+        .join(Ticket, Ticket.id == Clock.ticket_id)
         .where(
-            Ticket.status.in_(OPEN_STATUSES),
-            Ticket.first_response_at.is_(None),
-            Ticket.attention_due <= now,
+            Clock.stopped_at.is_(None),
+            Clock.due <= now,
+            Ticket.status.in_(DESK_STATUSES),
             ~manager_escalated,
         )
-        .order_by(Ticket.attention_due)
+        .order_by(Clock.due)
     )
 
-    def escalate(ops, ticket) -> bool:
+    def escalate(ops, clock) -> bool:
+        ticket = clock.ticket
         try:
-            escalate_to_manager(ops, ticket, reason="sla_breach")
+            escalate_to_manager(ops, ticket, reason="sla_breach", clock=clock)
         except EscalationRefused as refused:
             # Not a failure: nothing to retry (the escalation records the refusal on the ticket).
             report.not_escalated[ticket.number] = refused.reason
@@ -128,7 +149,45 @@ def sla_tick(app, now: datetime | None = None) -> TickReport:
         .order_by(Ticket.resolved_at)
     )
     _each(app, now, stale, lambda ops, t: ticket_ops.close(ops, t, "mailbot"), report.closed, report, "closing")
-    for name in ("escalated", "manager_reminders", "vendor_reminders", "closed"):
+
+    # Waiting on the client: a reminder once the wait is [tickets] remind_waiting_after business
+    # days old, and resolved (with a notice saying how to reopen) at resolve_waiting_after.
+    tickets_cfg = app.settings.tickets
+    waiting = select(Ticket).where(Ticket.status == Status.WAITING_CLIENT, Ticket.turn_since.is_not(None))
+
+    def due_after(days):
+        return lambda t: add_days(app, t.turn_since, days) <= now
+
+    def remind(ops, ticket) -> bool:
+        if ticket.waiting_reminded_at is not None or not due_after(tickets_cfg.remind_waiting_after)(ticket):
+            return False
+        remind_waiting_client(ops, ticket)
+        return True
+
+    def resolve(ops, ticket) -> bool:
+        if not due_after(tickets_cfg.resolve_waiting_after)(ticket):
+            return False
+        resolve_unanswered(ops, ticket)
+        return True
+
+    # Candidates by the least calendar time the business days can take; the exact test is per ticket.
+    if tickets_cfg.resolve_waiting_after:
+        old = waiting.where(Ticket.turn_since <= now - days_floor(app, tickets_cfg.resolve_waiting_after))
+        _each(app, now, old.order_by(Ticket.turn_since), resolve, report.waiting_resolved, report, "resolving")
+    if tickets_cfg.remind_waiting_after:
+        old = waiting.where(
+            Ticket.turn_since <= now - days_floor(app, tickets_cfg.remind_waiting_after),
+            Ticket.waiting_reminded_at.is_(None),
+        )
+        _each(app, now, old.order_by(Ticket.turn_since), remind, report.waiting_reminders, report, "reminding")
+    for name in (
+        "escalated",
+        "manager_reminders",
+        "vendor_reminders",
+        "closed",
+        "waiting_reminders",
+        "waiting_resolved",
+    ):
         if getattr(report, name):
             log.info("sla tick: %s %s", name.replace("_", " "), ", ".join(getattr(report, name)))
     return report

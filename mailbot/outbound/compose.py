@@ -61,6 +61,7 @@ def compose(
     ticket_number: str | None = None,
     html: str | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
+    inline: list[tuple[str, str, bytes]] = (),
 ) -> bytes:
     """The bytes of one mail from us; ``to`` and ``cc`` as they go on the wire (``wire_address``).
 
@@ -81,7 +82,7 @@ def compose(
         ("X-Auto-Response-Suppress", "All" if auto else None),
         ("X-Mailbot-Ticket", ticket_number),
     ]
-    return build_mail(headers, body, html=html, attachments=attachments)
+    return build_mail(headers, body, html=html, attachments=attachments, inline=inline)
 
 
 def _subject(subject: str):
@@ -103,11 +104,28 @@ def build_mail(
     *,
     html: str | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
+    inline: list[tuple[str, str, bytes]] = (),
 ) -> bytes:
-    """The mail's bytes: text (and HTML alternative), files attached, headers in the order given."""
+    """The mail's bytes: text (and HTML alternative), files attached, headers in the order given.
+
+    ``inline``: (Content-ID without brackets, content type, bytes) of images the
+    HTML shows as ``<img src="cid:…">``: a ``multipart/related`` around the HTML
+    (RFC 2387), which is how mail programs show pictures inside a mail.
+    """
     root: MIMEBase = MIMEText(body, "plain", _BODY_CHARSET)
     if html is not None:
-        root = MIMEMultipart("alternative", _subparts=[root, MIMEText(html, "html", _BODY_CHARSET)])
+        shown: MIMEBase = MIMEText(html, "html", _BODY_CHARSET)
+        if inline:
+            shown = MIMEMultipart("related", _subparts=[shown])
+            for cid, content_type, content in inline:
+                maintype, _, subtype = content_type.partition("/")
+                part = MIMEBase(maintype, subtype)
+                part.set_payload(content)
+                encoders.encode_base64(part)
+                part.add_header("Content-ID", f"<{clean_line(cid)}>")
+                part.add_header("Content-Disposition", "inline", filename=clean_line(cid))
+                shown.attach(part)
+        root = MIMEMultipart("alternative", _subparts=[root, shown])
     if attachments:
         root = MIMEMultipart("mixed", _subparts=[root])
         for filename, content_type, content in attachments:

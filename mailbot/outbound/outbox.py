@@ -49,6 +49,7 @@ def queue_mail(
     now: datetime | None = None,
     html: str | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
+    inline: list[tuple[str, str, bytes]] = (),
 ) -> MessageRow:
     """Compose the mail, store it as an outbound message and queue it.
 
@@ -74,6 +75,7 @@ def queue_mail(
         ticket_number=ticket.number if ticket is not None else None,
         html=html,
         attachments=attachments,
+        inline=inline,
     )
     row = MessageRow(
         ticket=ticket,

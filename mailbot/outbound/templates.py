@@ -22,6 +22,7 @@ STATUS_LABELS = {
     Status.NEW: "nuevo",
     Status.IN_PROGRESS: "en progreso",
     Status.WAITING_CLIENT: "esperando al cliente",
+    Status.WAITING_VENDOR: "esperando al fabricante",
     Status.RESOLVED: "resuelto",
     Status.CLOSED: "cerrado",
 }

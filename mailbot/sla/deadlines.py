@@ -45,6 +45,36 @@ def add_time(app, start: datetime, duration: timedelta, business: bool) -> datet
     return start + duration
 
 
+def business(app) -> bool:
+    """Whether attention time is counted in business hours (else in calendar time)."""
+    return app.settings.sla.attention.business_time and not app.settings.calendar.always_open
+
+
+def elapsed_seconds(app, start: datetime, end: datetime) -> int:
+    """Whole seconds from ``start`` to ``end`` as attention time counts them (business or calendar)."""
+    if end <= start:
+        return 0
+    if business(app) and app.calendar is not None:
+        return int(app.calendar.elapsed(start, end).total_seconds())
+    return int((end - start).total_seconds())
+
+
+def add_days(app, start: datetime, days: int) -> datetime:
+    """``days`` business days after ``start`` (a business day is the calendar's opening hours), else calendar days."""
+    if business(app) and app.calendar is not None:
+        opens, closes = (datetime.strptime(h, "%H:%M") for h in app.settings.calendar.hours)
+        return app.calendar.add(start, (closes - opens) * days)
+    return start + timedelta(days=days)
+
+
+def days_floor(app, days: int) -> timedelta:
+    """The least calendar time ``add_days(app, start, days)`` can be after ``start``: a cheap first filter."""
+    if business(app) and app.calendar is not None:
+        opens, closes = (datetime.strptime(h, "%H:%M") for h in app.settings.calendar.hours)
+        return (closes - opens) * days
+    return timedelta(days=days)
+
+
 def set_deadlines(app, ticket) -> None:
     """(Re)compute the deadlines from the original reception, never the sender's Date."""
     settings = app.settings

@@ -20,6 +20,7 @@ from mailbot.mail.text import fold
 from mailbot.outbound.outbox import queue_mail
 from mailbot.rules.model import deciding_rule
 from mailbot.sla import deadlines as sla
+from mailbot.tickets import clocks
 from mailbot.tickets.numbering import subject_tag
 from mailbot.vocab import DESK_ROLES, OPEN_STATUSES, Direction, MessageKind, Party, Role, Severity, Status
 
@@ -233,6 +234,7 @@ def set_status(ops, ticket: Ticket, status: Status, actor: str, *, summary: str 
     elif status in OPEN_STATUSES:
         ticket.resolved_at = ticket.closed_at = None
     event(ops, ticket, "status", actor=actor, old=old, new=status)
+    clocks.status_changed(ops, ticket, old, status, actor)
 
 
 def set_severity(ops, ticket: Ticket, severity: Severity, actor: str) -> None:
@@ -246,6 +248,7 @@ def set_severity(ops, ticket: Ticket, severity: Severity, actor: str) -> None:
     ticket.updated_at = ops.now
     # From the original reception, never from now: the clock does not restart.
     sla.set_deadlines(ops.app, ticket)
+    clocks.retime(ops, ticket)
     event(
         ops,
         ticket,
@@ -300,7 +303,7 @@ def add_summary(ops, ticket: Ticket, text: str, actor: str) -> None:
 
 
 def record_response(ops, ticket: Ticket, actor: str, *, text: str, relayed: bool) -> None:
-    """A team member answered in the thread; the first answer stops the attention clock."""
+    """A team member answered the client: the running attention clock stops; the first answer is the first response."""
     event(ops, ticket, "response", actor=actor, text=text, relayed=relayed)
     if ticket.first_response_at is None:
         ticket.first_response_at = ops.now
@@ -313,6 +316,7 @@ def record_response(ops, ticket: Ticket, actor: str, *, text: str, relayed: bool
             late=late,
             attention_due=ticket.attention_due.isoformat() if ticket.attention_due else None,
         )
+    clocks.answered(ops, ticket, actor)
     if ticket.status == Status.NEW:
         set_status(ops, ticket, Status.IN_PROGRESS, actor)
     if actor == ops.settings.team.manager:
@@ -320,9 +324,12 @@ def record_response(ops, ticket: Ticket, actor: str, *, text: str, relayed: bool
 
 
 def answered(ops, ticket: Ticket, target: str) -> None:
-    """The manager or a vendor wrote in the thread: their clock stops."""
-    esc = ops.session.scalar(select(Escalation).where(Escalation.ticket_id == ticket.id, Escalation.target == target))
-    if esc is not None and esc.responded_at is None:
+    """The manager or a vendor wrote in the thread: their response window stops (every one still open)."""
+    for esc in ops.session.scalars(
+        select(Escalation).where(
+            Escalation.ticket_id == ticket.id, Escalation.target == target, Escalation.responded_at.is_(None)
+        )
+    ).all():
         esc.responded_at = ops.now
         event(
             ops,
@@ -372,6 +379,7 @@ def close(ops, ticket: Ticket, actor: str, *, summary: str | None = None) -> Non
     ticket.resolved_at = ticket.resolved_at or ops.now
     ticket.updated_at = ops.now
     event(ops, ticket, "status", actor=actor, old=old, new=Status.CLOSED)
+    clocks.status_changed(ops, ticket, old, Status.CLOSED, actor)
     send_public(
         ops,
         ticket,

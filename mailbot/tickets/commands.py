@@ -46,8 +46,19 @@ from mailbot.vocab import Role, Severity, Status
 STATUSES = {
     "en-progreso": Status.IN_PROGRESS,
     "esperando-cliente": Status.WAITING_CLIENT,
+    "esperando-fabricante": Status.WAITING_VENDOR,
     "resuelto": Status.RESOLVED,
     "cerrado": Status.CLOSED,
+}
+# Also understood, not listed in the help: the English words, as the CLI shows them too.
+STATUS_ALIASES = {
+    "in-progress": Status.IN_PROGRESS,
+    "waiting-client": Status.WAITING_CLIENT,
+    "waiting-on-client": Status.WAITING_CLIENT,
+    "waiting-vendor": Status.WAITING_VENDOR,
+    "waiting-on-vendor": Status.WAITING_VENDOR,
+    "resolved": Status.RESOLVED,
+    "closed": Status.CLOSED,
 }
 # Severities are typed as stored: the Spanish words are the values.
 SEVERITIES = tuple(Severity)
@@ -60,7 +71,7 @@ _COMMAND = re.compile(r"[ \t]*#(?P<name>[^\W\d_][\w-]*)[ \t]*:?[ \t]*(?P<arg>.*)
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # canonical: status, severity, assign, escalate, merge, split, note, summary
+    name: str  # canonical: status, severity, assign, escalate, merge, split, handled, note, summary
     arg: str  # canonical value, or the text for assign, note and summary
     line: int  # 1-based, in the text given to parse_commands
     raw: str  # the line(s) as written
@@ -93,6 +104,8 @@ class Desk(Protocol):
     def merge_into(self, seq: int, force: bool) -> None: ...
     def split_refusal(self) -> str | None: ...
     def split(self) -> None: ...
+    def handled_refusal(self) -> str | None: ...
+    def mark_handled(self) -> None: ...
 
 
 class BadArgument(Exception):
@@ -158,9 +171,10 @@ class StatusCommand(CommandSpec):
         return tuple(STATUSES)
 
     def parse(self, arg, vendors):
-        if _key(arg) not in STATUSES:
+        status = STATUSES.get(_key(arg)) or STATUS_ALIASES.get(_key(arg))
+        if status is None:
             raise self.invalid(arg, vendors)
-        return STATUSES[_key(arg)]
+        return status
 
     def apply(self, desk, cmd):
         desk.set_status(Status(cmd.arg))
@@ -312,6 +326,21 @@ class SplitCommand(CommandSpec):
         desk.split()
 
 
+class HandledCommand(CommandSpec):
+    """``#atendido``: the client's last mail needs no answer ("gracias"); its attention clock stops."""
+
+    name, aliases = "handled", ("atendido", "handled")
+    takes_arg = False
+    help_arg = " (el último correo del cliente no requiere respuesta: se detiene su plazo de atención)"
+
+    def precheck(self, desk, cmd):
+        refused = desk.handled_refusal()
+        return f"{refused}." if refused else None
+
+    def apply(self, desk, cmd):
+        desk.mark_handled()
+
+
 # In the order the help lists them.
 REGISTRY: dict[str, CommandSpec] = {
     spec.name: spec
@@ -322,6 +351,7 @@ REGISTRY: dict[str, CommandSpec] = {
         EscalateCommand(),
         MergeCommand(),
         SplitCommand(),
+        HandledCommand(),
         SummaryCommand(),
         NoteCommand(),
     )

@@ -1,8 +1,9 @@
 """Handing a ticket up: to the support manager (level 2) or a vendor (level 3).
 
-Once per ticket and target: the ``escalations`` row is looked up first and
-its unique (ticket, target) constraint stops a second process that raced
-past the lookup. The escalation mail is queued in the same transaction.
+To the manager once per attention clock (a later client notice that runs out
+is escalated again), to a vendor once per ticket: the ``escalations`` row is
+looked up first and its unique (ticket, target, clock) key stops a second
+process that raced past the lookup. The escalation mail is queued in the same transaction.
 An escalation that is not made raises ``EscalationRefused`` with the reason
 in Spanish; whoever asked reports it (the #command reply, the CLI, the SLA job).
 """
@@ -14,10 +15,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from mailbot.db.models import Escalation, Event, MessageRow, Ticket
+from mailbot.db.models import Clock, Escalation, Event, MessageRow, Ticket
 from mailbot.errors import EscalationRefused
 from mailbot.outbound.outbox import queue_mail
 from mailbot.sla import deadlines as sla
+from mailbot.tickets import clocks
 from mailbot.tickets.actions import context, event, send_internal, team_recipients
 from mailbot.tickets.attachments import client_files
 from mailbot.vocab import INTERNAL_KINDS, Direction, MessageKind, Role, Severity
@@ -26,8 +28,29 @@ from mailbot.vocab import INTERNAL_KINDS, Direction, MessageKind, Role, Severity
 MANAGER = Role.MANAGER
 
 
-def existing(ops, ticket: Ticket, target: str) -> Escalation | None:
-    return ops.session.scalar(select(Escalation).where(Escalation.ticket_id == ticket.id, Escalation.target == target))
+def _clock_id(ops, ticket: Ticket, target: str, clock: Clock | None = None) -> int:
+    """The clock an escalation to ``target`` belongs to: for the manager, the client's notice it is
+    about (the running clock, else the last one: escalating the same notice twice is a repeat);
+    0 for a vendor, and for a ticket that never had a clock."""
+    if target != MANAGER:
+        return 0
+    clock = clock or clocks.running(ops, ticket) or clocks.last(ops, ticket)
+    if clock is not None and clock.id is None:
+        ops.session.flush()
+    return clock.id if clock is not None else 0
+
+
+def existing(ops, ticket: Ticket, target: str, clock: Clock | None = None) -> Escalation | None:
+    """The escalation to ``target`` that a new one would repeat (for the manager: of the clock running now)."""
+    if ticket.id is None:
+        return None
+    return ops.session.scalar(
+        select(Escalation).where(
+            Escalation.ticket_id == ticket.id,
+            Escalation.target == target,
+            Escalation.clock_id == _clock_id(ops, ticket, target, clock),
+        )
+    )
 
 
 def refusal(ops, ticket: Ticket, target: str) -> str | None:
@@ -42,6 +65,13 @@ def refusal(ops, ticket: Ticket, target: str) -> str | None:
     elif target not in settings.vendors:
         return f"fabricante desconocido «{target}» (configurados: {', '.join(settings.vendors) or 'ninguno'})"
     before = existing(ops, ticket, target)
+    return None if before is None else _already(ops, before)
+
+
+def _manager_refusal(ops, ticket: Ticket, clock: Clock | None) -> str | None:
+    if not ops.settings.team.manager:
+        return "no hay gerente configurado ([team] manager)"
+    before = existing(ops, ticket, MANAGER, clock)
     return None if before is None else _already(ops, before)
 
 
@@ -61,7 +91,13 @@ def _insert(ops, ticket: Ticket, esc: Escalation) -> None:
         with ops.session.begin_nested():
             ops.session.add(esc)
     except IntegrityError:
-        before = existing(ops, ticket, esc.target)
+        before = ops.session.scalar(
+            select(Escalation).where(
+                Escalation.ticket_id == ticket.id,
+                Escalation.target == esc.target,
+                Escalation.clock_id == esc.clock_id,
+            )
+        )
         raise EscalationRefused(
             _already(ops, before) if before is not None else "otro proceso lo escaló al mismo tiempo"
         ) from None
@@ -103,27 +139,32 @@ def _client_text(ops, ticket: Ticket) -> str:
     return (first.body_text or "").strip() if first is not None else ""
 
 
-def _late(ops, ticket: Ticket) -> str | None:
-    """How late, in whole minutes (at least one), e.g. "1 minuto", "2 horas 5 minutos"."""
-    if ticket.attention_due is None or ops.now <= ticket.attention_due:
+def _late(ops, ticket: Ticket, clock: Clock | None) -> str | None:
+    """How late the clock is, in whole minutes (at least one), e.g. "1 minuto", "2 horas 5 minutos"."""
+    due = clock.due if clock is not None else ticket.attention_due
+    if due is None or ops.now <= due:
         return None
-    minutes = max(int((ops.now - ticket.attention_due).total_seconds()) // 60, 1)
+    minutes = max(int((ops.now - due).total_seconds()) // 60, 1)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = [(days, "día", "días"), (hours, "hora", "horas"), (minutes, "minuto", "minutos")]
     return " ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
 
 
-def escalate_to_manager(ops, ticket: Ticket, *, reason: str, actor: str = "mailbot") -> Escalation:
+def escalate_to_manager(
+    ops, ticket: Ticket, *, reason: str, actor: str = "mailbot", clock: Clock | None = None
+) -> Escalation:
     """Send the escalation mail to the manager and return the new row.
 
-    Raises EscalationRefused when no manager is configured, the ticket is
+    ``clock``: the attention clock that ran out (the SLA job); else the one running now, if any.
+    Raises EscalationRefused when no manager is configured, this clock is
     already escalated to them, or another process escalated it first; the
     ``escalation_skipped`` event records each refusal on the ticket.
     """
     settings = ops.settings
     manager = settings.team.manager
-    refused = refusal(ops, ticket, MANAGER)
+    clock = clock or clocks.running(ops, ticket)
+    refused = _manager_refusal(ops, ticket, clock)
     if refused:
         # On the ticket for whoever reads it later: a client who asked is not answered.
         why = dict(reason="no [team] manager") if not manager else dict(reason="already escalated", detail=refused)
@@ -132,7 +173,16 @@ def escalate_to_manager(ops, ticket: Ticket, *, reason: str, actor: str = "mailb
     due = sla.add_time(ops.app, ops.now, settings.sla.manager_response, settings.sla.attention.business_time)
     if ticket.id is None:
         ops.session.flush()
-    esc = Escalation(ticket_id=ticket.id, target=MANAGER, level=2, reason=reason, actor=actor, at=ops.now, due=due)
+    esc = Escalation(
+        ticket_id=ticket.id,
+        target=MANAGER,
+        clock_id=_clock_id(ops, ticket, MANAGER, clock),
+        level=2,
+        reason=reason,
+        actor=actor,
+        at=ops.now,
+        due=due,
+    )
     try:
         _insert(ops, ticket, esc)
     except EscalationRefused as lost:
@@ -147,8 +197,12 @@ def escalate_to_manager(ops, ticket: Ticket, *, reason: str, actor: str = "mailb
         [manager],
         reason=reason,
         actor=actor,
-        late=_late(ops, ticket),
+        late=_late(ops, ticket, clock),
         due_local=sla.local_text(ops.app, due),
+        later_notice=clock is not None and not clock.first,
+        notice_local=sla.local_text(ops.app, clock.started_at) if clock is not None else None,
+        # The deadline that ran out is the clock's: a later notice has its own.
+        attention_due_local=sla.local_text(ops.app, clock.due if clock is not None else ticket.attention_due),
         client_text=_client_text(ops, ticket),
         thread=_thread(ops, ticket),
     )
@@ -164,7 +218,8 @@ def escalate_to_manager(ops, ticket: Ticket, *, reason: str, actor: str = "mailb
         level=2,
         reason=reason,
         due=due.isoformat(),
-        late=_late(ops, ticket),
+        late=_late(ops, ticket, clock),
+        clock=esc.clock_id,
     )
     return esc
 

@@ -43,7 +43,7 @@ from mailbot.mail.parse import parse
 from mailbot.mail.screen import screen
 from mailbot.outbound.outbox import queue_mail
 from mailbot.sla import deadlines as sla
-from mailbot.tickets import opening
+from mailbot.tickets import clocks, opening
 from mailbot.tickets.actions import context, event, thread_ids, watchers
 from mailbot.tickets.numbering import subject_tag
 from mailbot.tickets.record import Inbound, add_participants
@@ -96,10 +96,14 @@ def merge(ops, source: Ticket, into: str | int, *, actor: str, force: bool = Fal
     _move_participants(ops.session, source, target)
     _move_events(ops.session, source, target)
     old_status = source.status
+    # Before the ticket closes: a notice of its client's still unanswered is the target's to answer.
+    clocks.moved(ops, source, target, actor)
     source.merged_into_id = target.id
     source.status = Status.CLOSED
     source.closed_at = source.closed_at if old_status == Status.CLOSED else ops.now
     source.resolved_at = source.resolved_at or ops.now
+    if old_status != Status.CLOSED:
+        clocks.status_changed(ops, source, old_status, Status.CLOSED, actor)
     source.updated_at = target.updated_at = ops.now
     cross = _domain(source) != _domain(target)
     event(ops, source, "merged", actor=actor, into=target.number, old_status=old_status, cross_domain=cross)
@@ -294,6 +298,7 @@ def split(ops, ticket: Ticket, message_id: str | None, *, actor: str) -> Ticket:
     report = opening.Opening(mail.from_addr, mail.from_name, subject, received_at=row.at, origin=Origin.SPLIT)
     new = opening.new_ticket(ctx, report, cls, linked=ticket)
     row.ticket = new
+    clocks.split_off(ops, ticket, row.message_id, actor)
     add_participants(ctx, new, is_new=True)
     opening.created_events(ctx, new, report, cls, split_by=actor)
     event(ctx, new, "split_from", actor=actor, ticket=ticket.number, message_id=row.message_id)

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from mailbot.db.models import Ticket
 from mailbot.sla import deadlines as sla
+from mailbot.tickets import clocks
 from mailbot.tickets.actions import event
 from mailbot.tickets.numbering import next_number
 from mailbot.tickets.record import (
@@ -76,6 +77,7 @@ def new_ticket(ctx: Inbound, opening: Opening, cls, *, linked: Ticket | None = N
     )
     sla.set_deadlines(ctx.app, ticket)
     ctx.session.add(ticket)
+    clocks.opened(ctx, ticket)
     if opening.taken_by:
         # Who took the call (or forwarded the mail) knows the case: theirs, over a rule's
         # assignee; an #asignar written with the report applies after this.

@@ -17,10 +17,18 @@ from mailbot.errors import EscalationRefused, MergeRefused
 from mailbot.mail.quotes import split_reply
 from mailbot.mail.text import fold
 from mailbot.tickets import actions as ticket_ops
-from mailbot.tickets import escalation, merge
+from mailbot.tickets import clocks, escalation, merge
 from mailbot.tickets.actions import event
-from mailbot.tickets.commands import REGISTRY, Command, CommandBlock, NoteCommand, help_text, parse_commands
-from mailbot.vocab import MessageKind, Party, Role, Severity, Status
+from mailbot.tickets.commands import (
+    REGISTRY,
+    Command,
+    CommandBlock,
+    NoteCommand,
+    StatusCommand,
+    help_text,
+    parse_commands,
+)
+from mailbot.vocab import ClockStop, MessageKind, Party, Role, Severity, Status
 
 WHO_LABEL = {Party.REQUESTER: "El cliente", Role.VENDOR: "El fabricante", Party.WATCHER: "Un colaborador del cliente"}
 
@@ -173,6 +181,18 @@ class _ReplyDesk:
     def open_vendor_case(self, vendor: str) -> None:
         # The note written with the command goes to the vendor as part of the diagnosis.
         escalation.open_vendor_case(self.ctx, self.ticket, vendor, actor=self.sender, diagnosis=self.block.note)
+        if not any(c.name == StatusCommand.name for c in self.block.commands):
+            # The move is the vendor's now, unless the same reply says otherwise (#estado).
+            ticket_ops.set_status(self.ctx, self.ticket, Status.WAITING_VENDOR, self.sender)
+
+    def handled_refusal(self) -> str | None:
+        if clocks.running(self.ctx, self.ticket) is None:
+            return "no hay un correo del cliente pendiente de respuesta en este ticket"
+        return None
+
+    def mark_handled(self) -> None:
+        # Answered in the same reply already: that stopped the clock, and this has nothing left to do.
+        clocks.stop(self.ctx, self.ticket, ClockStop.HANDLED, self.sender)
 
     def add_summary(self, text: str) -> None:
         ticket_ops.add_summary(self.ctx, self.ticket, text, self.sender)
@@ -227,8 +247,10 @@ def client_reply(ctx, ticket: Ticket) -> str:
         ticket_ops.set_status(ctx, ticket, Status.IN_PROGRESS, sender)
         event(ctx, ticket, "reopened", actor=sender, message_id=mail.message_id)
         reopened = True
-    elif ticket.status == Status.WAITING_CLIENT:
+    elif ticket.status in (Status.WAITING_CLIENT, Status.WAITING_VENDOR):
+        # The client awaits an answer: whoever the desk waited on, the move is the desk's now.
         ticket_ops.set_status(ctx, ticket, Status.IN_PROGRESS, sender)
+    clocks.start(ctx, ticket, message_id=mail.message_id)
     new_text = split_reply(mail.text).new
     escalated = False
     words = wants_escalation(new_text, ctx.settings.sla.escalate_words)
@@ -248,6 +270,10 @@ def client_reply(ctx, ticket: Ticket) -> str:
 def vendor_reply(ctx, ticket: Ticket, vendor: str | None) -> str:
     if vendor:
         ticket_ops.answered(ctx, ticket, vendor)
+    if ticket.status == Status.WAITING_VENDOR:
+        # The vendor's answer hands the turn back: the desk owes the client the next step.
+        ticket_ops.set_status(ctx, ticket, Status.IN_PROGRESS, ctx.mail.from_addr)
+        clocks.start(ctx, ticket, message_id=ctx.mail.message_id)
     _notify_team(ctx, ticket, Role.VENDOR, split_reply(ctx.mail.text).new)
     return f"vendor reply ({vendor})"
 

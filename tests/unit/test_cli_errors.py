@@ -45,7 +45,11 @@ def one_error_line(result, code):
     [
         (
             ["tickets", "list", "--status", "abierto"],
-            ["'abierto' is not a status", "nuevo, en-progreso, esperando-cliente, resuelto, cerrado", "in_progress"],
+            [
+                "'abierto' is not a status",
+                "nuevo, en-progreso, esperando-cliente, esperando-fabricante, resuelto, cerrado",
+                "in_progress",
+            ],
         ),
         (["tickets", "list", "--severity", "urgente"], ["'urgente' is not a severity", "critica, grave, leve"]),
         (["tickets", "list", "--limit", "0"], ["--limit"]),

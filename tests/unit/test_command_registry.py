@@ -25,6 +25,7 @@ class FakeDesk:
         self.refusals = refusals or {}
         self.merge_refusals = merge_refusals or {}  # (seq, force) -> reason
         self.split_refused = split_refusal
+        self.handled_refused = None
         self.calls = []
 
     def resolve_assignee(self, who):
@@ -66,6 +67,12 @@ class FakeDesk:
     def split(self):
         self.calls.append(("split",))
 
+    def handled_refusal(self):
+        return self.handled_refused
+
+    def mark_handled(self):
+        self.calls.append(("mark_handled",))
+
 
 def one(text):
     block = parse_commands(text, vendors=VENDORS)
@@ -75,7 +82,17 @@ def one(text):
 
 
 def test_every_command_is_registered_once_under_its_canonical_name():
-    assert list(REGISTRY) == ["status", "severity", "assign", "escalate", "merge", "split", "summary", "note"]
+    assert list(REGISTRY) == [
+        "status",
+        "severity",
+        "assign",
+        "escalate",
+        "merge",
+        "split",
+        "handled",
+        "summary",
+        "note",
+    ]
     for name, spec in REGISTRY.items():
         assert isinstance(spec, CommandSpec) and spec.name == name
     aliases = [a for spec in REGISTRY.values() for a in spec.aliases]
@@ -90,6 +107,7 @@ def test_the_command_words_stay_spanish_first_then_english():
         "escalate": ("escalar", "escalate"),
         "merge": ("fusionar", "merge"),
         "split": ("separar", "split"),
+        "handled": ("atendido", "handled"),
         "summary": ("resumen", "summary"),
         "note": ("nota", "note"),
     }
@@ -126,6 +144,8 @@ def test_fixed_values_come_from_the_vocabulary():
         ("#fusionar img-7 FORZAR", ("merge_into", 7, True)),
         ("#separar", ("split",)),
         ("#split", ("split",)),
+        ("#atendido", ("mark_handled",)),
+        ("#Handled", ("mark_handled",)),
     ],
 )
 def test_each_command_applies_through_the_desk(text, call):
@@ -194,8 +214,8 @@ def test_only_a_merge_applies_after_the_others():
     assert {n for n, spec in REGISTRY.items() if spec.last} == {"merge"}
 
 
-def test_only_a_split_takes_no_argument():
-    assert {n for n, spec in REGISTRY.items() if not spec.takes_arg} == {"split"}
+def test_only_a_split_and_handled_take_no_argument():
+    assert {n for n, spec in REGISTRY.items() if not spec.takes_arg} == {"split", "handled"}
 
 
 def test_only_the_note_and_the_summary_are_read_below_the_text():

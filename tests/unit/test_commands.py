@@ -230,21 +230,23 @@ ERRORS = [
         "#estadoo resuelto",
         [
             "Línea 1: comando desconocido «#estadoo». Comandos válidos: "
-            "#estado en-progreso|esperando-cliente|resuelto|cerrado, #severidad critica|grave|leve, "
+            "#estado en-progreso|esperando-cliente|esperando-fabricante|resuelto|cerrado, #severidad critica|grave|leve, "
             "#asignar NOMBRE, #escalar gerente|withsecure|safetica|sonicwall, #fusionar NÚMERO [forzar], "
-            "#separar, #resumen TEXTO, #nota TEXTO."
+            "#separar, #atendido, #resumen TEXTO, #nota TEXTO."
         ],
     ),
     (
         "#estado terminado",
         [
             "Línea 1: «#estado terminado»: valor no válido «terminado». "
-            "Valores válidos: en-progreso, esperando-cliente, resuelto, cerrado."
+            "Valores válidos: en-progreso, esperando-cliente, esperando-fabricante, resuelto, cerrado."
         ],
     ),
     (
         "#estado",
-        ["Línea 1: «#estado»: falta un valor. Valores válidos: en-progreso, esperando-cliente, resuelto, cerrado."],
+        [
+            "Línea 1: «#estado»: falta un valor. Valores válidos: en-progreso, esperando-cliente, esperando-fabricante, resuelto, cerrado."
+        ],
     ),
     (
         "\n#severidad urgente",
@@ -321,7 +323,7 @@ def test_help_text():
     text = help_text()
     for word in (
         "#estado",
-        "en-progreso|esperando-cliente|resuelto|cerrado",
+        "en-progreso|esperando-cliente|esperando-fabricante|resuelto|cerrado",
         "#severidad",
         "critica|grave|leve",
         "#asignar",
@@ -330,7 +332,7 @@ def test_help_text():
         "#resumen",
         "#fusionar NÚMERO [forzar]",
         "#separar  (en respuesta al aviso",
-        "#merge #split",
+        "#merge #split #handled",
     ):
         assert word in text
     assert "#escalar gerente|withsecure|sonicwall" in help_text(vendors=["withsecure", "sonicwall"])
