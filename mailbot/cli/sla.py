@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
@@ -16,30 +17,98 @@ def sla():
 
 
 @sla.command("deadline")
-@click.option("--severity", type=SEVERITY, required=True, help="critica, grave or leve.")
+@click.option("--severity", type=SEVERITY, default=None, help="critica, grave or leve.")
 @click.option(
     "--from",
     "start",
     metavar="TIME",
-    required=True,
+    default=None,
     callback=local_iso,
     help="When the mail arrived, ISO time, e.g. 2026-11-27T17:30 (configured timezone if no offset).",
 )
+@click.option(
+    "--ticket",
+    "number",
+    metavar="NUMBER",
+    default=None,
+    help="Explain this ticket's current clock instead: whose turn, since when, due when.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_obj
-def sla_deadline(obj: Ctx, severity, start, as_json):
-    """When a mail received at --from must be attended.
+def sla_deadline(obj: Ctx, severity, start, number, as_json):
+    """When a mail received at --from must be attended, or where a ticket's clock stands.
 
     Prints the attention deadline and how it is reached, day by day, in
-    business time when [sla.attention] business_time is on.
+    business time when [sla.attention] business_time is on. With --ticket:
+    whose turn it is and since when, and for the client's mail the desk has
+    not answered, its deadline worked out the same way.
     """
     settings = obj.settings
-    when = start if start.tzinfo is not None else start.replace(tzinfo=ZoneInfo(settings.mailbot.timezone))
-    target = getattr(settings.sla.attention, severity)
+    if number is not None:
+        if severity is not None or start is not None:
+            raise click.UsageError("give --ticket NUMBER, or --severity and --from; not both")
+        _ticket_deadline(obj, number, as_json)
+        return
+    if severity is None or start is None:
+        raise click.UsageError("give --severity and --from (or --ticket NUMBER)")
+    _deadline(settings, severity, start, as_json)
+
+
+def _calendar(settings) -> BusinessCalendar:
     calendar = settings.calendar
     if not settings.sla.attention.business_time:
         calendar = calendar.model_copy(update={"always_open": True})
-    report = BusinessCalendar(calendar, settings.mailbot.timezone).deadline_report(when, target)
+    return BusinessCalendar(calendar, settings.mailbot.timezone)
+
+
+def _ticket_deadline(obj: Ctx, number: str, as_json: bool) -> None:
+    # Imported here: `sla deadline --from` needs no database and starts faster without it.
+    from mailbot.cli.tickets import clock_lines, explain_clock
+    from mailbot.errors import BadInput
+    from mailbot.tickets.views import show_ticket
+
+    settings = obj.settings
+    app = obj.app(readonly=True)
+    try:
+        with app.sessions() as s:
+            data = show_ticket(s, number)
+            if data is not None:
+                explain_clock(app, data)
+    finally:
+        app.close()
+    if data is None:
+        raise BadInput(f"no ticket {number}")
+    clock = data["clock"]
+    report = None
+    if clock is not None:
+        started = datetime.fromisoformat(clock["started_at"])
+        report = _calendar(settings).deadline_report(started, getattr(settings.sla.attention, clock["severity"]))
+    if as_json:
+        dump(
+            {
+                "ticket": data["number"],
+                "status": data["status"],
+                "turn": data["turn"],
+                "turn_since": data["turn_since"],
+                "clock": clock,
+                "overdue": data.get("overdue"),
+                "deadline": report,
+            }
+        )
+        return
+    click.echo(f"{data['number']}: {data['status']}")
+    for line in clock_lines(data, settings.mailbot.timezone):
+        click.echo(line)
+    if report is not None:
+        click.echo("how the deadline is reached:")
+        for step in report["steps"]:
+            click.echo(f"  {step}")
+
+
+def _deadline(settings, severity, start, as_json: bool) -> None:
+    when = start if start.tzinfo is not None else start.replace(tzinfo=ZoneInfo(settings.mailbot.timezone))
+    target = getattr(settings.sla.attention, severity)
+    report = _calendar(settings).deadline_report(when, target)
     report["severity"] = severity
     if as_json:
         dump(report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import click
 from sqlalchemy import select
 
@@ -9,6 +11,8 @@ from mailbot.cli.common import JSON_HELP, SEVERITY, STATUS, Ctx, cut, dump, key,
 from mailbot.db.models import MessageRow, Ticket
 from mailbot.errors import BadInput
 from mailbot.pipeline.on_behalf import open_by_hand
+from mailbot.sla import deadlines
+from mailbot.sla.calendar import duration_text
 from mailbot.tickets import actions, merge
 from mailbot.tickets.escalation import escalate_to_manager, existing, open_vendor_case
 from mailbot.tickets.views import TicketFilter, count_tickets, find, list_tickets, local_time, show_ticket
@@ -39,7 +43,9 @@ def tickets():
     "--client", metavar="DOMAIN", default=None, help="Only tickets whose requester writes from this mail domain."
 )
 @click.option(
-    "--overdue", is_flag=True, help="Only tickets not closed, past their attention deadline, with no answer yet."
+    "--overdue",
+    is_flag=True,
+    help="Only tickets whose move is the desk's with a client's mail unanswered past its attention deadline.",
 )
 @click.option(
     "--limit",
@@ -54,8 +60,10 @@ def tickets():
 def tickets_list(obj: Ctx, status, severity, assignee, client, overdue, limit, show_all, as_json):
     """List tickets, newest first.
 
-    Shows the status, severity, requester, the attention deadline in the
-    configured timezone, and the subject; ends with how many it shows of how
+    Shows the status, severity, whose turn it is (desk, client, vendor), the
+    requester, when the desk must answer the client's unanswered mail (the
+    running attention clock; "-" when none runs) in the configured timezone,
+    and the subject; ends with how many it shows of how
     many match. --json gives every matching ticket (times in ISO 8601 UTC)
     unless --limit is given.
     """
@@ -83,11 +91,13 @@ def tickets_list(obj: Ctx, status, severity, assignee, client, overdue, limit, s
         return
     zone = obj.settings.mailbot.timezone
     if rows:
-        click.echo(f"{'NUMBER':<12} {'STATUS':<14} {'SEVERITY':<8} {'REQUESTER':<30} {'ATTENTION DUE':<16} SUBJECT")
+        click.echo(
+            f"{'NUMBER':<12} {'STATUS':<14} {'SEVERITY':<8} {'TURN':<6} {'REQUESTER':<30} {'ANSWER DUE':<16} SUBJECT"
+        )
         for r in rows:
             click.echo(
-                f"{r['number']:<12} {r['status']:<14} {r['severity']:<8} {cut(r['requester'], 30):<30} "
-                f"{local_time(r['sla']['attention_due'], zone):<16} {cut(r['subject'], 60) or '-'}"
+                f"{r['number']:<12} {r['status']:<14} {r['severity']:<8} {r['turn'] or '-':<6} "
+                f"{cut(r['requester'], 30):<30} {local_time(r['clock_due'], zone):<16} {cut(r['subject'], 60) or '-'}"
             )
     click.echo(f"{len(rows):,} of {total:,} ticket{'' if total == 1 else 's'}")
 
@@ -105,6 +115,8 @@ def tickets_show(obj: Ctx, number, as_json):
     try:
         with app.sessions() as s:
             data = show_ticket(s, number)
+            if data is not None:
+                explain_clock(app, data)
     finally:
         app.close()
     if data is None:
@@ -146,6 +158,7 @@ def _ticket_lines(data: dict, zone: str) -> list[str]:
         ("mails in", data["message_count"]),
     ]
     out = [f"{label:>16}: {'-' if value is None or value == '' else value}" for label, value in fields]
+    out.extend(clock_lines(data, zone))
     out.append(f"{'times':>16}: {zone}")
     for e in data["escalations"]:
         out.append(
@@ -160,6 +173,56 @@ def _ticket_lines(data: dict, zone: str) -> list[str]:
             f"{cut(m['subject'], 60) or '-'}"
         )
     return out
+
+
+def explain_clock(app, data: dict) -> None:
+    """Add to ``show_ticket``'s data what the running clock means now: overdue, business time left."""
+    clock = data.get("clock")
+    if not clock:
+        return
+    now, due = app.clock(), datetime.fromisoformat(clock["due"])
+    data["overdue"] = now > due
+    left = deadlines.elapsed_seconds(app, now, due)
+    data["left"] = duration(left) + (" of business time" if deadlines.business(app) else "") if left else None
+
+
+def clock_lines(data: dict, zone: str) -> list[str]:
+    """Whose turn it is, since when, the running attention clock, and the durations stored so far."""
+
+    def when(value):
+        return local_time(value, zone)
+
+    turn = data["turn"]
+    out = [f"{'turn':>16}: " + (f"{turn}, since {when(data['turn_since'])}" if turn else "none (resolved or closed)")]
+    clock = data.get("clock")
+    if clock:
+        late = " (OVERDUE)" if data.get("overdue") else ""
+        what = "the report" if clock["first"] else "the client's mail"
+        out.append(
+            f"{'clock':>16}: {what} of {when(clock['started_at'])}, severity {clock['severity']}, "
+            f"answer due {when(clock['due'])}{late}"
+        )
+        if data.get("left"):
+            out.append(f"{'time left':>16}: {data['left']}")
+    elif turn == "desk":
+        out.append(f"{'clock':>16}: none running (the client's mail is answered)")
+    else:
+        out.append(f"{'clock':>16}: none running (no clock runs while the move is the client's or a vendor's)")
+    later = [c for c in data.get("clocks", []) if not c["first"]]
+    if later:
+        late = sum(1 for c in later if c["late"])
+        out.append(f"{'later clocks':>16}: {len(later)}, {late} answered late")
+    d = data["durations"]
+    spent = ", ".join(f"{k} {duration(d[k])}" for k in ("desk", "client", "vendor") if d[k])
+    out.append(
+        f"{'durations':>16}: first response {duration(d['first_response'])}, resolution "
+        f"{duration(d['resolution'])}; turns so far: {spent or '-'}"
+    )
+    return out
+
+
+def duration(seconds: int | None) -> str:
+    return "-" if seconds is None else duration_text(timedelta(seconds=seconds))
 
 
 def _ticket_change(obj: Ctx, number: str, change, as_json: bool, *, said=None):
@@ -267,15 +330,24 @@ def tickets_set(obj: Ctx, number, severity, status, assignee, actor, as_json):
 @click.argument("number")
 @click.option("--vendor", default=None, help="Open a case with this configured vendor.")
 @click.option("--manager", is_flag=True, help="Escalate to the support manager.")
+@click.option(
+    "--keep-status",
+    is_flag=True,
+    help="With --vendor: leave the status as it is (by default the ticket waits on the vendor).",
+)
 @click.option("--by", "actor", default="cli", show_default=True, help="Who escalates (recorded on the ticket).")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_obj
-def tickets_escalate(obj: Ctx, number, vendor, manager, actor, as_json):
+def tickets_escalate(obj: Ctx, number, vendor, manager, keep_status, actor, as_json):
     """Escalate a ticket to the manager or a vendor.
 
     The escalation mail (to the manager, or the case mail to the vendor's
-    support) is queued for the outbox.
+    support) is queued for the outbox. A vendor case puts the ticket in
+    waiting on the vendor (as #escalar does) unless --keep-status is given;
+    the vendor's reply hands the turn back to the desk.
     """
+    if keep_status and not vendor:
+        raise click.UsageError("--keep-status goes with --vendor")
     if bool(vendor) == bool(manager):
         raise click.UsageError("give exactly one of --vendor NAME or --manager")
     if vendor:
@@ -304,6 +376,8 @@ def tickets_escalate(obj: Ctx, number, vendor, manager, actor, as_json):
                 "answer in that thread"
             )
         open_vendor_case(ops, ticket, name, actor=actor, reason="cli")
+        if not keep_status:
+            actions.set_status(ops, ticket, Status.WAITING_VENDOR, actor)
 
     _ticket_change(obj, number, change, as_json)
 

@@ -10,8 +10,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from mailbot.addresses import normalize_domain
-from mailbot.db.models import Event, MessageRow, Ticket
-from mailbot.vocab import Direction, Status
+from mailbot.db.models import Clock, Event, MessageRow, Ticket
+from mailbot.vocab import DESK_STATUSES, Direction, Status
 
 
 def _iso(dt):
@@ -28,7 +28,9 @@ def local_time(value: datetime | str | None, zone: str, *, seconds: bool = False
     return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-def ticket_summary(t: Ticket, message_count: int, merged_into: str | None = None) -> dict:
+def ticket_summary(
+    t: Ticket, message_count: int, merged_into: str | None = None, clock_due: datetime | None = None
+) -> dict:
     return {
         "number": t.number,
         "status": t.status,
@@ -50,6 +52,19 @@ def ticket_summary(t: Ticket, message_count: int, merged_into: str | None = None
         "resolved_at": _iso(t.resolved_at),
         "closed_at": _iso(t.closed_at),
         "sla": {"ack_due": _iso(t.ack_due), "attention_due": _iso(t.attention_due)},
+        # Whose move it is (desk, client, vendor; None once resolved) and since when.
+        "turn": Status(t.status).turn if t.status in set(Status) else None,
+        "turn_since": _iso(t.turn_since),
+        # The running attention clock's deadline: a client notice the desk has not answered.
+        "clock_due": _iso(clock_due),
+        # Business seconds (calendar seconds where business time is off), stored as they ended.
+        "durations": {
+            "first_response": t.first_response_seconds,
+            "resolution": t.resolution_seconds,
+            "desk": t.desk_seconds,
+            "client": t.client_seconds,
+            "vendor": t.vendor_seconds,
+        },
         "escalation_level": t.escalation_level,
         "message_count": message_count,
     }
@@ -67,7 +82,7 @@ class TicketFilter:
     severity: str | None = None
     assignee: str | None = None
     client: str | None = None  # the requester's mail domain
-    overdue_at: datetime | None = None  # attention deadline before this, unanswered, not closed
+    overdue_at: datetime | None = None  # an attention clock running past its deadline at this time
 
     def apply(self, q: Select) -> Select:
         if self.status:
@@ -82,11 +97,10 @@ class TicketFilter:
             domain = normalize_domain(self.client.strip().lstrip("@"))
             q = q.where(func.lower(Ticket.requester).endswith("@" + domain, autoescape=True))
         if self.overdue_at is not None:
-            q = q.where(
-                Ticket.attention_due < self.overdue_at,
-                Ticket.first_response_at.is_(None),
-                Ticket.status != Status.CLOSED,
+            late = select(Clock.id).where(
+                Clock.ticket_id == Ticket.id, Clock.stopped_at.is_(None), Clock.due < self.overdue_at
             )
+            q = q.where(late.exists(), Ticket.status.in_(DESK_STATUSES))
         return q
 
 
@@ -103,11 +117,17 @@ def list_tickets(
     )
     into = aliased(Ticket)
     merged_into = select(into.number).where(into.id == Ticket.merged_into_id).correlate(Ticket).scalar_subquery()
-    q = (where or TicketFilter()).apply(select(Ticket, inbound, merged_into))
+    clock_due = (
+        select(func.min(Clock.due))
+        .where(Clock.ticket_id == Ticket.id, Clock.stopped_at.is_(None))
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    q = (where or TicketFilter()).apply(select(Ticket, inbound, merged_into, clock_due))
     q = q.order_by(Ticket.seq.desc() if newest_first else Ticket.seq)
     if limit is not None:
         q = q.limit(limit)
-    return [ticket_summary(t, n, m) for t, n, m in session.execute(q).all()]
+    return [ticket_summary(t, n, m, d) for t, n, m, d in session.execute(q).all()]
 
 
 def count_tickets(session: Session, where: TicketFilter | None = None) -> int:
@@ -167,5 +187,22 @@ def show_ticket(session: Session, number: str) -> dict | None:
         }
         for e in t.escalations
     ]
+    out["clocks"] = [
+        {
+            "first": c.first,
+            "severity": c.severity,
+            "started_at": _iso(c.started_at),
+            "due": _iso(c.due),
+            "message_id": c.message_id,
+            "stopped_at": _iso(c.stopped_at),
+            "stopped_by": c.stopped_by,
+            "late": c.late,
+            "business_seconds": c.business_seconds,
+        }
+        for c in session.scalars(select(Clock).where(Clock.ticket_id == t.id).order_by(Clock.id))
+    ]
+    running = [c for c in out["clocks"] if c["stopped_at"] is None]
+    out["clock"] = running[0] if running else None
+    out["clock_due"] = out["clock"]["due"] if out["clock"] else None
     out["events"] = [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "data": e.data} for e in events]
     return out
