@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, func, insert, inspect, select
+from sqlalchemy import MetaData, Table, delete, func, insert, inspect, select
 
 from mailbot.db.engine import alembic_config, make_engine, session_factory, upgrade
 from mailbot.db.models import AttachmentRow, MessageRow, Ticket
@@ -78,19 +78,26 @@ def test_upgrading_lists_the_attachments_of_the_mail_stored_before(engine):
     sessions = session_factory(engine)
     # Rows written the way version 0005 stored them: inbound mail keeps its raw bytes.
     with sessions() as s, s.begin():
-        # The ticket row as 0005 had it: the model's later columns (merged_into_id) are not there yet.
+        # The ticket row as 0005 had it: the model's later columns are not there yet, so the
+        # table is read from the database, not from the model.
+        tickets = Table("tickets", MetaData(), autoload_with=engine)
         ticket = s.scalar(
-            insert(Ticket.__table__)
+            insert(tickets)
             .values(
                 seq=1,
                 number="IMG-000001",
+                status="new",
                 severity="leve",
                 requester=CLIENT,
+                requester_name="",
+                subject="",
+                escalation_level=1,
+                origin="normal",
                 created_at=NOW,
                 updated_at=NOW,
                 received_at=NOW,
             )
-            .returning(Ticket.__table__.c.id)
+            .returning(tickets.c.id)
         )
         raws = {}
         for n in range(60):  # more than one batch
