@@ -35,7 +35,7 @@ TURN_NAMES = {Turn.DESK: "mesa de ayuda", Turn.CLIENT: "cliente", Turn.VENDOR: "
 
 
 def severity(value: str | None) -> str:
-    """"CRÍTICA", "GRAVE", "LEVE"; an unknown value as stored, in capitals."""
+    """The severity as mail writes it (CRÍTICA, GRAVE, LEVE); an unknown value as stored, in capitals."""
     if value in set(Severity):
         return Severity(value).label
     return (value or "-").upper()
