@@ -313,6 +313,26 @@ class ReportSection(_Section):
     recipients: list[Address] = Field(default_factory=list)
 
 
+_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class DigestSection(_Section):
+    # The morning digests (docs/operations.md, "Digests"), local time HH:MM on business days;
+    # "" turns one off. Each person gets at most one a day.
+    engineers_at: str = "08:30"
+    manager_at: str = "08:45"
+    # Tickets nobody is assigned: listed in every engineer's digest, or only in the manager's board.
+    unassigned_to: Literal["everyone", "manager"] = "everyone"
+
+    @field_validator("engineers_at", "manager_at")
+    @classmethod
+    def _time(cls, v):
+        v = v.strip()
+        if v and not _TIME_OF_DAY.match(v):
+            raise ValueError(f'not a time of day HH:MM: {v!r} (e.g. "08:30"; "" turns this digest off)')
+        return v
+
+
 class TicketsSection(_Section):
     # A client reply this soon after "resuelto" reopens the ticket; later, or
     # after "cerrado", it opens a new ticket linked to the old one. A resolved
@@ -400,6 +420,7 @@ class Settings(_Section):
     tickets: TicketsSection = Field(default_factory=TicketsSection)
     intake: IntakeSection = Field(default_factory=IntakeSection)
     report: ReportSection = Field(default_factory=ReportSection)
+    digest: DigestSection = Field(default_factory=DigestSection)
     loops: LoopsSection = Field(default_factory=LoopsSection)
     calendar: CalendarSection = Field(default_factory=CalendarSection)
     vendors: dict[str, VendorSection] = Field(default_factory=lambda: dict(DEFAULT_VENDORS))

@@ -46,6 +46,7 @@ _NO_COMMAND = getattr(click.exceptions, "NoArgsIsHelpError", ())
 COMMANDS = {
     "check": "Validate config, templates and rules.",
     "db": "Database schema.",
+    "digest": "The morning digests: each engineer's open tickets, the manager's board.",
     "ingest": "Take in one mail, as an MTA pipe delivers it.",
     "quarantine": "Mail that could not be taken in.",
     "report": "Service reports.",

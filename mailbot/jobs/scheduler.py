@@ -20,6 +20,7 @@ from sqlalchemy import and_, exists, select
 
 from mailbot.db.models import Clock, Escalation, Ticket
 from mailbot.errors import EscalationRefused
+from mailbot.jobs.digest import add_digest_jobs
 from mailbot.jobs.quarterly import add_report_job
 from mailbot.sla.deadlines import add_days, days_floor
 from mailbot.tickets import actions as ticket_ops
@@ -216,6 +217,7 @@ class Scheduler:
             next_run_time=datetime.now().astimezone(),
         )
         add_report_job(self)
+        add_digest_jobs(self)
 
     def run_sla(self) -> TickReport | None:
         app = self.current_app()

@@ -29,7 +29,7 @@ from mailbot.pipeline import apply, on_behalf
 from mailbot.pipeline.outcome import Action, Outcome
 from mailbot.tickets.record import Inbound, record_unticketed
 from mailbot.tickets.thread_match import find_ticket
-from mailbot.vocab import Direction, HeldStatus, ScreeningKind
+from mailbot.vocab import INTERNAL_KINDS, Direction, HeldStatus, ScreeningKind
 
 log = logging.getLogger("mailbot.pipeline")
 
@@ -209,6 +209,11 @@ def apply_mail(session, app: App, mail: InboundMail, source: str | None) -> Outc
         record_unticketed(ctx, "sent from our own address")
         return Outcome(Action.IGNORED, None, mail.message_id, "our own address")
     match = find_ticket(session, mail, screening, app.settings)
+    if match.ticket is None and screening.team and answers_internal_mail(session, mail):
+        # A team member answering a digest or the quarterly report talks about our own mail: never
+        # a report. Only the team: a client's mail is a report whatever it answers.
+        record_unticketed(ctx, "a team member's reply to internal mail of no ticket (a digest, a report)")
+        return Outcome(Action.IGNORED, None, mail.message_id, "reply to internal mail")
     if screening.team and screening.trusted and screening.kind == ScreeningKind.NORMAL:
         # A report a team member brings in for a client: a forward, or a call written up.
         fwd = on_behalf.forwarded(ctx, threaded=match.ticket is not None)
@@ -224,6 +229,24 @@ def apply_mail(session, app: App, mail: InboundMail, source: str | None) -> Outc
         record_unticketed(ctx, "automatic reply to no ticket: " + "; ".join(screening.reasons))
         return Outcome(Action.IGNORED, None, mail.message_id, "automatic reply")
     return apply.open_ticket(ctx, linked=match.linked)
+
+
+def answers_internal_mail(session, mail: InboundMail) -> bool:
+    """Whether ``mail`` answers mail we sent to the team only that belongs to no ticket (a digest, a report)."""
+    ids = list(mail.thread_ids)
+    if not ids:
+        return False
+    found = session.scalar(
+        select(MessageRow.id)
+        .where(
+            MessageRow.direction == Direction.OUT,
+            MessageRow.message_id.in_(ids),
+            MessageRow.ticket_id.is_(None),
+            MessageRow.kind.in_(INTERNAL_KINDS),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def already_stored(session, mail: InboundMail) -> bool:

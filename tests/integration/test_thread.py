@@ -149,7 +149,7 @@ def test_unknown_command_changes_nothing_and_answers_the_engineer(settings, dove
     [error] = smtp_sink.to(ANA)
     text = _text(error)
     assert "#estatus" in text and "altisima" in text
-    assert "#estado en-progreso|esperando-cliente|resuelto|cerrado" in text  # what is valid
+    assert "#estado en-progreso|esperando-cliente|esperando-fabricante|resuelto|cerrado" in text  # what is valid
     assert error["msg"]["Auto-Submitted"] == "auto-replied"
     assert error["msg"]["In-Reply-To"] is not None
     assert [e["kind"] for e in shown["events"]].count("command_error") == 1
