@@ -63,21 +63,10 @@ def _calendar(settings) -> BusinessCalendar:
 
 def _ticket_deadline(obj: Ctx, number: str, as_json: bool) -> None:
     # Imported here: `sla deadline --from` needs no database and starts faster without it.
-    from mailbot.cli.tickets import clock_lines, explain_clock
-    from mailbot.errors import BadInput
-    from mailbot.tickets.views import show_ticket
+    from mailbot.cli.tickets import clock_lines, load_ticket
 
     settings = obj.settings
-    app = obj.app(readonly=True)
-    try:
-        with app.sessions() as s:
-            data = show_ticket(s, number)
-            if data is not None:
-                explain_clock(app, data)
-    finally:
-        app.close()
-    if data is None:
-        raise BadInput(f"no ticket {number}")
+    data = load_ticket(obj, number)
     clock = data["clock"]
     report = None
     if clock is not None:

@@ -111,16 +111,7 @@ def tickets_show(obj: Ctx, number, as_json):
 
     NUMBER is IMG-000123, or just 123. Times are in the configured timezone.
     """
-    app = obj.app(readonly=True)
-    try:
-        with app.sessions() as s:
-            data = show_ticket(s, number)
-            if data is not None:
-                explain_clock(app, data)
-    finally:
-        app.close()
-    if data is None:
-        raise BadInput(f"no ticket {number}")
+    data = load_ticket(obj, number)
     if as_json:
         dump(data)
         return
@@ -173,6 +164,21 @@ def _ticket_lines(data: dict, zone: str) -> list[str]:
             f"{cut(m['subject'], 60) or '-'}"
         )
     return out
+
+
+def load_ticket(obj: Ctx, number: str) -> dict:
+    """``show_ticket``'s data with the running clock explained; BadInput when there is no such ticket."""
+    app = obj.app(readonly=True)
+    try:
+        with app.sessions() as s:
+            data = show_ticket(s, number)
+            if data is not None:
+                explain_clock(app, data)
+    finally:
+        app.close()
+    if data is None:
+        raise BadInput(f"no ticket {number}")
+    return data
 
 
 def explain_clock(app, data: dict) -> None:
