@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import insert
 
 from mailbot.app import build_app
-from mailbot.db.models import Ticket
+from mailbot.db.models import Clock, Ticket
 from mailbot.exitcodes import Exit
 from mailbot.tickets.views import TicketFilter, count_tickets, list_tickets
 
@@ -59,10 +59,34 @@ def ticket_row(seq, **fields):
 
 
 def seed(settings, rows):
+    """The tickets, each with the attention clock of its report as intake starts it.
+
+    Unanswered and open: running until ``attention_due``; answered or closed: stopped.
+    """
     app = build_app(settings)  # creates the schema, as `mailbot db upgrade` would
     try:
         with app.sessions.begin() as s:
-            s.execute(insert(Ticket), rows)
+            ids = s.execute(insert(Ticket).returning(Ticket.id, Ticket.seq), rows).all()
+            by_seq = {seq: id_ for id_, seq in ids}
+            clocks = []
+            for row in rows:
+                if row.get("attention_due") is None:
+                    continue
+                done = row["updated_at"] if row.get("status") in ("resolved", "closed") else None
+                stopped = row.get("first_response_at") or row.get("closed_at") or row.get("resolved_at") or done
+                clocks.append(
+                    dict(
+                        ticket_id=by_seq[row["seq"]],
+                        first=True,
+                        severity=row.get("severity", "leve"),
+                        started_at=row["received_at"],
+                        due=row["attention_due"],
+                        stopped_at=stopped,
+                        stopped_by="answered" if stopped else None,
+                    )
+                )
+            if clocks:
+                s.execute(insert(Clock), clocks)
     finally:
         app.close()
 
@@ -91,7 +115,7 @@ def test_list_of_2100_tickets_newest_first_and_json_returns_all(desk):
     assert everything[0]["sla"]["attention_due"].endswith("+00:00")  # JSON stays ISO 8601 UTC
 
     lines = mailbot(desk.source, "tickets", "list").stdout.splitlines()
-    assert lines[0].split()[:4] == ["NUMBER", "STATUS", "SEVERITY", "REQUESTER"]
+    assert lines[0].split()[:5] == ["NUMBER", "STATUS", "SEVERITY", "TURN", "REQUESTER"]
     shown = [line.split()[0] for line in lines if TICKET_LINE.match(line)]
     assert shown == [f"IMG-{k:06d}" for k in range(2100, 2050, -1)]
     assert lines[-1] == "50 of 2,100 tickets"

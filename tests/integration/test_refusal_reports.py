@@ -54,6 +54,7 @@ def test_the_sla_job_counts_a_refused_escalation_as_not_escalated_and_logs_why(d
             Escalation(
                 ticket_id=ticket.id,
                 target=Role.MANAGER,
+                clock_id=kw["clock"].id,  # the same attention clock the job is escalating
                 level=2,
                 reason="sla_breach",
                 actor="mailbot",

@@ -427,7 +427,8 @@ def test_cli_vendor_case_uses_the_english_template_and_a_second_is_refused(vendo
     d = vendor_desk()
     result = mailbot(d.settings, "tickets", "escalate", "IMG-000001", "--vendor", "withsecure")
     assert result.exit_code == 0, result.output
-    assert "IMG-000001: in_progress, escalation level 3" in result.stdout
+    # The move is the vendor's now (--keep-status would leave it in progress).
+    assert "IMG-000001: waiting_vendor, escalation level 3" in result.stdout
     assert f"queued vendor_case to {WITHSECURE}" in result.stdout
 
     [case] = d.out("vendor_case")
@@ -556,8 +557,10 @@ def test_vendor_reply_threads_back_and_stops_the_vendor_clock(vendor_desk, mailb
     [notice] = d.out("update_notice")
     assert sorted(notice.to_addrs) == sorted(ENGINEERS) and "El fabricante" in notice.subject
 
+    # The vendor's answer hands the turn back to the desk: a clock runs for the desk now, not for the vendor.
+    assert shown["status"] == "in_progress" and shown["clock"]["message_id"] == "<case-4711@withsecure.com>"
     for hours in (25, 48, 200):
-        assert d.tick(utcnow() + timedelta(hours=hours)).mails == 0
+        assert d.tick(utcnow() + timedelta(hours=hours)).vendor_reminders == []
     assert d.out("vendor_reminder") == [] and d.out("vendor_overdue") == []
 
 
