@@ -148,6 +148,9 @@ def _percent(fig: Figure, spec: dict) -> None:
         line = {"color": INK, "linestyle": (0, (4, 3)), "linewidth": 1.0}
         ax.axhline(target, **line)
         handles = [Line2D([], [], label=spec["target_label"], **line)]
+        if not all(below):
+            face, hatch = MET_STYLE
+            handles.append(Patch(facecolor=face, hatch=hatch, label=spec.get("met_label", "En la meta"), **_EDGE))
         if any(below):
             face, hatch = BELOW_STYLE
             handles.append(Patch(facecolor=face, hatch=hatch, label=spec["below_label"], **_EDGE))
@@ -175,7 +178,8 @@ def _durations(fig: Figure, spec: dict) -> None:
             top = max(top, *values)
         ax.set_ylim(0, max(1.0, top) * 1.18)
     if any(ax.get_legend_handles_labels()[0] for ax in axes):
-        fig.legend(loc="outside right upper")
+        # Below the panels: at the upper right it would sit over the end of a long title.
+        fig.legend(loc="outside lower center", ncols=len(spec["panels"][0]["series"]))
 
 
 _KINDS = {"stacked": _stacked, "percent": _percent, "durations": _durations}

@@ -195,6 +195,7 @@ def _spec(chart: Chart) -> dict:
             "target": chart.target,
             "target_label": None if chart.target is None else f"Meta {figure_text(chart.target)} %",
             "below_label": "Bajo la meta",
+            "met_label": "En la meta o arriba",
         }
     if isinstance(chart, Durations):
         return {

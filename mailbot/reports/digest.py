@@ -37,6 +37,7 @@ from mailbot.addresses import normalize_domain
 from mailbot.db.models import Clock, Counter, Escalation, Ticket
 from mailbot.outbound.outbox import queue_mail
 from mailbot.reports import charts, labels
+from mailbot.reports.quarterly import TARGET_PCT
 from mailbot.sla import deadlines as sla
 from mailbot.vocab import OPEN_STATUSES, ClockStop, MessageKind, Severity, Status, Turn
 
@@ -305,9 +306,9 @@ def _weekly(session, zone: ZoneInfo, this_week: date) -> charts.WeeklyBySeverity
             counts[Severity(severity)][week] += 1
     return charts.WeeklyBySeverity(
         title=f"Tickets recibidos por semana, últimas {WEEKS} semanas",
-        xlabel="Semana del",
+        xlabel="Semana (del lunes)",
         ylabel="Tickets",
-        alt=f"Tickets recibidos en cada una de las últimas {WEEKS} semanas completas, por severidad.",
+        alt=f"Tickets recibidos en cada una de las últimas {WEEKS} semanas completas, por criticidad.",
         weeks=tuple(f"{d.day} {_MONTHS_SHORT[d.month - 1]}" for d in mondays),
         critica=tuple(counts[Severity.CRITICA]),
         grave=tuple(counts[Severity.GRAVE]),
@@ -346,6 +347,7 @@ def _within_target(session, zone: ZoneInfo, today: date, now: datetime) -> chart
         alt="Porcentaje de avisos de clientes atendidos dentro del tiempo comprometido, por mes de su vencimiento.",
         labels=tuple(f"{_MONTHS_SHORT[d.month - 1]} {d.year}" for d in starts),
         percent=tuple(round(100.0 * m / n, 1) if n else None for m, n in zip(met, due, strict=True)),
+        target=TARGET_PCT,
     )
 
 
@@ -380,9 +382,9 @@ def _durations(app, session, since: datetime, now: datetime) -> charts.Durations
 
     return charts.Durations(
         title=f"Primera respuesta y resolución en {hours}, últimas {WEEKS} semanas",
-        xlabel="Severidad",
+        xlabel="Criticidad",
         ylabel=hours[:1].upper() + hours[1:],
-        alt=f"Mediana y percentil 90 de la primera respuesta y de la resolución, en {hours}, por severidad.",
+        alt=f"Mediana y percentil 90 de la primera respuesta y de la resolución, en {hours}, por criticidad.",
         first_response_median=per_severity(_median, first),
         first_response_p90=per_severity(_p90, first),
         resolution_median=per_severity(_median, resolved),
@@ -539,7 +541,7 @@ def render_board_text(app, b: Board) -> str:
     lines.append("")
     for title, items, assignee in _board_sections(b):
         lines += _text_items(app, title, items, assignee)
-    lines += ["Tickets abiertos por cliente y severidad", "", *_text_table(client_table(b)), ""]
+    lines += ["Tickets abiertos por cliente y criticidad", "", *_text_table(client_table(b)), ""]
     for chart in b.charts:
         lines += [chart.title, "", *_text_table(charts.table(chart)), ""]
     return "\n".join(lines + _footer(app)) + "\n"
@@ -570,7 +572,12 @@ def _html_items(app, title: str, items: list[Item], assignee: bool) -> str:
 
 def _html_page(body: list[str], app) -> str:
     foot = "<hr><p><small>" + "<br>".join(_e(line) for line in _footer(app)[1:]) + "</small></p>"
-    return '<html><body style="font-family:sans-serif">' + "".join(body) + foot + "</body></html>"
+    return (
+        '<!DOCTYPE html><html lang="es"><head><meta charset="utf-8"></head><body style="font-family:sans-serif">'
+        + "".join(body)
+        + foot
+        + "</body></html>"
+    )
 
 
 def render_engineer_html(app, d: EngineerDigest) -> str:
@@ -588,7 +595,7 @@ def render_board_html(app, b: Board, *, images: bool = True) -> str:
         + "</table>"
     )
     parts += [_html_items(app, *section) for section in _board_sections(b)]
-    parts += ["<h2>Tickets abiertos por cliente y severidad</h2>", _html_table(client_table(b))]
+    parts += ["<h2>Tickets abiertos por cliente y criticidad</h2>", _html_table(client_table(b))]
     for n, chart in enumerate(b.charts, 1):
         parts.append(f"<h2>{_e(chart.title)}</h2>")
         if images:

@@ -286,6 +286,8 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
         "client": client,
         "business_hours": sla.business(app),
         "target_pct": TARGET_PCT,
+        # How people name each vendor (the config's name), for the text; --json keeps the keys.
+        "vendor_names": {key: vendor.name or key for key, vendor in app.settings.vendors.items()},
         "overall": figures(None),
         "clients": clients,
         "attention_needed": needs_attention(clients),
@@ -533,7 +535,7 @@ def _missed(by_reason: dict) -> str:
     return f"{total} (" + ", ".join(f"{ACK_REASONS.get(r, r)}: {n}" for r, n in by_reason.items()) + ")"
 
 
-def _value(key: str, f: dict, merged: int) -> str:
+def _value(key: str, f: dict, merged: int, vendor_names: dict | None = None) -> str:
     if key == "merged":
         return str(merged)
     if key == "acknowledgement_missed":
@@ -542,13 +544,17 @@ def _value(key: str, f: dict, merged: int) -> str:
         return ", ".join(f"{labels.severity(s)}: {n}" for s, n in f[key].items())
     if key == "by_category":
         return ", ".join(f"{labels.category(c)}: {n}" for c, n in f[key].items()) or "-"
+    if key == "escalations_vendor":
+        names = vendor_names or {}
+        return ", ".join(f"{names.get(v, v)}: {n}" for v, n in f[key].items()) or "-"
     return _fmt(f[key])
 
 
 def summary_rows(report: dict) -> list[tuple[str, str]]:
     """The whole quarter's figures as (label, value), in Spanish, the later notices beside the first responses."""
     f, merged = report["overall"], len(report.get("merged", []))
-    return [(label.format(unit=_unit(report)), _value(key, f, merged)) for key, label in _LABELS]
+    names = report.get("vendor_names")
+    return [(label.format(unit=_unit(report)), _value(key, f, merged, names)) for key, label in _LABELS]
 
 
 _REASONS = {
@@ -696,8 +702,15 @@ def render_html(report: dict, company: str, images: list[str] | None = None) -> 
     """The report as HTML; ``images``: each chart's ``src`` (``cid:…`` or ``data:…``), else its table alone."""
     e = html.escape
     title = _title(report, company)
-    parts = [f"<h1>{e(title)}</h1>", "<h2>Resumen</h2><table>"]
-    parts += [f"<tr><th align=left>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in summary_rows(report)]
+    parts = [
+        f"<h1>{e(title)}</h1>",
+        '<h2>Resumen</h2><table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">',
+    ]
+    # The labels in one column wide enough to read them on a line or two, the figures beside them.
+    parts += [
+        f'<tr><th align=left style="min-width:22em;font-weight:normal">{e(k)}</th><td>{e(v)}</td></tr>'
+        for k, v in summary_rows(report)
+    ]
     parts.append("</table><h2>Clientes que requieren atención</h2>")
     parts.append(f"<p>{e(attention_rule(report))}</p>")
     needing = attention_lines(report)

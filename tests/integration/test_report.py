@@ -239,7 +239,7 @@ def test_quarterly_figures_per_client_and_overall(seeded, mailbot):
     assert "Por categoría: Computadora lenta: 1, General: 4, Recuperación de llaves de licencia: 1" in text
     assert "critica" not in text and "computadora-lenta" not in text and "llaves-licencia" not in text
     assert "Atención dentro del tiempo comprometido (%): 66.7" in text
-    assert "Escalamientos a fabricantes: sonicwall: 1" in text
+    assert "Escalamientos a fabricantes: SonicWall: 1" in text
     assert "Sin acuse en 30 minutos o menos: 2 (acuse enviado tarde: 1, acuse aún sin enviar: 1)" in text
     t2, t3 = d.numbers[1], d.numbers[2]
     assert f"{t2}, {A}, recibido 2026-07-10 17:00: acuse enviado tarde (a los 45 min)" in text
