@@ -1,8 +1,9 @@
-"""The shipped rules against the labelled evaluation set (tests/data/classify), held-out half.
+"""The shipped rules against the labelled evaluation sets.
 
-The rules were written against the dev half only; the held-out half measures
-them. ``bench/classify.py --accuracy --split heldout`` prints the same figures
-with the confusion matrices.
+``tests/data/classify`` (239 mails) has been tuned against as a whole; the held-out
+half of ``tests/data/classify-fresh`` (63 mails) has not, and measures the rules.
+``bench/classify.py --accuracy --data tests/data/classify-fresh --split heldout``
+prints the same figures with the confusion matrices.
 """
 
 import importlib.util
@@ -16,10 +17,10 @@ from mailbot.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "classify"
-# Severity and scope right together. The issue's target is 0.90; the rules written against the
-# dev half measure 0.891 (106 of 119) here. This floor keeps them from slipping while the last
-# points are sought on a fresh held-out set (tuning on this one would end its use as held-out).
-MARK = 0.89
+FRESH = ROOT / "tests" / "data" / "classify-fresh"
+# Severity and scope right together on the fresh set's held-out half. The issue's target is 0.90;
+# the rules measure 0.857 (54 of 63) there. This floor keeps them from slipping.
+MARK = 0.85
 
 
 def _bench():
@@ -37,17 +38,23 @@ def bench():
     return _bench()
 
 
-def test_shipped_rules_reach_the_mark_on_the_held_out_half(bench):
-    heldout = bench.select(bench.load_labels(DATA), "heldout")
-    assert len(heldout) >= 100, "the held-out half is smaller than the set promises"
+def test_shipped_rules_reach_the_mark_on_the_fresh_held_out_half(bench):
+    heldout = bench.select(bench.load_labels(FRESH), "heldout")
+    assert len(heldout) >= 60, "the held-out half is smaller than the set promises"
     acc = bench.evaluate(load_rules(shipped("rules")), heldout)
     # Only the figures, never which mails: the held-out half is not for writing rules.
-    together = acc.together
-    assert together >= MARK, acc.report()
+    assert acc.together >= MARK, acc.report()
 
 
-def test_both_halves_cover_every_severity_and_scope(bench):
-    labelled = bench.load_labels(DATA)
+@pytest.mark.parametrize("data, split, floor", [(DATA, "all", 0.99), (FRESH, "dev", 0.95)])
+def test_shipped_rules_keep_what_the_tuning_reached(bench, data, split, floor):
+    acc = bench.evaluate(load_rules(shipped("rules")), bench.select(bench.load_labels(data), split))
+    assert acc.together >= floor, acc.report()
+
+
+@pytest.mark.parametrize("data", [DATA, FRESH])
+def test_both_halves_cover_every_severity_and_scope(bench, data):
+    labelled = bench.load_labels(data)
     for split in ("dev", "heldout"):
         half = bench.select(labelled, split)
         assert {m.severity for m in half} == {"critica", "grave", "leve"}, split

@@ -675,6 +675,34 @@ CASES = [
         "withsecure",
         T + "terceros-descartada-nuestra-solucion",
     ),
+    (
+        "fuera-tomcat-vulnerable-con-sonicwall",
+        "Tomcat vulnerable",
+        "El portal de pedidos corre en un Tomcat que aparece como vulnerable; ya vimos intentos en los registros "
+        "del SonicWall. ¿Nos ayudan a pasarlo a la versión más reciente?",
+        "leve",
+        None,
+        "sonicwall",
+        T + "parchado-software-de-terceros",
+    ),
+    (
+        "fuera-switch-quemado-sonicwall-bien",
+        "Se quemó el switch",
+        "Después del apagón el switch del site ya no prendió. El SonicWall sí prende y tiene sus luces normales.",
+        "leve",
+        None,
+        "sonicwall",
+        T + "infraestructura-danada",
+    ),
+    (
+        "fuera-mismo-error-sin-withsecure",
+        "Error en el sistema de calidad",
+        "Nuestro sistema de calidad marca error al guardar. Con WithSecure desactivado sale el mismo error.",
+        "leve",
+        None,
+        "withsecure",
+        T + "falla-sigue-sin-nuestra-solucion",
+    ),
 ]
 
 
