@@ -6,12 +6,14 @@ Secrets are ``SecretStr`` so they never appear in a repr or a log line.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -232,6 +234,68 @@ class HealthSection(_Section):
     port: Port = 8025
 
 
+def _proxy(value):
+    # An address or a network (CIDR) the reverse proxy connects from.
+    try:
+        return str(ipaddress.ip_network(str(value).strip(), strict=False))
+    except ValueError:
+        raise ValueError(f'not an IP address or network: {value!r} (e.g. "127.0.0.1" or "10.0.0.0/24")') from None
+
+
+Proxy = Annotated[str, BeforeValidator(_proxy)]
+
+
+class WebSection(_Section):
+    # The read-only web board (docs/operations.md, "Web board"), served by the daemon (or
+    # `mailbot web`). On loopback by default: meant to sit behind the organisation's
+    # reverse proxy, whose X-Forwarded-For/-Proto are believed only from trusted_proxies.
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: Port = 8026
+    # The address people open (the login link in the mail points here); https:// makes
+    # the session cookie Secure.
+    base_url: str = "http://127.0.0.1:8026"
+    trusted_proxies: list[Proxy] = Field(default_factory=list)
+    # Who may sign in besides [team] engineers, manager and notify.
+    viewers: list[Address] = Field(default_factory=list)
+    # The environment variable holding the key that signs session cookies; unset: a key
+    # made once and kept in the database, shared by every web process.
+    secret_env: str | None = None
+    # A session unused this long ends; none lasts more than 7 days.
+    session_idle: Duration = timedelta(hours=8)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v):
+        v = v.strip()
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f'must start with http:// or https:// and name a host: {v!r} (e.g. "https://mesa.imagenti.mx")'
+            )
+        if parts.query or parts.fragment:
+            raise ValueError(f"must have no query or fragment: {v!r}")
+        return v.rstrip("/")
+
+    @field_validator("session_idle")
+    @classmethod
+    def _idle(cls, v):
+        if not timedelta(minutes=1) <= v <= timedelta(days=7):
+            raise ValueError(f"must be between 1m and 7d: {v}")
+        return v
+
+    @field_validator("secret_env")
+    @classmethod
+    def _secret_env(cls, v):
+        if v is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v):
+            raise ValueError(f"not an environment variable name: {v!r}")
+        return v
+
+    @property
+    def secure(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
 class OutboxSection(_Section):
     dir: Path | None = None
     max_attempts: int = 12
@@ -413,6 +477,7 @@ class Settings(_Section):
     smtp: SmtpSection | None = None
     lmtp: LmtpSection = Field(default_factory=LmtpSection)
     health: HealthSection = Field(default_factory=HealthSection)
+    web: WebSection = Field(default_factory=WebSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     team: TeamSection = Field(default_factory=TeamSection)
     security: SecuritySection = Field(default_factory=SecuritySection)

@@ -73,13 +73,21 @@ _TURNS = {
 DESK_STATUSES = frozenset(s for s, t in _TURNS.items() if t == Turn.DESK)
 
 
+class ClockSource(StrEnum):
+    """What started an attention clock (``clocks.source``)."""
+
+    REPORT = "report"  # the report itself: the contract's first-response figure
+    CLIENT = "client"  # the client wrote again and awaits an answer
+    VENDOR = "vendor"  # the vendor answered a ticket waiting on it: the desk's move
+
+
 class ClockStop(StrEnum):
     """Why an attention clock stopped (``clocks.stopped_by``)."""
 
     ANSWERED = "answered"  # the desk answered the client
     HANDLED = "handled"  # #atendido: the client's mail needed no answer
-    WAITING_CLIENT = "waiting_client"  # the turn went to the client
-    WAITING_VENDOR = "waiting_vendor"  # ... or to a vendor
+    # Only on clocks of tickets from before the clocks (migration 0008): a wait stops no clock now.
+    WAITING_CLIENT = "waiting_client"
     RESOLVED = "resolved"
     CLOSED = "closed"
     MERGED = "merged"  # its ticket was merged into one that had a clock running already
@@ -161,6 +169,7 @@ class MessageKind(StrEnum):
     LOOP_GUARD_NOTICE = "loop_guard_notice"
     REPORT = "report"
     DIGEST = "digest"
+    WEB_LOGIN = "web_login"  # a one-time link to the web board, to a team address that asked for it
     # Outbound, to a vendor:
     VENDOR_CASE = "vendor_case"
     VENDOR_REMINDER = "vendor_reminder"
@@ -180,6 +189,7 @@ INTERNAL_KINDS = frozenset(
         MessageKind.LOOP_GUARD_NOTICE,
         MessageKind.REPORT,
         MessageKind.DIGEST,
+        MessageKind.WEB_LOGIN,
     }
 )
 

@@ -3,6 +3,7 @@
 from alembic import context
 
 from mailbot.db.models import Base
+from mailbot.db.schema import include_name
 
 target_metadata = Base.metadata
 config = context.config
@@ -28,6 +29,8 @@ def run_migrations_online():
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            # Autogenerate leaves the hand-written search objects (0010) alone.
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

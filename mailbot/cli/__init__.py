@@ -55,6 +55,7 @@ COMMANDS = {
     "sla": "Service-level deadlines.",
     "status": "Is mailbot running, and keeping up?",
     "tickets": "Look at and act on tickets.",
+    "web": "Serve the read-only web board alone (no intake, no jobs) until SIGTERM; SIGHUP reloads.",
 }
 
 

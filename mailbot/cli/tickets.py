@@ -213,7 +213,7 @@ def clock_lines(data: dict, zone: str) -> list[str]:
     elif turn == "desk":
         out.append(f"{'clock':>16}: none running (the client's mail is answered)")
     else:
-        out.append(f"{'clock':>16}: none running (no clock runs while the move is the client's or a vendor's)")
+        out.append(f"{'clock':>16}: none running (no new clock starts while the move is the client's or a vendor's)")
     later = [c for c in data.get("clocks", []) if not c["first"]]
     if later:
         late = sum(1 for c in later if c["late"])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from mailbot import resources
 from mailbot.app import load_rules, load_templates
@@ -86,12 +88,20 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
             late="15 minutos",
             due_local=local,
             later_notice=True,
+            vendor_notice=False,
             notice_local=local,
             client_text="El servidor no responde.",
             thread=thread,
         ),
         "manager_reminder.txt": dict(base, escalated_local=local, due_local=local, window="30 minutos"),
         "loop_guard_notice.txt": dict(base, sender=ticket.requester, sent=50, limit=50, window="1 hora"),
+        "web_login.txt": dict(
+            company=settings.mailbot.company,
+            address="ana@example.com",
+            link=f"{settings.web.base_url}/login/confirm?token=EJEMPLO",
+            expires_local=local,
+            minutes=15,
+        ),
     }
     if settings.vendors:
         samples["vendor_overdue_notice.txt"] = dict(
@@ -149,12 +159,55 @@ def check_all(settings: Settings) -> tuple[list, list]:
                 "security.authserv_id is not set: no team mail can be trusted, #commands will not run",
             )
         )
+    problems += web_problems(settings, warnings)
     for section in (settings.imap, settings.smtp):
         if section is not None and section.password_env and section.password_env not in os.environ:
             problems.append(
                 (str(settings.source or "<config>"), None, f"environment variable {section.password_env} is not set")
             )
     return problems, warnings
+
+
+def web_problems(settings: Settings, warnings: list, always: bool = False) -> list[tuple[str, int | None, str]]:
+    """[web], when the board is served (``always``: by `mailbot web`): the cookie key's variable
+    must be set; a board open to the network without a proxy, or over plain http, is worth a warning."""
+    web, name = settings.web, str(settings.source or "<config>")
+    if not (web.enabled or always):
+        return []
+    if web.enabled and always:  # check_all has said it already
+        return []
+    problems = []
+    if web.secret_env and not os.environ.get(web.secret_env):
+        problems.append(
+            (name, settings.key_line("web", "secret_env"), f"environment variable {web.secret_env} is not set")
+        )
+    if not _loopback(web.host) and not web.trusted_proxies:
+        warnings.append(
+            (
+                name,
+                settings.key_line("web", "host"),
+                f"web.host {web.host} is not loopback and web.trusted_proxies is empty: the board is served "
+                "straight to the network (put it behind the reverse proxy, and name the proxy in trusted_proxies)",
+            )
+        )
+    if not web.secure and not _loopback(urlsplit(web.base_url).hostname or ""):
+        warnings.append(
+            (
+                name,
+                settings.key_line("web", "base_url"),
+                f"web.base_url {web.base_url} is not https: login links and session cookies would cross the network in clear",
+            )
+        )
+    return problems
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def rules_notice(settings: Settings) -> list[tuple[str, int | None, str]]:

@@ -85,6 +85,7 @@ class Daemon:
         self.pipeline.after_commit.append(self.metrics.outcome)
         self.sender.observer = self.metrics
         self.health_server = None
+        self.web = None  # the board (mailbot.web.app.WebServer) while it is served
         self._reload_lock = threading.Lock()
         self.scheduler = None
         self._stopping: asyncio.Event | None = None
@@ -150,6 +151,8 @@ class Daemon:
             }
         if self.settings.lmtp.enabled and self._mode == "run":
             facts["lmtp"] = f"{self.settings.lmtp.host}:{self.settings.lmtp.port}"
+        if self.settings.web.enabled and self._mode == "run":
+            facts["web"] = f"{self.settings.web.host}:{self.settings.web.port}"
         return facts
 
     async def _run_once(self):
@@ -228,10 +231,13 @@ class Daemon:
                 waits.append(asyncio.to_thread(self.scheduler.shutdown))
             if self.health_server is not None:
                 waits.append(asyncio.to_thread(self.health_server.stop))
+            if self.web is not None:
+                waits.append(self.web.stop())  # a request under way finishes (up to 5 s)
             for result in await asyncio.gather(*waits, return_exceptions=True):
                 if isinstance(result, Exception):
                     log.error("while stopping: %s: %s", type(result).__name__, result)
             self.health_server = None
+            self.web = None
             if server is not None:
                 await server.wait_closed()
         # Whatever was queued by the last messages goes out before exit.
@@ -239,7 +245,7 @@ class Daemon:
         log.info("stopped")
 
     async def _listen(self):
-        """Bind the health and LMTP ports; Unavailable naming the one that cannot be had."""
+        """Bind the health, LMTP and web ports; Unavailable naming the one that cannot be had."""
         if self.settings.health.enabled:
             h = self.settings.health
             try:
@@ -247,16 +253,37 @@ class Daemon:
             except OSError as exc:
                 raise Unavailable(f"health listener {h.host}:{h.port}: {_os_reason(exc)}") from None
             log.info("health on http://%s:%s/healthz and /metrics", h.host, self.health_server.port)
-        if not self.settings.lmtp.enabled:
-            return None
-        lm = self.settings.lmtp
+        server = None
         try:
-            return await start_listener(self.pipeline, lm.host, lm.port, lm.protocol)
-        except OSError as exc:
+            if self.settings.lmtp.enabled:
+                lm = self.settings.lmtp
+                try:
+                    server = await start_listener(self.pipeline, lm.host, lm.port, lm.protocol)
+                except OSError as exc:
+                    raise Unavailable(
+                        f"{lm.protocol.upper()} listener {lm.host}:{lm.port}: {_os_reason(exc)}"
+                    ) from None
+            if self.settings.web.enabled:
+                await self._start_web()
+        except BaseException:
+            if server is not None:
+                server.close()
+                await server.wait_closed()
             if self.health_server is not None:
                 await asyncio.to_thread(self.health_server.stop)
                 self.health_server = None
-            raise Unavailable(f"{lm.protocol.upper()} listener {lm.host}:{lm.port}: {_os_reason(exc)}") from None
+            raise
+        return server
+
+    async def _start_web(self):
+        """The web board in this loop; its handlers run in threads, so database work stays off the loop LMTP shares."""
+        # Imported here: a daemon without the board never loads Starlette, uvicorn or the pages.
+        from mailbot.web.app import create_app, start_server
+
+        web = self.settings.web
+        board = create_app(lambda: self.pipeline.app)
+        self.web = await start_server(board, web.host, web.port)
+        log.info("web board on %s (listening on %s:%s)", web.base_url, web.host, self.web.port)
 
     def health_facts(self) -> dict:
         return facts(self.pipeline.app, self.imap)

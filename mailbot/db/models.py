@@ -120,8 +120,9 @@ class Clock(Base):
 
     The terms count each attention period "desde el aviso": the report opens the
     first clock (``first``: the contract's first-response figure) and every later
-    client mail with none running opens another. The desk's answer, ``#atendido``,
-    handing the turn to the client or a vendor, or resolving stops it.
+    client mail with none running opens another (so does a vendor's answer to a
+    ticket waiting on it). The desk's answer, ``#atendido``, resolving or closing
+    stops it; handing the turn to the client or a vendor does not (it answers nobody).
     """
 
     __tablename__ = "clocks"
@@ -129,6 +130,8 @@ class Clock(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     first: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What started it (vocab.ClockSource): the report, the client writing again, a vendor's answer.
+    source: Mapped[str] = mapped_column(String(16), default="client", server_default="client")
     severity: Mapped[str] = mapped_column(String(16))  # the deadline's severity; kept in step with the ticket's
     started_at: Mapped[datetime]
     due: Mapped[datetime]
@@ -151,7 +154,9 @@ class Escalation(Base):
 
     Once per ticket, target and attention clock: the unique triple is what makes
     it hold across processes (a second insert fails instead of mailing twice).
-    A vendor case, and a manager escalation made while no clock ran, has clock 0.
+    A manager escalation belongs to the notice it is about: the running clock,
+    else the ticket's last one; a vendor case, and a ticket that never had a
+    clock (list mail), have clock 0.
     """
 
     __tablename__ = "escalations"
@@ -332,3 +337,34 @@ class AutoReplyLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     address: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime]
+
+
+class WebLogin(Base):
+    """A request for a login link to the web board (``mailbot.web.auth``).
+
+    Only the SHA-256 of the mailed token is kept. A row is written for every
+    request, for an address outside the team too (with a token nobody gets),
+    so the rate limits count every attempt and the answer is the same.
+    """
+
+    __tablename__ = "web_logins"
+    __table_args__ = (
+        Index("ix_web_logins_address_at", "address", "requested_at"),
+        Index("ix_web_logins_ip_at", "ip", "requested_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSecret(Base):
+    """Secrets the web processes share: the key that signs session cookies, made once by whoever comes first."""
+
+    __tablename__ = "web_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]

@@ -26,8 +26,8 @@ from mailbot.sla.deadlines import add_days, days_floor
 from mailbot.tickets import actions as ticket_ops
 from mailbot.tickets.actions import Ops
 from mailbot.tickets.escalation import escalate_to_manager, remind_manager, remind_vendor
-from mailbot.tickets.waiting import remind_waiting_client, resolve_unanswered
-from mailbot.vocab import DESK_STATUSES, OPEN_STATUSES, Role, Status
+from mailbot.tickets.waiting import remind_waiting_client, resolve_due, resolve_unanswered
+from mailbot.vocab import OPEN_STATUSES, Role, Status
 
 log = logging.getLogger("mailbot.scheduler")
 
@@ -97,7 +97,8 @@ def sla_tick(app, now: datetime | None = None) -> TickReport:
         .where(
             Clock.stopped_at.is_(None),
             Clock.due <= now,
-            Ticket.status.in_(DESK_STATUSES),
+            # Whatever the status: a wait set without answering the client's mail answers nobody.
+            Ticket.status.in_(OPEN_STATUSES),
             ~manager_escalated,
         )
         .order_by(Clock.due)
@@ -154,19 +155,21 @@ def sla_tick(app, now: datetime | None = None) -> TickReport:
     # Waiting on the client: a reminder once the wait is [tickets] remind_waiting_after business
     # days old, and resolved (with a notice saying how to reopen) at resolve_waiting_after.
     tickets_cfg = app.settings.tickets
-    waiting = select(Ticket).where(Ticket.status == Status.WAITING_CLIENT, Ticket.turn_since.is_not(None))
-
-    def due_after(days):
-        return lambda t: add_days(app, t.turn_since, days) <= now
+    # Not while a client's mail is unanswered: the desk owes the next word, not the client.
+    unanswered = exists().where(and_(Clock.ticket_id == Ticket.id, Clock.stopped_at.is_(None)))
+    waiting = select(Ticket).where(Ticket.status == Status.WAITING_CLIENT, Ticket.turn_since.is_not(None), ~unanswered)
 
     def remind(ops, ticket) -> bool:
-        if ticket.waiting_reminded_at is not None or not due_after(tickets_cfg.remind_waiting_after)(ticket):
+        if ticket.waiting_reminded_at is not None:
+            return False
+        if add_days(app, ticket.turn_since, tickets_cfg.remind_waiting_after) > now:
             return False
         remind_waiting_client(ops, ticket)
         return True
 
     def resolve(ops, ticket) -> bool:
-        if not due_after(tickets_cfg.resolve_waiting_after)(ticket):
+        due = resolve_due(app, ticket)
+        if due is None or due > now:
             return False
         resolve_unanswered(ops, ticket)
         return True

@@ -25,7 +25,7 @@ from mailbot.addresses import normalize_domain
 from mailbot.db.models import Clock, Ticket
 from mailbot.reports import labels
 from mailbot.sla import deadlines as sla
-from mailbot.vocab import OPEN_STATUSES, ClockStop, Severity, Status, Turn
+from mailbot.vocab import OPEN_STATUSES, ClockSource, ClockStop, Severity, Status, Turn
 
 # `report client` without --since: this many months back from today.
 DEFAULT_MONTHS = 12
@@ -154,7 +154,7 @@ def load_later_clocks(session, start: datetime, end: datetime | None = None, dom
         select(Clock, Ticket.requester)
         .join(Ticket, Ticket.id == Clock.ticket_id)
         .where(
-            Clock.first.is_(False),
+            Clock.source == ClockSource.CLIENT,
             Clock.started_at >= start,
             Ticket.merged_into_id.is_(None),
             or_(Clock.stopped_by.is_(None), Clock.stopped_by != ClockStop.SPLIT),

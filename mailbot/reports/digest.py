@@ -39,7 +39,7 @@ from mailbot.outbound.outbox import queue_mail
 from mailbot.reports import charts, labels
 from mailbot.reports.quarterly import TARGET_PCT
 from mailbot.sla import deadlines as sla
-from mailbot.vocab import OPEN_STATUSES, ClockStop, MessageKind, Severity, Status, Turn
+from mailbot.vocab import OPEN_STATUSES, ClockSource, ClockStop, MessageKind, Severity, Status, Turn
 
 log = logging.getLogger("mailbot.digest")
 
@@ -148,7 +148,7 @@ def _item(app, t: Ticket, clock: Clock | None, case: Escalation | None, now: dat
             left_seconds=0 if overdue else sla.elapsed_seconds(app, now, clock.due),
             late_seconds=sla.elapsed_seconds(app, clock.due, now) if overdue else None,
             notice_at=clock.started_at,
-            followup=not clock.first,
+            followup=clock.source == ClockSource.CLIENT,
         )
     if case is not None:
         vendor = app.settings.vendors.get(case.target)
@@ -699,26 +699,43 @@ def send_digests(app, kind: str, now: datetime | None = None, *, only: str | Non
         name = claim_name(day, digest.address)
         if _claimed(app, name):
             continue  # sent already today: no charts drawn for nothing
-        mail = _mail(app, kind, digest, draw=True)
         try:
-            with app.sessions.begin() as session:
-                session.add(Counter(name=name, value=1))
-                session.flush()
-                queue_mail(
-                    session,
-                    app.settings,
-                    kind=MessageKind.DIGEST,
-                    to=[mail.address],
-                    subject=mail.subject,
-                    body=mail.text,
-                    html=mail.html,
-                    inline=mail.inline,
-                    auto=False,
-                    now=now,
-                )
-        except IntegrityError:
-            continue  # another process claimed it meanwhile
-        sent.append(mail.address)
+            _send_one(app, kind, digest, name, now)
+        except _ClaimedMeanwhile:
+            continue
+        except Exception as exc:
+            # One person's digest failing leaves the others' to go out; the job runs again tomorrow.
+            log.error("%s digest for %s failed: %s: %s", kind, digest.address, type(exc).__name__, exc)
+            continue
+        sent.append(digest.address)
     if sent:
         log.info("%s digest queued for %s", kind, ", ".join(sent))
     return sent
+
+
+class _ClaimedMeanwhile(Exception):
+    """Another process claimed this person's digest of the day first."""
+
+
+def _send_one(app, kind: str, digest, name: str, now: datetime) -> None:
+    """Claim ``name`` and queue the digest in one transaction: both or neither."""
+    mail = _mail(app, kind, digest, draw=True)
+    with app.sessions.begin() as session:
+        try:
+            with session.begin_nested():
+                session.add(Counter(name=name, value=1))
+                session.flush()
+        except IntegrityError:
+            raise _ClaimedMeanwhile from None
+        queue_mail(
+            session,
+            app.settings,
+            kind=MessageKind.DIGEST,
+            to=[mail.address],
+            subject=mail.subject,
+            body=mail.text,
+            html=mail.html,
+            inline=mail.inline,
+            auto=False,
+            now=now,
+        )

@@ -48,7 +48,10 @@ def parse_quarter(text: str) -> tuple[int, int]:
     m = _QUARTER.match(text.strip())
     if not m:
         raise ValueError(f"not a quarter: {text!r} (write e.g. 2026Q3)")
-    return int(m.group(1)), int(m.group(2))
+    year = int(m.group(1))
+    if not 2000 <= year <= 2999:
+        raise ValueError(f"not a quarter mailbot can report: {text!r} (a year from 2000 to 2999)")
+    return year, int(m.group(2))
 
 
 def previous_quarter(day: date) -> tuple[int, int]:

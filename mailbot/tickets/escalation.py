@@ -22,7 +22,7 @@ from mailbot.sla import deadlines as sla
 from mailbot.tickets import clocks
 from mailbot.tickets.actions import context, event, send_internal, team_recipients
 from mailbot.tickets.attachments import client_files
-from mailbot.vocab import INTERNAL_KINDS, Direction, MessageKind, Role, Severity
+from mailbot.vocab import INTERNAL_KINDS, ClockSource, Direction, MessageKind, Role, Severity
 
 # ``escalations.target`` of a level-2 escalation; a vendor case's target is the vendor's configured name.
 MANAGER = Role.MANAGER
@@ -199,7 +199,8 @@ def escalate_to_manager(
         actor=actor,
         late=_late(ops, ticket, clock),
         due_local=sla.local_text(ops.app, due),
-        later_notice=clock is not None and not clock.first,
+        later_notice=clock is not None and clock.source == ClockSource.CLIENT,
+        vendor_notice=clock is not None and clock.source == ClockSource.VENDOR,
         notice_local=sla.local_text(ops.app, clock.started_at) if clock is not None else None,
         # The deadline that ran out is the clock's: a later notice has its own.
         attention_due_local=sla.local_text(ops.app, clock.due if clock is not None else ticket.attention_due),

@@ -28,7 +28,7 @@ from mailbot.tickets.commands import (
     help_text,
     parse_commands,
 )
-from mailbot.vocab import ClockStop, MessageKind, Party, Role, Severity, Status
+from mailbot.vocab import ClockSource, ClockStop, MessageKind, Party, Role, Severity, Status
 
 WHO_LABEL = {Party.REQUESTER: "El cliente", Role.VENDOR: "El fabricante", Party.WATCHER: "Un colaborador del cliente"}
 
@@ -273,7 +273,7 @@ def vendor_reply(ctx, ticket: Ticket, vendor: str | None) -> str:
     if ticket.status == Status.WAITING_VENDOR:
         # The vendor's answer hands the turn back: the desk owes the client the next step.
         ticket_ops.set_status(ctx, ticket, Status.IN_PROGRESS, ctx.mail.from_addr)
-        clocks.start(ctx, ticket, message_id=ctx.mail.message_id)
+        clocks.start(ctx, ticket, message_id=ctx.mail.message_id, source=ClockSource.VENDOR)
     _notify_team(ctx, ticket, Role.VENDOR, split_reply(ctx.mail.text).new)
     return f"vendor reply ({vendor})"
 

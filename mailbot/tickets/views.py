@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from mailbot.addresses import normalize_domain
 from mailbot.db.models import Clock, Event, MessageRow, Ticket
-from mailbot.vocab import DESK_STATUSES, Direction, Status
+from mailbot.vocab import OPEN_STATUSES, Direction, Status
 
 
 def _iso(dt):
@@ -100,7 +100,7 @@ class TicketFilter:
             late = select(Clock.id).where(
                 Clock.ticket_id == Ticket.id, Clock.stopped_at.is_(None), Clock.due < self.overdue_at
             )
-            q = q.where(late.exists(), Ticket.status.in_(DESK_STATUSES))
+            q = q.where(late.exists(), Ticket.status.in_(OPEN_STATUSES))
         return q
 
 

@@ -16,14 +16,26 @@ from mailbot.tickets.actions import event, send_public, set_status
 from mailbot.vocab import MessageKind, Status
 
 
+def resolve_due(app, ticket: Ticket, *, reminded_at=None):
+    """When a ticket waiting on the client is resolved: ``resolve_waiting_after`` business days into
+    the wait, and never sooner after the reminder than the gap between the two settings (a daemon
+    that was down, or an upgrade, must not remind and resolve at once). None: not yet known
+    (the reminder has not gone out) or never (resolving is off)."""
+    cfg = app.settings.tickets
+    if not cfg.resolve_waiting_after:
+        return None
+    due = sla.add_days(app, ticket.turn_since, cfg.resolve_waiting_after)
+    if cfg.remind_waiting_after:
+        reminded = reminded_at or ticket.waiting_reminded_at
+        if reminded is None:
+            return None
+        due = max(due, sla.add_days(app, reminded, cfg.resolve_waiting_after - cfg.remind_waiting_after))
+    return due
+
+
 def remind_waiting_client(ops, ticket: Ticket) -> None:
     """Remind the client that the desk waits on them; once per wait."""
-    settings = ops.settings
-    resolve_on = (
-        sla.add_days(ops.app, ticket.turn_since, settings.tickets.resolve_waiting_after)
-        if settings.tickets.resolve_waiting_after
-        else None
-    )
+    resolve_on = resolve_due(ops.app, ticket, reminded_at=ops.now)
     send_public(
         ops,
         ticket,

@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("first", sa.Boolean(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False, server_default="client"),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("due", sa.DateTime(timezone=True), nullable=False),
@@ -58,8 +59,8 @@ def upgrade():
     # The first clock of every ticket that has an attention deadline (list mail has none).
     op.execute(
         """
-        INSERT INTO clocks (ticket_id, first, severity, started_at, due, stopped_at, stopped_by)
-        SELECT id, TRUE, severity, received_at, attention_due,
+        INSERT INTO clocks (ticket_id, first, source, severity, started_at, due, stopped_at, stopped_by)
+        SELECT id, TRUE, 'report', severity, received_at, attention_due,
                CASE
                  WHEN first_response_at IS NOT NULL THEN first_response_at
                  WHEN status = 'waiting_client' THEN updated_at
@@ -83,16 +84,22 @@ def upgrade():
           AND EXISTS (SELECT 1 FROM clocks c WHERE c.ticket_id = escalations.ticket_id AND c.first)
         """
     )
-    # Open tickets: their turn began at the last change we know of.
+    # Open tickets: their turn began at the last change we know of; a wait on the client counts
+    # from the upgrade, so that no reminder or resolution falls due at the first tick.
     op.execute(
         """
-        UPDATE tickets SET turn_since = CASE WHEN status = 'new' THEN received_at ELSE updated_at END
+        UPDATE tickets SET turn_since = CASE
+            WHEN status = 'new' THEN received_at
+            WHEN status = 'waiting_client' THEN CURRENT_TIMESTAMP
+            ELSE updated_at END
         WHERE status IN ('new', 'in_progress', 'waiting_client')
         """
     )
 
 
 def downgrade():
+    # The status 0007 does not know: the desk's again.
+    op.execute("UPDATE tickets SET status = 'in_progress' WHERE status = 'waiting_vendor'")
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.drop_constraint("uq_escalations_ticket_target_clock", type_="unique")
         batch_op.drop_column("clock_id")

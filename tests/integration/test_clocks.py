@@ -18,7 +18,7 @@ import pytest
 import mailbot.app as mailbot_app
 from tests.support.config import ENGINEERS, MANAGER
 from tests.support.desk import MX, ClockDesk, engineer_reply
-from tests.support.mail import CLIENT, make_mail
+from tests.support.mail import CLIENT, make_mail, team_headers
 from tests.support.runners import in_process_cli
 
 pytestmark = pytest.mark.servers
@@ -268,7 +268,7 @@ def test_tickets_show_and_sla_deadline_explain_whose_turn_and_the_running_clock(
     team_says(d, mx(None, 12, 28, 11), "#estado esperando-cliente\n\nGracias, lo revisamos.", 2)
     shown = mailbot(d.settings, "tickets", "show", "IMG-000001")
     assert "turn: client, since 2026-12-28 11:00" in shown.stdout
-    assert "no clock runs while the move is the client's or a vendor's" in shown.stdout
+    assert "no new clock starts while the move is the client's or a vendor's" in shown.stdout
     listed = mailbot(d.settings, "tickets", "list", "--json")
     assert json.loads(listed.stdout)[0]["turn"] == "client"
 
@@ -296,3 +296,78 @@ def test_the_cli_vendor_case_waits_on_the_vendor_unless_told_otherwise(desk, mai
     assert set_back.exit_code == 0 and d.ticket("IMG-000001")["turn"] == "desk"
     wrong = mailbot(d.settings, "tickets", "escalate", "1", "--manager", "--keep-status")
     assert wrong.exit_code == 64 and "--keep-status goes with --vendor" in wrong.stderr
+
+
+# -- what the review found: a wait answers nobody; merges and splits keep the client's deadline ----
+
+
+def test_a_wait_set_without_answering_the_client_does_not_stop_the_reports_clock(desk, mailbot):
+    d = desk(mx(None, 7, 6, 10), team={"engineers": ENGINEERS, "manager": MANAGER})
+    report(d, mx(None, 7, 6, 10))  # LEVE: due Thursday 10:00
+    d.at(mx(None, 7, 6, 10, 5))
+    assert mailbot(d.settings, "tickets", "escalate", "1", "--vendor", "withsecure").exit_code == 0
+    assert d.ticket("IMG-000001")["status"] == "waiting_vendor"
+    assert d.tick(mx(None, 7, 9, 10)).escalated == ["IMG-000001"]
+
+
+def test_waiting_on_the_client_with_the_report_unanswered_is_still_the_desks_debt(desk):
+    d2 = desk(mx(None, 7, 6, 10), team={"engineers": ENGINEERS, "manager": MANAGER})
+    report(d2, mx(None, 7, 6, 10))
+    team_says(d2, mx(None, 7, 6, 11), "#estado esperando-cliente", 1)
+    assert d2.ticket("IMG-000001")["clock"]["first"] is True
+    report_ = d2.tick(mx(None, 7, 13, 10))
+    assert report_.escalated == ["IMG-000001"] and report_.waiting_reminders == []
+
+
+def test_resolving_an_unanswered_wait_comes_no_sooner_than_three_days_after_the_reminder(desk):
+    d = desk(mx(None, 7, 6, 10), team={"engineers": ENGINEERS, "manager": MANAGER})
+    report(d, mx(None, 7, 6, 10))
+    team_says(d, mx(None, 7, 6, 11), "#estado esperando-cliente\n\nJuan, ¿nos manda el log?", 1)
+    # A daemon down for two weeks: the first tick reminds, and does not resolve at once.
+    first = d.tick(mx(None, 7, 20, 10))
+    assert first.waiting_reminders == ["IMG-000001"] and first.waiting_resolved == []
+    assert d.tick(mx(None, 7, 23, 10) - SECOND).waiting_resolved == []  # 3 business days: Thursday 10:00
+    assert d.tick(mx(None, 7, 23, 10)).waiting_resolved == ["IMG-000001"]
+
+
+def second_report(d: ClockDesk, at: datetime, body: str) -> str:
+    d.at(at).mail(make_mail(subject="Otro caso", message_id="<r2@cliente.com.mx>", body=body))
+    return "IMG-000002"
+
+
+def test_a_merge_keeps_the_deadline_due_first_and_never_escalates_a_notice_twice(desk):
+    d = desk(mx(None, 7, 6, 10), team={"engineers": ENGINEERS, "manager": MANAGER})
+    report(d, mx(None, 7, 6, 10))  # LEVE: due Thursday 10:00
+    second_report(d, mx(None, 7, 6, 11), "Toda la empresa está sin internet, estamos detenidos.")
+    critical = d.ticket("IMG-000002")
+    assert critical["severity"] == "critica"  # due 13:00
+    assert d.tick(mx(None, 7, 6, 13)).escalated == ["IMG-000002"]
+    # IMG-000002 merged into IMG-000001: its earlier deadline is the one that keeps running, with its escalation.
+    [notice] = d.out("notice", "IMG-000002")
+    d.at(mx(None, 7, 6, 14)).mail(
+        make_mail(
+            sender=ENGINEERS[0],
+            subject="Re: " + notice.subject,
+            body="#fusionar IMG-000001",
+            message_id="<merge@imagenti.mx>",
+            in_reply_to=notice.message_id,
+            headers=team_headers(),
+        )
+    )
+    shown = d.ticket("IMG-000001")
+    assert datetime.fromisoformat(shown["clock"]["due"]) == mx(None, 7, 6, 13)
+    assert d.tick(mx(None, 7, 6, 15)).escalated == []  # that notice was escalated already
+    assert len(manager_escalations(d)) == 1
+
+
+def test_splitting_off_the_mail_a_clock_timed_starts_one_for_the_clients_next_unanswered_mail(desk, mailbot):
+    d = desk(mx(None, 7, 6, 10), team={"engineers": ENGINEERS, "manager": MANAGER})
+    report(d, mx(None, 7, 6, 10))
+    team_says(d, mx(None, 7, 6, 11), "Juan, ya lo revisamos.", 1)
+    client_says(d, mx(None, 7, 6, 12), "Otra cosa: la impresora de recepción no imprime.", 2)
+    client_says(d, mx(None, 7, 6, 13), "Y sobre el agente: sigue igual.", 3)
+    result = mailbot(d.settings, "tickets", "split", "1", "--message", "<c2@cliente.com.mx>")
+    assert result.exit_code == 0, result.output
+    shown = d.ticket("IMG-000001")
+    assert shown["clock"]["message_id"] == "<c3@cliente.com.mx>"
+    assert datetime.fromisoformat(shown["clock"]["started_at"]) == mx(None, 7, 6, 13)

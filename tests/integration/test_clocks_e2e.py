@@ -153,8 +153,9 @@ def test_waiting_on_the_client_is_never_escalated_reminds_resolves_and_the_reply
             assert s.scalars(select(Escalation)).all() == []
     finally:
         app.close()
-    # Five business days (Friday the 25th off): resolved, with how to reopen it.
-    clock.set(mx(12, 28, 12, 1))
+    # Five business days into the wait (Friday the 25th off), and never sooner than three after the
+    # reminder of Tuesday 15:00: Monday 28, 15:00. Resolved, with how to reopen it.
+    clock.set(mx(12, 28, 15, 1))
     [resolved] = wait_until(lambda: subjects(smtp_sink, CLIENT, "falta de respuesta"), 30, what="the resolution")
     assert "responder a este correo" in resolved["msg"].get_content()
     assert ticket(settings, "IMG-000001")["status"] == "resolved"

@@ -92,13 +92,16 @@ def seed(d: ClockDesk) -> dict[str, str]:
             message_id="<b2@otra.com.mx>",
         )
     )
-    # Thursday: a LEVE one now waiting on the client.
+    # Thursday: a LEVE one answered and now waiting on the client (a wait set without an answer
+    # would leave the report's clock running: it answers nobody).
     t6 = s.ticket(at(2026, 12, 3, 11), A, "Otra consulta", "Quisiera saber algo más, no es urgente.", "leve")
+    s.answer(t6, at(2026, 12, 3, 15))
     s.status(t6, Status.WAITING_CLIENT, at(2026, 12, 3, 15))
     # Friday 09:30: GRAVE, handed to SonicWall at 12:00 and waiting on it since.
     t4 = s.ticket(
         at(2026, 12, 4, 9, 30), B, "Firewall SonicWall sin VPN", "Varios usuarios no pueden trabajar.", "grave"
     )
+    s.answer(t4, at(2026, 12, 4, 12))
     s.act(t4, at(2026, 12, 4, 12), lambda ops, t: open_vendor_case(ops, t, "sonicwall", actor=LUIS))
     s.status(t4, Status.WAITING_VENDOR, at(2026, 12, 4, 12))
     # Friday 10:00: GRAVE, never answered: due Friday 14:00, overdue by 4 business hours on Monday.
@@ -216,8 +219,8 @@ def test_the_managers_board(seeded):
         "nov 2026": 100.0,
         "dic 2026": 50.0,
     }
-    # First responses: CRÍTICA 1 h (t0); LEVE 2 h (t3). Resolutions: CRÍTICA 5 h.
-    assert durations.first_response_median == (1.0, None, 2.0)
+    # First responses: CRÍTICA 1 h (t0); GRAVE 2.5 h (t4); LEVE 2 h (t3) and 4 h (t6). Resolutions: CRÍTICA 5 h.
+    assert durations.first_response_median == (1.0, 2.5, 3.0)
     assert durations.resolution_median == (5.0, None, None)
 
     assert dig.send_digests(d.app, dig.MANAGER, d.now) == [MANAGER]

@@ -1,0 +1,495 @@
+"""The web board's pages over a desk seeded through the real pipeline, on SQLite and PostgreSQL.
+
+The desk: Monday 7 December 2026, 12:00 (Mexico City; business hours 09:00-18:00,
+Monday to Friday). Clients write, an engineer answers with a ``#nota``, one
+ticket waits on the client and one on SonicWall; one client is hostile: its
+subjects, names, bodies, an HTML-only mail and an HTML file carry script,
+event handlers, ``javascript:`` links and CSS ``expression()``. Every page is
+read through ``TestClient`` and must show all of it as text.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from mailbot.db.models import AttachmentRow, MessageRow, Ticket
+from mailbot.tickets import actions
+from mailbot.tickets.actions import Ops
+from mailbot.tickets.escalation import open_vendor_case
+from mailbot.vocab import Status
+from mailbot.web import search as fulltext
+from mailbot.web import views
+from mailbot.web.app import create_app
+from tests.support.config import ENGINEERS
+from tests.support.desk import ClockDesk, engineer_reply
+from tests.support.desk import mx_time as at
+from tests.support.mail import CRITICAL_BODY, CRITICAL_SUBJECT, make_mail
+
+pytestmark = pytest.mark.servers
+
+ANA, LUIS, CARLA = ENGINEERS
+A = "juan.perez@cliente.com.mx"
+B = "laura.gomez@otra.com.mx"
+EVIL = "mal@hostil.mx"
+NOW = at(2026, 12, 7, 12)
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+LINK = '<a href="javascript:alert(1)">clic</a>'
+SVG = "<svg onload=alert(1)>"
+CSS = '<div style="width: expression(alert(1))">ancho</div>'
+HTML_FILE = b"<html><body><script>alert(document.cookie)</script><svg onload=alert(2)></svg></body></html>"
+MAX_ATTACHMENT = 50_000
+
+
+def escaped(text: str) -> str:
+    """``text`` as Jinja2's autoescape writes it."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+    )
+
+
+# A real tag (not escaped text) carrying an event handler, a script, a javascript: URL or a style attribute.
+LIVE = [
+    re.compile(r"<script", re.I),
+    re.compile(r"<[a-z][^<>]*\son[a-z]+\s*=", re.I),
+    re.compile(r"<[a-z][^<>]*(href|src)\s*=\s*[\"']?\s*javascript:", re.I),
+    re.compile(r"<[a-z][^<>]*\sstyle\s*=", re.I),
+    re.compile(r"<svg", re.I),
+    re.compile(r"<iframe|<object|<embed", re.I),
+]
+
+
+def assert_inert(html: str) -> None:
+    for pattern in LIVE:
+        assert not pattern.search(html), (pattern.pattern, pattern.search(html).group(0))
+    for raw in (SCRIPT, IMG, SVG, 'javascript:alert(1)"', 'expression(alert(1))">'):
+        assert raw not in html
+
+
+def html_only_mail() -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Mal <{EVIL}>"
+    msg["To"] = "soporte@imagenti.mx"
+    msg["Subject"] = "Consulta en HTML " + SVG
+    msg["Message-ID"] = "<html1@hostil.mx>"
+    msg.set_content(
+        f"<html><body><p>Hola {SVG}</p><p>{LINK}</p>{CSS}<p>{SCRIPT}</p><p>zanahoria roja</p></body></html>",
+        subtype="html",
+    )
+    return msg.as_bytes()
+
+
+class Seed:
+    def __init__(self, desk: ClockDesk):
+        self.d = desk
+        self.n = 0
+
+    def ticket(self, when, sender, subject, body, severity=None, **kw) -> str:
+        self.n += 1
+        kw.setdefault("message_id", f"<seed{self.n}@example.mx>")
+        out = self.d.at(when).mail(make_mail(sender=sender, subject=subject, body=body, **kw))
+        if severity:
+            assert self.d.ticket(out.ticket)["severity"] == severity, subject
+        return out.ticket
+
+    def reply(self, number, when, body):
+        self.n += 1
+        self.d.at(when).mail(engineer_reply(self.d, number, body, n=self.n))
+
+    def act(self, number, when, fn):
+        with self.d.app.sessions.begin() as s:
+            ticket = s.scalar(select(Ticket).where(Ticket.number == number))
+            fn(Ops(self.d.app, s, when), ticket)
+
+    def assign(self, number, who):
+        self.act(number, self.d.now, lambda ops, t: setattr(t, "assignee", actions.resolve_assignee(ops.settings, who)))
+
+    def status(self, number, status, when):
+        self.act(number, when, lambda ops, t: actions.set_status(ops, t, status, ANA))
+
+
+def seed(d: ClockDesk) -> dict[str, str]:
+    s = Seed(d)
+    # Thursday 11:00: LEVE, handed to the client at 15:00.
+    client = s.ticket(at(2026, 12, 3, 11), B, "Una consulta", "Quisiera saber algo, no es urgente.", "leve")
+    s.reply(client, at(2026, 12, 3, 14), "¿Nos confirma el modelo del equipo?")
+    s.status(client, Status.WAITING_CLIENT, at(2026, 12, 3, 15))
+    # Thursday 12:00: resolved; not on the board.
+    done = s.ticket(at(2026, 12, 3, 12), A, "Otra consulta", "Una duda, no es urgente.", "leve")
+    s.status(done, Status.RESOLVED, at(2026, 12, 3, 16))
+    # Friday 09:30: GRAVE, waiting on SonicWall since 12:00.
+    vendor = s.ticket(at(2026, 12, 4, 9, 30), A, "Firewall SonicWall sin VPN", "Varios usuarios no pueden trabajar.")
+    s.reply(vendor, at(2026, 12, 4, 10), "Lo escalamos al fabricante.")
+    s.act(vendor, at(2026, 12, 4, 12), lambda ops, t: open_vendor_case(ops, t, "sonicwall", actor=LUIS))
+    s.status(vendor, Status.WAITING_VENDOR, at(2026, 12, 4, 12))
+    # Friday 10:00: GRAVE, never answered: due Friday 14:00, overdue on Monday. Its subject is hostile.
+    over = s.ticket(
+        at(2026, 12, 4, 10), A, "Varios usuarios sin correo " + SCRIPT, "Varios usuarios no pueden trabajar.", "grave"
+    )
+    # Friday 11:00: the hostile client's HTML-only mail (LEVE, due Tuesday).
+    s.n += 1
+    html = d.at(at(2026, 12, 4, 11)).mail(html_only_mail()).ticket
+    # Monday 09:00: the hostile client's plain mail, with an HTML file, a file with a Spanish name and one too large.
+    hostile = s.ticket(
+        at(2026, 12, 7, 9),
+        f'"{SCRIPT}" <{EVIL}>',
+        f"Ayuda {SCRIPT} {IMG}",
+        f"Hola {SCRIPT}\n{IMG}\n{LINK}\n{CSS}\nzanahoria {SCRIPT}",
+        attachments=[
+            ("<script>.html", HTML_FILE, "text/html"),
+            ("reporte año.txt", b"texto del reporte", "text/plain"),
+            ("enorme.zip", b"z" * (MAX_ATTACHMENT + 10_000), "application/zip"),
+        ],
+    )
+    s.reply(hostile, at(2026, 12, 7, 9, 30), f"Lo revisamos.\n#nota el cliente insiste {IMG} {SCRIPT}")
+    # Monday 09:30: LEVE, due in 24 business hours; nobody's.
+    fine = s.ticket(at(2026, 12, 7, 9, 30), A, "Una pregunta", "Quisiera saber algo más, no es urgente.", "leve")
+    # Monday 10:30: CRÍTICA, due 12:30: half an hour left at noon.
+    risk = s.ticket(at(2026, 12, 7, 10, 30), B, CRITICAL_SUBJECT, CRITICAL_BODY, "critica")
+    for number, who in ((client, LUIS), (done, ANA), (vendor, LUIS), (over, ANA), (risk, LUIS), (hostile, CARLA)):
+        s.assign(number, who)
+    d.at(NOW)
+    return dict(client=client, done=done, vendor=vendor, over=over, html=html, hostile=hostile, fine=fine, risk=risk)
+
+
+@pytest.fixture
+def desk(make_settings, db_url):
+    d = ClockDesk(make_settings(db_url=db_url, mailbot={"max_attachment_size": MAX_ATTACHMENT}), at(2026, 12, 3, 9))
+    d.t = seed(d)
+    yield d
+    d.close()
+
+
+def login(client: TestClient, desk: ClockDesk, address: str = ANA) -> None:
+    """Sign ``client`` in as the board's login does: the form, the mailed link, its confirmation POST."""
+
+    def csrf(html):
+        return re.search(r'name="csrf" value="([^"]*)"', html).group(1)
+
+    form = client.get("/login")
+    assert client.post("/login", data={"csrf": csrf(form.text), "address": address}).status_code == 200
+    with desk.app.sessions() as s:
+        body = s.scalars(
+            select(MessageRow.body_text).where(MessageRow.kind == "web_login").order_by(MessageRow.id.desc())
+        ).first()
+    token = re.search(r"/login/confirm\?token=([A-Za-z0-9_\-]+)", body).group(1)
+    confirm = client.get(f"/login/confirm?token={token}")
+    done = client.post("/login/confirm", data={"csrf": csrf(confirm.text), "token": token}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+
+
+@pytest.fixture
+def web(desk):
+    """A TestClient signed in (as Ana) to the board of ``desk``, as ``create_app`` serves it."""
+    with TestClient(create_app(lambda: desk.app), base_url="https://testserver") as client:
+        login(client, desk)
+        yield client
+
+
+def page(web, url: str, status: int = 200) -> str:
+    r = web.get(url)
+    assert r.status_code == status, (url, r.status_code, r.text[:500])
+    assert r.headers["content-type"].startswith("text/html")
+    assert_inert(r.text)
+    assert "script-src" not in r.headers["content-security-policy"]
+    assert "style-src 'self'" in r.headers["content-security-policy"]
+    # url_for writes absolute URLs of the board itself: compare paths.
+    return r.text.replace("https://testserver/", "/")
+
+
+def board_groups(html: str) -> dict[str, list[str]]:
+    """The ticket numbers of each group of the board, in order."""
+    out = {}
+    for turn, body in re.findall(r'<section class="group turn-(\w+)".*?>(.*?)</section>', html, re.S):
+        out[turn] = re.findall(r'<a href="[^"]*/tickets/([^"]+)">', body)
+    return out
+
+
+def overdue_rows(html: str) -> list[str]:
+    return re.findall(r'<tr class="overdue">\s*<td><a href="[^"]*/tickets/([^"]+)"', html)
+
+
+# -- the board -------------------------------------------------------------------------------
+
+
+def test_board_groups_by_turn_overdue_and_at_risk_first(web, desk):
+    t = desk.t
+    html = page(web, "/")
+    groups = board_groups(html)
+    assert list(groups) == ["desk", "client", "vendor"]
+    # Overdue first, then at risk, then by business time left; answered ones (no clock) after.
+    assert groups["desk"][:3] == [t["over"], t["risk"], t["html"]]
+    assert set(groups["desk"]) == {t["over"], t["risk"], t["html"], t["fine"], t["hostile"]}
+    assert groups["desk"].index(t["fine"]) < groups["desk"].index(t["hostile"])
+    assert groups["client"] == [t["client"]]
+    assert groups["vendor"] == [t["vendor"]]
+    assert t["done"] not in html
+    assert overdue_rows(html) == [t["over"]]
+    assert re.search(rf'<tr class="at-risk">\s*<td><a href="[^"]*/tickets/{t["risk"]}"', html)
+    # Labels, never slugs; the due time and how late.
+    assert "CRÍTICA" in html and "GRAVE" in html and "LEVE" in html
+    assert ">critica<" not in html and "waiting_client" not in html.replace('value="waiting_client"', "")
+    assert "2026-12-04 14:00" in html  # the overdue ticket's deadline, local time
+    assert "VENCIDA hace" in html
+    assert "Caso con SonicWall" in html
+    assert "1 con la atención vencida" in html
+    # The hostile subject and display name are text.
+    assert escaped(SCRIPT) in html
+
+
+def test_board_filters(web, desk):
+    t = desk.t
+
+    def numbers(url):
+        return [n for g in board_groups(page(web, url)).values() for n in g]
+
+    assert sorted(numbers(f"/?assignee={ANA}")) == sorted([t["over"]])
+    assert sorted(numbers(f"/?assignee={LUIS.upper()}")) == sorted([t["client"], t["vendor"], t["risk"]])
+    assert sorted(numbers("/?assignee=sin-asignar")) == sorted([t["html"], t["fine"]])
+    assert sorted(numbers("/?client=otra.com.mx")) == sorted([t["client"], t["risk"]])
+    assert sorted(numbers("/?client=@OTRA.com.mx")) == sorted([t["client"], t["risk"]])
+    assert numbers("/?severity=critica") == [t["risk"]]
+    assert numbers("/?status=waiting_client") == [t["client"]]
+    assert numbers("/?status=waiting_vendor&severity=grave") == [t["vendor"]]
+    assert numbers("/?severity=critica&client=cliente.com.mx") == []
+    # The form keeps what was chosen.
+    html = page(web, "/?severity=grave&client=cliente.com.mx")
+    assert '<option value="grave" selected>' in html
+    assert '<option value="cliente.com.mx" selected>' in html
+    assert "Quitar filtros" in html
+    # A hostile filter value is only ever text.
+    html = page(web, "/?client=" + quote('"><script>alert(1)</script>'))
+    assert board_groups(html) == {"desk": [], "client": [], "vendor": []}
+
+
+# -- a ticket --------------------------------------------------------------------------------
+
+
+def test_ticket_page_thread_as_text_with_internal_notes(web, desk):
+    t = desk.t
+    html = page(web, f"/tickets/{t['hostile']}")
+    assert escaped(f"Ayuda {SCRIPT} {IMG}") in html
+    # The client's body, as text in a <pre>.
+    pres = re.findall(r"<pre>(.*?)</pre>", html, re.S)
+    assert any(escaped(f"Hola {SCRIPT}\n{IMG}\n{LINK}\n{CSS}") in p for p in pres)
+    # The note: internal, marked, escaped.
+    notes = re.findall(r'<article class="message internal">(.*?)</article>', html, re.S)
+    note = [n for n in notes if "Nota interna" in n]
+    assert len(note) == 1 and "Interno" in note[0]
+    assert escaped(f"el cliente insiste {IMG} {SCRIPT}") in note[0]
+    # The team's new-ticket notice is internal too; the acknowledgement and the relayed answer are not.
+    assert any("Aviso al equipo: ticket nuevo" in n for n in notes)
+    public = re.findall(r'<article class="message public">(.*?)</article>', html, re.S)
+    assert any("Acuse al cliente" in p for p in public)
+    assert any("Respuesta al cliente" in p and "Lo revisamos." in p for p in public)
+    assert not any("el cliente insiste" in p for p in public)
+    # Attachments: safe names linking by id; the dropped one named, not linked.
+    with desk.app.sessions() as s:
+        atts = {a.filename: a for a in s.scalars(select(AttachmentRow).order_by(AttachmentRow.id))}
+    assert set(atts) >= {"_script_.html", "reporte año.txt", "enorme.zip"}
+    assert f'href="/adjuntos/{atts["_script_.html"].id}"' in html
+    assert f'href="/adjuntos/{atts["reporte año.txt"].id}"' in html
+    assert f'/adjuntos/{atts["enorme.zip"].id}"' not in html
+    assert "enorme.zip" in html and "no se conservó" in html
+    # The timeline in Spanish; the clock explained.
+    events = html.split("<h2>Historial</h2>", 1)[1]
+    assert "Ticket creado" in events and "Clasificado por las reglas" in events
+    assert "<td>Cambio de estado</td><td>ana.lopez@imagenti.mx</td><td>nuevo → en progreso</td>" in events
+    assert "<td>Comando</td><td>ana.lopez@imagenti.mx</td><td>#nota</td>" in events
+    assert '<tr class="internal"><td>2026-12-07 09:30</td><td>Nota interna</td>' in events
+    assert "<td>Respuesta al cliente</td><td>ana.lopez@imagenti.mx</td><td>Lo revisamos.</td>" in events
+    assert "<td>Primera respuesta</td><td>ana.lopez@imagenti.mx</td><td>a tiempo</td>" in events
+    assert "el cliente insiste" not in events  # the note's text is in the thread, marked; not repeated here
+    assert "ninguno corriendo: nada del cliente espera respuesta" in html
+    assert "mesa de ayuda, desde 2026-12-07 09:00" in html
+    assert "[IMAGEN TI #" + t["hostile"] + "]" in html and "#nota" in html
+
+
+def test_ticket_page_clock_overdue_and_at_risk(web, desk):
+    t = desk.t
+    html = page(web, f"/tickets/{t['over']}")
+    assert re.search(r'<tr class="overdue"><th>Responder a más tardar</th><td>2026-12-04 14:00: VENCIDO hace', html)
+    assert "criticidad GRAVE" in html and "el reporte del 2026-12-04 10:00" in html
+    assert escaped("Varios usuarios sin correo " + SCRIPT) in html
+    html = page(web, f"/tickets/{t['risk']}")
+    assert re.search(r'<tr class="at-risk"><th>Tiempo restante</th><td>30m hábiles \(en riesgo\)', html)
+    html = page(web, f"/tickets/{t['vendor']}")
+    assert "fabricante, desde 2026-12-04 12:00" in html
+    assert "ninguno corriendo: nada del cliente espera respuesta" in html
+    assert "SonicWall" in html
+    assert "<td>en progreso → esperando al fabricante</td>" in html
+    assert "<td>Escalamiento</td><td>luis.garcia@imagenti.mx</td><td>a SonicWall (nivel 3)</td>" in html
+    assert "<td>Cambio de turno</td><td>ana.lopez@imagenti.mx</td><td>mesa de ayuda → fabricante</td>" in html
+    html = page(web, f"/tickets/{t['html']}")
+    # The HTML-only mail: its text, never its markup.
+    assert "zanahoria roja" in html
+    assert escaped("Consulta en HTML " + SVG) in html
+
+
+def test_unknown_ticket_and_client_are_404(web, desk):
+    html = page(web, "/tickets/IMG-999999", 404)
+    assert "No hay ningún ticket IMG-999999" in html
+    html = page(web, "/tickets/" + quote(IMG, safe=""), 404)
+    assert escaped(IMG) in html
+    page(web, "/clientes/nadie.example", 404)
+
+
+# -- a client --------------------------------------------------------------------------------
+
+
+def test_client_page(web, desk):
+    t = desk.t
+    html = page(web, "/clientes/cliente.com.mx")
+    assert "Cliente cliente.com.mx" in html
+    assert "Primera respuesta dentro del tiempo comprometido" in html
+    assert "Tickets abiertos" in html and "(1 con la atención vencida)" in html
+    opened = html.split("Tickets abiertos (", 1)[1].split("Últimos tickets", 1)[0]
+    assert set(re.findall(r"/tickets/([^\"]+)\"", opened)) == {t["over"], t["vendor"], t["fine"]}
+    assert "VENCIDA" in opened
+    recent = html.split("Últimos tickets", 1)[1]
+    assert t["done"] in recent and t["risk"] not in recent
+    assert escaped(SCRIPT) in html
+    html = page(web, "/clientes/hostil.mx")
+    assert escaped(f"Ayuda {SCRIPT} {IMG}") in html
+
+
+# -- attachments -----------------------------------------------------------------------------
+
+
+def _attachment(desk, name):
+    with desk.app.sessions() as s:
+        return s.scalar(select(AttachmentRow).where(AttachmentRow.filename == name))
+
+
+def test_attachment_download_is_never_rendered(web, desk):
+    att = _attachment(desk, "_script_.html")
+    r = web.get(f"/adjuntos/{att.id}")
+    assert r.status_code == 200
+    assert r.content == HTML_FILE
+    assert r.headers["content-type"] == "application/octet-stream"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''_script_.html" in disposition
+    assert "<" not in disposition and "\r" not in disposition and "\n" not in disposition
+    att = _attachment(desk, "reporte año.txt")
+    r = web.get(f"/adjuntos/{att.id}")
+    assert r.content == b"texto del reporte"
+    assert r.headers["content-type"] == "application/octet-stream"
+    assert "filename*=UTF-8''reporte%20a%C3%B1o.txt" in r.headers["content-disposition"]
+    assert 'filename="reporte a_o.txt"' in r.headers["content-disposition"]
+
+
+def test_dropped_and_unknown_attachments_are_404(web, desk):
+    att = _attachment(desk, "enorme.zip")
+    assert att.dropped
+    html = page(web, f"/adjuntos/{att.id}", 404)
+    assert "no se conservó" in html
+    page(web, "/adjuntos/987654", 404)
+    assert web.get("/adjuntos/abc").status_code == 404
+
+
+def test_pages_and_attachments_need_a_session(desk):
+    att = _attachment(desk, "_script_.html")
+    with TestClient(create_app(lambda: desk.app), base_url="https://testserver") as anonymous:
+        for url in ("/", f"/tickets/{desk.t['hostile']}", f"/adjuntos/{att.id}", "/clientes/hostil.mx", "/buscar"):
+            r = anonymous.get(url, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/login", url
+            assert HTML_FILE not in r.content
+
+
+def test_download_name_is_header_safe():
+    assert views.download_name('../../etc/pa"ss\r\nX-Evil: 1;.txt') == "pa_ss__X-Evil_ 1_.txt"
+    assert views.download_name("C:\\Users\\x\\<script>.html") == "_script_.html"
+    assert views.download_name("\u202egnp.exe") == "_gnp.exe"
+    assert views.download_name("") == "adjunto"
+    assert views.download_name("..") == "adjunto"
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+def test_search_page_shows_results_as_text(web, desk, monkeypatch):
+    t = desk.t
+    calls = []
+
+    def fake(session, q, limit=50):
+        calls.append((q, limit))
+        return [
+            {
+                "number": t["hostile"],
+                "subject": f"Ayuda {SCRIPT} {IMG}",
+                "snippet": f"… zanahoria {SCRIPT} {LINK} …",
+                "status": "in_progress",
+                "at": desk.now,
+            }
+        ]
+
+    monkeypatch.setattr(fulltext, "search", fake)
+    html = page(web, "/buscar?q=" + quote(f"zanahoria {SCRIPT}"))
+    assert calls == [(f"zanahoria {SCRIPT}", 50)]
+    assert f'href="/tickets/{t["hostile"]}"' in html
+    assert escaped(f"Ayuda {SCRIPT} {IMG}") in html
+    assert escaped(f"… zanahoria {SCRIPT} {LINK} …") in html
+    assert f'value="{escaped(f"zanahoria {SCRIPT}")}"' in html
+    assert "en progreso" in html and "2026-12-07 12:00" in html
+    # No query: the form, no search.
+    html = page(web, "/buscar")
+    assert len(calls) == 1 and 'name="q"' in html
+
+
+def test_search_page_with_the_real_index(web, desk):
+    t = desk.t
+    html = page(web, "/buscar?q=zanahoria")
+    found = re.findall(r'href="/tickets/([^"]+)"', html.split("<main>", 1)[1])
+    assert sorted(found) == sorted([t["hostile"], t["html"]])
+    snippets = re.findall(r'<p class="snippet">(.*?)</p>', html, re.S)
+    assert any(escaped(SCRIPT) in s for s in snippets), snippets
+    # A query made of markup is words, shown as text.
+    html = page(web, "/buscar?q=" + quote(SCRIPT))
+    assert f'value="{escaped(SCRIPT)}"' in html
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def test_report_page(web, desk):
+    t = desk.t
+    html = page(web, "/reporte?quarter=2026Q4")
+    assert "Reporte trimestral de soporte IMAGEN TI: 2026Q4" in html
+    assert html.count("<html") == 1 and html.count("<body") == 1
+    assert "Resumen" in html and "Tickets recibidos" in html
+    assert "Clientes que requieren atención" in html
+    # The overdue ticket listed (its hostile subject as text), the clients linked.
+    assert f'href="/tickets/{t["over"]}"' in html
+    assert escaped("Varios usuarios sin correo") in html
+    assert 'href="/clientes/cliente.com.mx"' in html
+    # Charts as data: PNGs (when the drawing process works) and always as tables.
+    images = re.findall(r'<img class="chart" src="([^"]+)"', html)
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert '<table class="figures">' in html
+    # The default is the last finished quarter; a wrong one is a 400 with the form.
+    html = page(web, "/reporte")
+    assert "2026Q3" in html
+    html = page(web, "/reporte?quarter=" + quote(SCRIPT), 400)
+    assert "no es un trimestre" in html and escaped(SCRIPT) in html
+
+
+def test_every_page_is_inert(web, desk):
+    """Every page of the seeded desk, hostile mail included: no live markup, no inline style, no external resource."""
+    t = desk.t
+    urls = ["/", "/clientes/hostil.mx", "/clientes/cliente.com.mx", "/reporte?quarter=2026Q4"]
+    urls += [f"/tickets/{n}" for n in t.values()]
+    for url in urls:
+        html = page(web, url)
+        assert not re.search(r"(src|href)=\"(https?:)?//", html), url
+    with desk.app.sessions() as s:
+        bodies = [m.body_text for m in s.scalars(select(MessageRow).where(MessageRow.body_text.like("%alert(1)%")))]
+    assert bodies  # the payloads are stored as written: the escaping is the page's
