@@ -42,6 +42,11 @@ def reload_app(app: App) -> ReloadResult:
         return ReloadResult(None, list(exc.problems), [])
     changed = [name for name in RESTART_ONLY if getattr(new, name) != getattr(old, name)]
     new = new.model_copy(update={name: getattr(old, name) for name in RESTART_ONLY})
+    # The web board's listener is bound once; who may sign in, proxies and the session take effect now.
+    listener = ("enabled", "host", "port")
+    if any(getattr(new.web, k) != getattr(old.web, k) for k in listener):
+        changed.append("web (enabled, host, port)")
+        new = new.model_copy(update={"web": new.web.model_copy(update={k: getattr(old.web, k) for k in listener})})
     if new.mailbot.timezone != old.mailbot.timezone:
         # The scheduler's calendar jobs were set up in the old zone: keep one zone until a restart.
         changed.append("mailbot.timezone")

@@ -340,3 +340,18 @@ def test_reload_keeps_the_timezone_until_a_restart(make_settings):
         assert daemon.app.settings.mailbot.timezone == "America/Mexico_City"
     finally:
         daemon.close()
+
+
+def test_reload_keeps_the_web_listener_until_a_restart_and_takes_who_may_sign_in(make_settings):
+    settings = make_settings(web={"enabled": False, "port": 18026, "viewers": []})
+    daemon = Daemon(settings)
+    try:
+        text = settings.source.read_text()
+        text = text.replace("port = 18026", "port = 18027").replace("viewers = []", 'viewers = ["vera@imagenti.mx"]')
+        settings.source.write_text(text)
+        result = daemon.reload()
+        assert result.ok and result.restart_needed == ["web (enabled, host, port)"]
+        assert daemon.app.settings.web.port == 18026
+        assert daemon.app.settings.web.viewers == ["vera@imagenti.mx"]
+    finally:
+        daemon.close()
