@@ -65,7 +65,8 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(32), default="new")
+    # Indexed: the board and the digests load the open tickets (a few) out of all of them.
+    status: Mapped[str] = mapped_column(String(32), default="new", index=True)
     severity: Mapped[str] = mapped_column(String(16))
     category: Mapped[str | None] = mapped_column(String(128))
     product: Mapped[str | None] = mapped_column(String(64))
@@ -359,6 +360,18 @@ class WebLogin(Base):
     requested_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class WebSignout(Base):
+    """When a person last signed out of the web board: every session of theirs signed in before is void.
+
+    The session lives in a signed cookie; this row is what makes a copied cookie
+    worthless after logout, on every web process.
+    """
+
+    __tablename__ = "web_signouts"
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    at: Mapped[datetime]
 
 
 class WebSecret(Base):

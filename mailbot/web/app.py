@@ -123,6 +123,7 @@ def confirm_post(request: Request):
 
 def logout(request: Request):
     app = pages.current_app(request)
+    auth.sign_out(app, request.state.user)
     response = RedirectResponse("/login", status_code=303)
     secure = app.settings.web.secure
     response.headers.append("set-cookie", auth.cookie_header(auth.SESSION_COOKIE, "", max_age=0, secure=secure))
@@ -248,6 +249,11 @@ class Guard:
         cookies = auth.Cookies(secret, app)
         jar = cookie_parser(_header(scope, b"cookie"))
         session = cookies.read_session(jar.get(auth.SESSION_COOKIE))
+        if session is not None and await run_in_threadpool(auth.signed_out, app, session):
+            session = None  # signed out since: the cookie is a copy of a closed session
+        if "\x00" in path or b"%00" in scope.get("query_string", b"").lower():
+            # No text with a NUL byte reaches a page or the database (PostgreSQL refuses them).
+            return await PlainTextResponse("Solicitud no válida.", 400)(scope, receive, send)
         set_cookies: list[tuple[str, str]] = []
         if session is not None:
             state["user"], state["csrf"] = session.user, session.csrf
@@ -274,7 +280,13 @@ class Guard:
                 return await PlainTextResponse("Solicitud demasiado grande.", 413)(scope, receive, send)
             form = {}
             if _header(scope, b"content-type").split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
-                form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), max_num_fields=20).items()}
+                try:
+                    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20)
+                except ValueError:  # more fields than any of our forms has
+                    return await PlainTextResponse("Solicitud no válida.", 400)(scope, receive, send)
+                form = {k: v[0] for k, v in fields.items()}
+                if any("\x00" in v for v in form.values()):
+                    return await PlainTextResponse("Solicitud no válida.", 400)(scope, receive, send)
             if not auth.same_token(form.get("csrf"), state["csrf"]):
                 log.warning("web: POST %s refused: missing or wrong form token (from %s)", path, scope["client"][0])
                 return await _forbidden(

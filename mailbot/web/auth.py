@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from mailbot.addresses import looks_like_address, normalize_address
 from mailbot.app import App
 from mailbot.config import Settings
-from mailbot.db.models import WebLogin, WebSecret
+from mailbot.db.models import WebLogin, WebSecret, WebSignout
 from mailbot.errors import ConfigError
 from mailbot.outbound.outbox import queue_mail
 from mailbot.sla.deadlines import local_text
@@ -300,6 +300,24 @@ class Cookies:
 
     def session_max_age(self) -> int:
         return int(self.app.settings.web.session_idle.total_seconds())
+
+
+def sign_out(app: App, address: str) -> None:
+    """Void every session ``address`` signed in before now, on every web process (logout)."""
+    now = app.clock()
+    with app.sessions.begin() as session:
+        row = session.get(WebSignout, address)
+        if row is None:
+            session.add(WebSignout(address=address, at=now))
+        else:
+            row.at = now
+
+
+def signed_out(app: App, session: WebSession) -> bool:
+    """Whether the person signed out after this session began (a copied cookie is then worthless)."""
+    with app.sessions() as s:
+        at = s.scalar(select(WebSignout.at).where(WebSignout.address == session.user))
+    return at is not None and session.issued <= at.timestamp()
 
 
 def new_csrf() -> str:

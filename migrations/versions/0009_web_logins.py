@@ -41,9 +41,16 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.create_table(
+        "web_signouts",
+        sa.Column("address", sa.String(length=320), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("address"),
+    )
 
 
 def downgrade():
+    op.drop_table("web_signouts")
     op.drop_table("web_secrets")
     op.drop_index("ix_web_logins_ip_at", table_name="web_logins")
     op.drop_index("ix_web_logins_address_at", table_name="web_logins")

@@ -249,10 +249,15 @@ def _login_by_mail(board):
     # Logging out needs the form token, and then the cookie is gone.
     assert me.post("/logout", {"csrf": "wrong"}).status == 403
     assert me.get("/").status == 200
+    copied = dict(me.jar)  # what someone who copied the cookie holds
     out = me.post("/logout", {"csrf": home.csrf})
     assert out.status == 303 and out.header("location") == "/login"
     assert "Max-Age=0" in out.cookies()["mailbot_session"]
     assert me.get("/").status == 303
+    # Logout ends the session on the server too: the copied cookie opens nothing.
+    thief = b.browser()
+    thief.jar.update(copied)
+    assert thief.get("/").status == 303
 
 
 def test_a_team_address_gets_a_one_time_link_and_signs_in_with_its_post(board):
@@ -365,6 +370,17 @@ def test_every_post_carries_the_form_token(board):
     assert me.post("/login/confirm", {"token": token, "csrf": look.csrf}).status == 303
     # Signed in: the session's token, not the old pre-session one.
     assert me.post("/logout", {"csrf": look.csrf}).status == 403
+
+
+def test_malformed_requests_are_refused_with_400_not_an_error(board):
+    b = board()
+    me = b.browser()
+    page = me.get("/login")
+    many = {"csrf": page.csrf, "address": ANA, **{f"x{i}": "1" for i in range(25)}}
+    assert me.post("/login", many).status == 400
+    assert me.post("/login", {"csrf": page.csrf, "address": "ana\x00@imagenti.mx"}).status == 400
+    assert me.get("/login?address=%00").status == 400
+    assert b.rows() == []
 
 
 def test_rate_limits_per_address_and_per_client_ip(board):
