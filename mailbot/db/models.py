@@ -62,11 +62,14 @@ class Counter(Base):
 
 class Ticket(Base):
     __tablename__ = "tickets"
+    # The board and the digests load the open tickets (a few) out of all of them: status IN (open ones)
+    # AND merged_into_id IS NULL. With merged_into_id second, SQLite (no statistics) takes this index
+    # for both conditions rather than ix_tickets_merged_into_id, which nearly every ticket matches.
+    __table_args__ = (Index("ix_tickets_status", "status", "merged_into_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
-    # Indexed: the board and the digests load the open tickets (a few) out of all of them.
-    status: Mapped[str] = mapped_column(String(32), default="new", index=True)
+    status: Mapped[str] = mapped_column(String(32), default="new")
     severity: Mapped[str] = mapped_column(String(16))
     category: Mapped[str | None] = mapped_column(String(128))
     product: Mapped[str | None] = mapped_column(String(64))

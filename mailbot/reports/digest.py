@@ -111,24 +111,42 @@ def _domain(address: str) -> str:
     return normalize_domain(address.rpartition("@")[2])
 
 
+# What an Item shows of a ticket, its running clock and its open vendor case: only these columns are
+# read (rows, not ORM objects: a thousand open tickets are loaded on every board render).
+_TICKET_COLUMNS = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.subject,
+    Ticket.requester,
+    Ticket.requester_name,
+    Ticket.severity,
+    Ticket.status,
+    Ticket.assignee,
+    Ticket.turn_since,
+)
+_CLOCK_COLUMNS = (Clock.ticket_id, Clock.due, Clock.started_at, Clock.source)
+_CASE_COLUMNS = (Escalation.ticket_id, Escalation.target, Escalation.at)
+_STATUSES = frozenset(Status)
+
+
 def open_items(app, session, now: datetime) -> list[Item]:
     """Every open ticket (merged ones are their target's), most at risk first."""
-    tickets = list(
-        session.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.merged_into_id.is_(None)))
-    )
+    tickets = session.execute(
+        select(*_TICKET_COLUMNS).where(Ticket.status.in_(OPEN_STATUSES), Ticket.merged_into_id.is_(None))
+    ).all()
     if not tickets:
         return []
-    running: dict[int, Clock] = {}
-    for clock in session.scalars(
-        select(Clock)
+    running = {}
+    for clock in session.execute(
+        select(*_CLOCK_COLUMNS)
         .join(Ticket, Ticket.id == Clock.ticket_id)
         .where(Clock.stopped_at.is_(None), Ticket.status.in_(OPEN_STATUSES))
         .order_by(Clock.id)
     ):
         running.setdefault(clock.ticket_id, clock)  # the oldest unanswered notice
-    cases: dict[int, Escalation] = {}
-    for esc in session.scalars(
-        select(Escalation)
+    cases = {}
+    for esc in session.execute(
+        select(*_CASE_COLUMNS)
         .join(Ticket, Ticket.id == Escalation.ticket_id)
         .where(Escalation.level >= 3, Escalation.responded_at.is_(None), Ticket.status.in_(OPEN_STATUSES))
         .order_by(Escalation.id)
@@ -138,8 +156,9 @@ def open_items(app, session, now: datetime) -> list[Item]:
     return sorted(items, key=Item.risk_key)
 
 
-def _item(app, t: Ticket, clock: Clock | None, case: Escalation | None, now: datetime) -> Item:
-    turn = Status(t.status).turn if t.status in set(Status) else None
+def _item(app, t, clock, case, now: datetime) -> Item:
+    """The Item of a ticket row (``_TICKET_COLUMNS``), its running clock's and open case's rows (or None)."""
+    turn = Status(t.status).turn if t.status in _STATUSES else None
     extra = {}
     if clock is not None:
         overdue = clock.due <= now

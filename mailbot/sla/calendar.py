@@ -7,6 +7,11 @@ into UTC with zoneinfo *per day*, so offset changes (DST, or Mexico dropping
 DST in 2022) fall between intervals and never inside the arithmetic. Counting
 is done on those UTC intervals, one day at a time, so it is exact to the
 microsecond and a duration of hundreds of hours costs a few dozen steps.
+
+Each day's verdict (closed and why, or its UTC opening interval) is worked
+out once and kept, and ``elapsed`` over a long span adds whole days from a
+running sum of business microseconds per day: the board asks for thousands of
+spans per render, most of them weeks long.
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ from mailbot.config import CalendarSection
 __all__ = ["BusinessCalendar", "duration_text"]
 
 _ONE_DAY = timedelta(days=1)
+_ZERO = timedelta(0)
+_US = timedelta(microseconds=1)
+# Days whose verdict is kept (about 270 years); beyond that they are worked out each time.
+_CACHED_DAYS = 100_000
+# ``elapsed`` clips this many days at each end of a span to [start, end) and takes the days
+# between from the running sum: those lie wholly inside the span (see ``elapsed``).
+_EDGE_DAYS = 3
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The explanations are for ops, in the CLI's language (English); client mail has its own Spanish texts.
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -89,6 +101,11 @@ class BusinessCalendar:
         # Without any open weekday the walk would end only at the last extra_open day.
         self._last_open = None if self._open_weekdays else max(self._extra_open, default=date.min)
         self._holidays: dict[int, dict[date, str]] = {}
+        # date -> (closed reason and kind, or None; opens UTC; closes UTC): see ``_day``.
+        self._day_cache: dict[date, tuple[tuple[str, str] | None, datetime | None, datetime | None]] = {}
+        # (first ordinal, sums): sums[i] is the business time, in microseconds, of the whole days
+        # from that first ordinal up to (not including) first + i. Replaced whole, never changed in place.
+        self._sums: tuple[int, list[int]] | None = None
         if calendar.country:
             self._year_holidays(date.today().year)  # an unknown country fails here, not mid-SLA
 
@@ -135,16 +152,56 @@ class BusinessCalendar:
         closes = datetime.combine(day, self._closes, self.zone).astimezone(UTC)
         return opens, closes  # may be empty if a DST gap swallows the hours
 
+    def _day(self, day: date) -> tuple[tuple[str, str] | None, datetime | None, datetime | None]:
+        """(closed reason and kind, None, None) for a closed day, (None, opens, closes) in UTC for a business day.
+
+        Kept per date: the calendar never changes once built (a reload builds a new one).
+        """
+        found = self._day_cache.get(day)
+        if found is None:
+            closed = self.closed_reason(day)
+            found = (closed, None, None) if closed else (None, *self._hours(day))
+            if len(self._day_cache) < _CACHED_DAYS:
+                self._day_cache[day] = found
+        return found
+
+    def _business_us(self, ordinal: int) -> int:
+        """A whole day's business time, in microseconds."""
+        closed, opens, closes = self._day(date.fromordinal(ordinal))
+        if closed or closes <= opens:
+            return 0
+        return (closes - opens) // _US
+
+    def _whole_days(self, first: int, last: int) -> int | None:
+        """Business microseconds of the whole days ``first``..``last`` (ordinals, inclusive);
+        None when that would keep more than ``_CACHED_DAYS`` days of sums."""
+        base, sums = self._sums or (first, [0])
+        end = last + 1
+        if first < base or end > base + len(sums) - 1:
+            lo, hi = min(first, base), max(end, base + len(sums) - 1)
+            if hi - lo > _CACHED_DAYS:
+                return None
+            # Days before the current first one, then the current sums shifted by their total.
+            before = [0]
+            for o in range(lo, base):
+                before.append(before[-1] + self._business_us(o))
+            shift = before.pop()
+            grown = before + [shift + v for v in sums]
+            for o in range(base + len(sums) - 1, hi):
+                grown.append(grown[-1] + self._business_us(o))
+            base, sums = lo, grown
+            self._sums = (base, sums)
+        return sums[end - base] - sums[first - base]
+
     def _days(self, first: date) -> Iterator[_Day]:
         day = first
         while True:
             if self._last_open is not None and day > self._last_open:
                 raise ValueError("the calendar has no business time after " + str(self._last_open))
-            closed = self.closed_reason(day)
+            closed, opens, closes = self._day(day)
             if closed:
                 yield _Day(day, closed=closed[0], kind=closed[1])
             else:
-                opens, closes = self._hours(day)
                 yield _Day(day, opens=opens, closes=closes)
             day += _ONE_DAY
 
@@ -157,10 +214,9 @@ class BusinessCalendar:
         dt = _aware(dt)
         if self.always_open:
             return True
-        day = self._local_date(dt)
-        if self.closed_reason(day):
+        closed, opens, closes = self._day(self._local_date(dt))
+        if closed:
             return False
-        opens, closes = self._hours(day)
         return opens <= dt < closes
 
     def _walk(self, start: datetime, duration: timedelta) -> Iterator[_Day]:
@@ -198,16 +254,31 @@ class BusinessCalendar:
             return timedelta(0)
         if self.always_open:
             return end - start
-        total = timedelta(0)
-        last = self._local_date(end)
-        day = self._local_date(start)
-        while day <= last:
-            if not self.closed_reason(day):
-                opens, closes = self._hours(day)
+        first = self._local_date(start).toordinal()
+        last = self._local_date(end).toordinal()
+        # A day at least _EDGE_DAYS local days after start's (before end's) opens at least 48 wall-clock
+        # hours after start (closes as long before end): more than any change of UTC offset, so its
+        # whole interval lies in [start, end) and counts whole, from the running sum.
+        whole = None
+        if last - first > 2 * _EDGE_DAYS:
+            whole = self._whole_days(first + _EDGE_DAYS, last - _EDGE_DAYS)
+        if whole is None:
+            return self._clipped(range(first, last + 1), start, end)
+        return (
+            self._clipped(range(first, first + _EDGE_DAYS), start, end)
+            + timedelta(microseconds=whole)
+            + self._clipped(range(last - _EDGE_DAYS + 1, last + 1), start, end)
+        )
+
+    def _clipped(self, ordinals: range, start: datetime, end: datetime) -> timedelta:
+        """Business time of these days (ordinals) within [start, end)."""
+        total = _ZERO
+        for o in ordinals:
+            closed, opens, closes = self._day(date.fromordinal(o))
+            if not closed:
                 overlap = min(closes, end) - max(opens, start)
-                if overlap > timedelta(0):
+                if overlap > _ZERO:
                     total += overlap
-            day += _ONE_DAY
         return total
 
     # -- explanations -------------------------------------------------------

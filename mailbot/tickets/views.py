@@ -135,15 +135,24 @@ def count_tickets(session: Session, where: TicketFilter | None = None) -> int:
 
 
 def find(session: Session, number: str) -> Ticket | None:
-    q = select(Ticket).where(func.lower(Ticket.number) == number.strip().lower())
-    t = session.scalar(q)
-    if t is None and number.strip().isdigit():
+    """The ticket of a number as typed: any case, or its bare seq ("123")."""
+    typed = number.strip()
+    t = None
+    # Numbers are stored as ``number_format`` writes them (IMG-000123): the upper-case spelling is
+    # looked up first, on the unique index. lower() serves other formats, but no index serves it:
+    # only when that missed (digits alone have no case: nothing more to find that way).
+    if typed.isascii():
+        t = session.scalar(select(Ticket).where(Ticket.number == typed.upper()))
+    if t is None and not (typed.isascii() and typed.isdigit()):
+        t = session.scalar(select(Ticket).where(func.lower(Ticket.number) == typed.lower()))
+    if t is None and typed.isdigit():
         t = session.scalar(select(Ticket).where(Ticket.seq == int(number)))
     return t
 
 
-def show_ticket(session: Session, number: str) -> dict | None:
-    t = find(session, number)
+def show_ticket(session: Session, number: str | Ticket) -> dict | None:
+    """Everything about a ticket: its number as typed (``find``), or the Ticket a caller already found."""
+    t = number if isinstance(number, Ticket) else find(session, number)
     if t is None:
         return None
     session.refresh(t)

@@ -20,6 +20,7 @@ import base64
 import re
 import unicodedata
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -201,6 +202,34 @@ def _param(request: Request, name: str) -> str:
     return (request.query_params.get(name) or "").strip()
 
 
+class _Links:
+    """Links to tickets and clients for a page with many of them: ``url_for``'s URLs, its work done once.
+
+    ``url_for`` costs a route search and a URL parse per call (a thousand rows, two links each);
+    its URL for a parameter is the URL for any other one with the parameter swapped, so each
+    route's URL is made once and the parameter appended. A value ``url_for`` would change or
+    refuse (a slash, a backslash) still goes through it.
+    """
+
+    def __init__(self, request: Request):
+        self.request = request
+        self.bases: dict[str, str] = {}
+
+    def _url(self, route: str, param: str, value: str) -> str:
+        if "/" in value or "\\" in value or not value:
+            return str(self.request.url_for(route, **{param: value}))
+        base = self.bases.get(route)
+        if base is None:
+            base = self.bases[route] = str(self.request.url_for(route, **{param: "_"}))[:-1]
+        return base + value
+
+    def ticket(self, number: str) -> str:
+        return self._url("ticket", "number", number)
+
+    def client(self, domain: str) -> str:
+        return self._url("client", "domain", domain)
+
+
 def _people(app) -> list[str]:
     team = app.settings.team
     return list(dict.fromkeys([*team.engineers, *([team.manager] if team.manager else [])]))
@@ -209,7 +238,9 @@ def _people(app) -> list[str]:
 # -- the board -----------------------------------------------------------------------------
 
 
-def _board_row(app, item: digest.Item, zone: str) -> dict:
+def _board_row(app, item: digest.Item, zone: str, links: _Links) -> SimpleNamespace:
+    """One row of the board; attributes, not a dict: Jinja reads ``r.x`` as an attribute first
+    (a dict's costs a caught AttributeError each: thousands per render)."""
     if item.overdue:
         risk, due_note = "overdue", f"VENCIDA hace {_span(app, item.late_seconds)}"
     elif item.at_risk:
@@ -218,26 +249,28 @@ def _board_row(app, item: digest.Item, zone: str) -> dict:
         risk, due_note = "", f"quedan {_span(app, item.left_seconds)}"
     else:
         risk, due_note = "", ""
-    return {
-        "number": item.number,
-        "severity": labels.severity(item.severity),
-        "severity_class": f"sev-{item.severity}" if item.severity in set(Severity) else "",
-        "subject": item.subject or "(sin asunto)",
-        "status": labels.status(item.status),
-        "requester": item.requester,
-        "requester_name": item.requester_name,
-        "domain": item.domain,
-        "assignee": item.assignee or "",
-        "turn": labels.turn(item.turn),
-        "since": local_time(item.turn_since, zone),
-        "waited": _span(app, item.turn_seconds) if item.turn_seconds is not None else "",
-        "due": local_time(item.due, zone) if item.due else "",
-        "due_note": due_note,
-        "followup": item.followup,
-        "risk": risk,
-        "vendor": item.vendor or "",
-        "vendor_since": local_time(item.vendor_since, zone) if item.vendor_since else "",
-    }
+    return SimpleNamespace(
+        number=item.number,
+        href=links.ticket(item.number),
+        severity=labels.severity(item.severity),
+        severity_class=f"sev-{item.severity}" if item.severity in set(Severity) else "",
+        subject=item.subject or "(sin asunto)",
+        status=labels.status(item.status),
+        requester=item.requester,
+        requester_name=item.requester_name,
+        domain=item.domain,
+        client_href=links.client(item.domain) if item.domain else "",
+        assignee=item.assignee or "",
+        turn=labels.turn(item.turn),
+        since=local_time(item.turn_since, zone),
+        waited=_span(app, item.turn_seconds) if item.turn_seconds is not None else "",
+        due=local_time(item.due, zone) if item.due else "",
+        due_note=due_note,
+        followup=item.followup,
+        risk=risk,
+        vendor=item.vendor or "",
+        vendor_since=local_time(item.vendor_since, zone) if item.vendor_since else "",
+    )
 
 
 def board(request: Request) -> Response:
@@ -261,8 +294,13 @@ def board(request: Request) -> Response:
         shown = [i for i in shown if i.severity == chosen["severity"]]
     if chosen["status"]:
         shown = [i for i in shown if i.status == chosen["status"]]
+    links = _Links(request)
     groups = [
-        {"turn": turn.value, "title": title, "rows": [_board_row(app, i, zone) for i in shown if i.turn == turn]}
+        {
+            "turn": turn.value,
+            "title": title,
+            "rows": [_board_row(app, i, zone, links) for i in shown if i.turn == turn],
+        }
         for turn, title in TURN_GROUPS
     ]
     people = _people(app)
@@ -494,7 +532,7 @@ def ticket(request: Request) -> Response:
     with session(request) as s:
         now = app.clock()
         found = find(s, number)
-        data = show_ticket(s, found.number) if found is not None else None
+        data = show_ticket(s, found) if found is not None else None
         if data is None:
             return _not_found(request, f"No hay ningún ticket {number}.", "Ticket no encontrado")
         thread = _thread(s, found.id, data["events"], zone)
