@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -25,6 +26,17 @@ STATIC = Path(__file__).parent / "static"
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
 )
+
+
+def client_href(domain: str | None) -> str:
+    """The link to a client's page. A domain comes from mail, and a client can write one no route
+    takes (a slash in it): that one links to a search for it instead of failing the whole page."""
+    if not domain or "/" in domain or "\\" in domain:
+        return "/buscar?q=" + quote(domain or "", safe="")
+    return "/clientes/" + quote(domain, safe="@")
+
+
+templates.env.globals["client_href"] = client_href
 
 
 def current_app(request: Request) -> App:

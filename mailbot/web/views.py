@@ -50,7 +50,7 @@ from mailbot.vocab import (
     Turn,
 )
 from mailbot.web import search as fulltext
-from mailbot.web.pages import current_app, render, session
+from mailbot.web.pages import client_href, current_app, render, session
 
 # -- words ---------------------------------------------------------------------------------
 
@@ -226,9 +226,6 @@ class _Links:
     def ticket(self, number: str) -> str:
         return self._url("ticket", "number", number)
 
-    def client(self, domain: str) -> str:
-        return self._url("client", "domain", domain)
-
 
 def _people(app) -> list[str]:
     team = app.settings.team
@@ -259,7 +256,7 @@ def _board_row(app, item: digest.Item, zone: str, links: _Links) -> SimpleNamesp
         requester=item.requester,
         requester_name=item.requester_name,
         domain=item.domain,
-        client_href=links.client(item.domain) if item.domain else "",
+        client_href=client_href(item.domain) if item.domain else "",
         assignee=item.assignee or "",
         turn=labels.turn(item.turn),
         since=local_time(item.turn_since, zone),

@@ -493,3 +493,14 @@ def test_every_page_is_inert(web, desk):
     with desk.app.sessions() as s:
         bodies = [m.body_text for m in s.scalars(select(MessageRow).where(MessageRow.body_text.like("%alert(1)%")))]
     assert bodies  # the payloads are stored as written: the escaping is the page's
+
+
+def test_a_client_domain_no_route_takes_breaks_no_page(web, desk):
+    # A client can write from a domain with a slash in it; its ticket must not fail the board.
+    number = Seed(desk).ticket(
+        desk.now, "Raro <juan@cliente/x.mx>", "Dominio raro", "Una duda, no es urgente.", message_id="<raro@x.mx>"
+    )
+    board = page(web, "/")
+    assert number in board and 'href="/buscar?q=cliente%2Fx.mx"' in board
+    ticket = page(web, "/tickets/" + number)
+    assert 'href="/buscar?q=cliente%2Fx.mx"' in ticket
