@@ -474,7 +474,8 @@ def test_login_board_ticket_attachment_and_hostile_mail_in_a_real_browser(browse
     assert_inert(driver, "/login")
     driver.find_element(By.NAME, "address").send_keys(ANA)
     driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
-    assert driver.find_element(By.TAG_NAME, "h1").text == "Revise su correo"
+    # A click starts a navigation: wait for the next page, never read the old one.
+    wait_until(lambda: _heading(driver) == "Revise su correo", 15, what="the page after asking for a link")
     assert ANA in driver.find_element(By.CSS_SELECTOR, "p.notice").text
     assert_inert(driver, "login sent")
 
@@ -517,7 +518,7 @@ def test_login_board_ticket_attachment_and_hostile_mail_in_a_real_browser(browse
 
     # A ticket, opened from the board: its thread, the engineer's answer, the note marked, the attachment.
     driver.find_element(By.LINK_TEXT, t["agente"]).click()
-    assert urlsplit(driver.current_url).path == f"/tickets/{t['agente']}"
+    wait_until(lambda: urlsplit(driver.current_url).path == f"/tickets/{t['agente']}", 15, what="the ticket page")
     assert_inert(driver, "the agent's ticket")
     page = driver.find_element(By.TAG_NAME, "main").text
     assert "El agente de WithSecure no actualiza en facturación" in page
@@ -611,3 +612,14 @@ def test_login_board_ticket_attachment_and_hostile_mail_in_a_real_browser(browse
     with pytest.raises(AssertionError, match="canario"):
         no_dialog(driver, "the canary")
     no_dialog(driver, "after the canary")
+
+
+def _heading(driver) -> str | None:
+    """The page's h1 text, or None while the page is being replaced."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return driver.find_element(By.TAG_NAME, "h1").text
+    except (NoSuchElementException, StaleElementReferenceException):
+        return None
