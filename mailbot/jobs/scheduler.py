@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, delete, exists, select
 
-from mailbot.db.models import Clock, Escalation, Ticket
+from mailbot.db.models import Clock, Escalation, Ticket, WebLogin
 from mailbot.errors import EscalationRefused
 from mailbot.jobs.digest import add_digest_jobs
 from mailbot.jobs.quarterly import add_report_job
@@ -32,6 +32,7 @@ from mailbot.vocab import OPEN_STATUSES, Role, Status
 log = logging.getLogger("mailbot.scheduler")
 
 BATCH = 100
+LOGIN_ROWS_KEPT = timedelta(days=1)
 
 
 @dataclass
@@ -184,6 +185,10 @@ def sla_tick(app, now: datetime | None = None) -> TickReport:
             Ticket.waiting_reminded_at.is_(None),
         )
         _each(app, now, old.order_by(Ticket.turn_since), remind, report.waiting_reminders, report, "reminding")
+    # Web board login requests: their rows only serve the rate limits (15 minutes) and the one-time
+    # links (15 minutes); a day's worth is kept for whoever looks, then they go.
+    with app.sessions.begin() as session:
+        session.execute(delete(WebLogin).where(WebLogin.requested_at < now - LOGIN_ROWS_KEPT))
     for name in (
         "escalated",
         "manager_reminders",

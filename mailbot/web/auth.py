@@ -23,6 +23,7 @@ good on another.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from mailbot.addresses import looks_like_address, normalize_address
@@ -88,15 +89,30 @@ def token_hash(token: str) -> str:
 # -- the link --------------------------------------------------------------------
 
 
-def request_link(app: App, address: str, ip: str) -> bool:
-    """Record a request for a login link and, for a team address, queue the mail.
+# SQLite serves one process: its requests take turns here. PostgreSQL takes a lock per address and per IP.
+_SQLITE_TURN = threading.Lock()
 
-    ``address`` is folded already (``fold_address``). False when a rate limit
-    refuses it (nothing is recorded then); True otherwise, whoever the address is.
+
+def request_link(app: App, address: str, ip: str) -> str | None:
+    """Record a request for a login link: the token to mail, or None when a rate limit refuses it.
+
+    ``address`` is folded already (``fold_address``). The same work whoever the
+    address is: the mail (``send_link``, for a team address only) goes after the
+    answer, so the answer's time says nothing about who is on the team.
     """
+    sqlite = app.engine.dialect.name == "sqlite"
+    with _SQLITE_TURN if sqlite else contextlib.nullcontext():
+        return _record(app, address, ip, lock=not sqlite)
+
+
+def _record(app: App, address: str, ip: str, *, lock: bool) -> str | None:
     now = app.clock()
     since = now - WINDOW
     with app.sessions() as s:
+        if lock:
+            # Count and insert as one step: requests at the same moment must not all pass the limit.
+            for key in ("address:" + address, "ip:" + ip):
+                s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
         by_address = s.scalar(
             select(func.count()).select_from(WebLogin).where(WebLogin.address == address, WebLogin.requested_at > since)
         )
@@ -111,39 +127,44 @@ def request_link(app: App, address: str, ip: str) -> bool:
                 ip,
                 WINDOW,
             )
-            return False
+            return None
         token = secrets.token_urlsafe(32)
-        expires = now + LINK_TTL
-        # Unknown addresses get a row too (with a token nobody is sent): they count
-        # against the limits, and the request costs about the same.
-        s.add(WebLogin(token_hash=token_hash(token), address=address, ip=ip[:64], requested_at=now, expires_at=expires))
-        known = address in team_addresses(app.settings)
-        if known:
-            settings = app.settings
-            mail = app.templates.render(
-                "web_login.txt",
-                company=settings.mailbot.company,
-                address=address,
-                link=f"{settings.web.base_url}/login/confirm?token={token}",
-                expires_local=local_text(app, expires),
-                minutes=int(LINK_TTL.total_seconds() // 60),
+        # Unknown addresses get a row too (with a token nobody is sent): they count against the limits.
+        s.add(
+            WebLogin(
+                token_hash=token_hash(token), address=address, ip=ip[:64], requested_at=now, expires_at=now + LINK_TTL
             )
-            queue_mail(
-                s,
-                settings,
-                kind=MessageKind.WEB_LOGIN,
-                to=[address],
-                subject=mail.subject,
-                body=mail.body,
-                now=now,
-                auto=False,
-            )
+        )
         s.commit()
-    if known:
-        log.info("web login link queued for %s (asked from %s)", address, ip)
-    else:
+    return token
+
+
+def send_link(app: App, address: str, token: str, ip: str) -> None:
+    """Queue the login mail for a team address (after the answer went out); nothing for anyone else."""
+    if address not in team_addresses(app.settings):
         log.info("web login asked for %s from %s: not a team address, nothing sent", address, ip)
-    return True
+        return
+    settings, now = app.settings, app.clock()
+    mail = app.templates.render(
+        "web_login.txt",
+        company=settings.mailbot.company,
+        address=address,
+        link=f"{settings.web.base_url}/login/confirm?token={token}",
+        expires_local=local_text(app, now + LINK_TTL),
+        minutes=int(LINK_TTL.total_seconds() // 60),
+    )
+    with app.sessions.begin() as s:
+        queue_mail(
+            s,
+            settings,
+            kind=MessageKind.WEB_LOGIN,
+            to=[address],
+            subject=mail.subject,
+            body=mail.body,
+            now=now,
+            auto=False,
+        )
+    log.info("web login link queued for %s (asked from %s)", address, ip)
 
 
 def _usable(now):

@@ -516,3 +516,37 @@ def test_the_daemon_without_the_board_never_imports_it(make_settings):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stderr.strip().splitlines()[-1]) == []
+
+
+def test_the_rate_limit_holds_for_requests_at_the_same_moment(make_settings, db_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mailbot.web import auth
+
+    app = build_app(make_settings(db_url=db_url))
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            tokens = list(pool.map(lambda _: auth.request_link(app, ANA, "192.0.2.7"), range(30)))
+    finally:
+        app.close()
+    assert sum(t is not None for t in tokens) == auth.ADDRESS_LIMIT
+
+
+def test_login_request_rows_are_kept_a_day(make_settings, db_url):
+    from datetime import timedelta
+
+    from mailbot.jobs.scheduler import sla_tick
+    from mailbot.web import auth
+
+    app = build_app(make_settings(db_url=db_url))
+    try:
+        assert auth.request_link(app, ANA, "192.0.2.7") is not None
+        later = app.clock() + timedelta(hours=23)
+        sla_tick(app, later)
+        with app.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(WebLogin)) == 1
+        sla_tick(app, later + timedelta(hours=2))
+        with app.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(WebLogin)) == 0
+    finally:
+        app.close()
