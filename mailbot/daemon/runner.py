@@ -157,20 +157,48 @@ class Daemon:
 
     async def _run_once(self):
         problems: list[Unavailable] = []
+        early_error = None
         if self.imap is not None:
+            # In a backlog the first clients hear from us while the rest is still coming in,
+            # not after the whole mailbox: each committed batch wakes the sender.
+            intake_done = threading.Event()
+            sending = asyncio.create_task(asyncio.to_thread(self._send_during, intake_done))
             try:
                 await asyncio.to_thread(self.imap.run_once)
             except Unavailable as exc:
                 # Mail that came in by LMTP or `ingest` is still sent; the run then fails.
                 problems.append(exc)
+            finally:
+                intake_done.set()
+                self.outbox_wake.set()
+                early_error = await sending
         await asyncio.to_thread(sla_tick, self.app)
-        relay_error = await asyncio.to_thread(self.send_all_due)
+        # The relay refused while intake ran: what that left queued waits for its retry, and
+        # the run fails the same as when the last sending finds the relay down.
+        relay_error = await asyncio.to_thread(self.send_all_due) or early_error
         if relay_error is not None:
             problems.append(Unavailable(self._relay_problem(relay_error)))
         if len(problems) == 1:
             raise problems[0]
         if problems:
             raise Unavailable("; ".join(map(str, problems))) from problems[0]
+
+    def _send_during(self, intake_done: threading.Event) -> str | None:
+        """Send what each commit queues until ``intake_done``; the relay's error stops it."""
+        while not intake_done.is_set():
+            if not self.outbox_wake.wait(0.5):
+                continue
+            self.outbox_wake.clear()
+            if intake_done.is_set():
+                break  # the last sending, after the SLA tick, takes the rest
+            try:
+                error = self.send_all_due()
+            except Exception:
+                log.exception("outbox sender failed during intake; the rest goes after it")
+                return None
+            if error is not None:
+                return error
+        return None
 
     def _relay_problem(self, error: str) -> str:
         smtp = self.settings.smtp
@@ -185,14 +213,18 @@ class Daemon:
         Returns the relay's error when the relay could not be reached or refused
         our login (the mail stays queued for its retry), else None.
         """
-        while True:
-            report = self.sender.send_due()
-            if report.relay_error is not None:
-                # The rest waits for the retry: claiming the next 25 would only try
-                # the dead relay again, one connect timeout each (a stop would wait them all).
-                return report.relay_error
-            if report.sent + report.retried + report.failed == 0:
-                return None
+        transport = self.sender.transport_factory()  # one relay connection for the whole run
+        try:
+            while True:
+                report = self.sender.send_due(transport=transport)
+                if report.relay_error is not None:
+                    # The rest waits for the retry: claiming the next 25 would only try
+                    # the dead relay again, one connect timeout each (a stop would wait them all).
+                    return report.relay_error
+                if report.sent + report.retried + report.failed == 0:
+                    return None
+        finally:
+            transport.close()
 
     async def _run_forever(self):
         loop = asyncio.get_running_loop()

@@ -1,7 +1,8 @@
 """Handing a composed mail to the relay: SMTP, or ``.eml`` files when no relay is configured.
 
-One transport per send batch (``OutboxSender.send_due``): the SMTP connection
-is opened at the first mail and reused for the rest of the batch. Every
+One transport per sending run (``Daemon.send_all_due``, which drains the
+outbox in claims of a few mails): the SMTP connection is opened at the first
+mail and reused for the rest of the run. Every
 failure is a ``SendError`` saying whether it is permanent and whether the relay
 itself failed (connect, TLS, login) rather than this mail.
 """
@@ -14,6 +15,8 @@ import smtplib
 import socket
 import ssl
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from mailbot.config import Settings
@@ -51,6 +54,60 @@ class FileTransport(Transport):
         os.replace(tmp, final)
 
 
+class _Watchdog:
+    """One thread per transport that cuts a send past its budget.
+
+    A timer thread started and joined for every mail cost more CPU than the
+    SMTP exchange itself in a backlog. The action runs under the lock, so once
+    ``disarm`` returns no cut is on its way to the next mail.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._deadline: float | None = None
+        self._action: Callable[[], None] | None = None
+        self.fired = False
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def arm(self, seconds: float, action: Callable[[], None]) -> None:
+        with self._cond:
+            self._deadline, self._action, self.fired = time.monotonic() + seconds, action, False
+            if self._thread is None:
+                self._closed = False
+                self._thread = threading.Thread(target=self._run, name="smtp-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self) -> bool:
+        """Stop watching; whether the budget ran out (the cut is done by then)."""
+        with self._cond:
+            self._deadline = self._action = None
+            return self.fired
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed, self._deadline = True, None
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                if self._deadline is None:
+                    self._cond.wait()
+                    continue
+                left = self._deadline - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                action, self.fired, self._deadline = self._action, True, None
+                if action is not None:
+                    action()
+
+
 class SmtpTransport(Transport):
     def __init__(self, settings: Settings):
         self.cfg = settings.smtp
@@ -60,6 +117,7 @@ class SmtpTransport(Transport):
         # and another process would send it too. The whole exchange gets this.
         self.budget = (settings.outbox.lease / 4).total_seconds()
         self._connecting: smtplib.SMTP | None = None
+        self._watchdog = _Watchdog()
 
     def _context(self):
         ctx = ssl.create_default_context(cafile=str(self.cfg.ca_file) if self.cfg.ca_file else None)
@@ -93,18 +151,12 @@ class SmtpTransport(Transport):
         return conn
 
     def send(self, mail_from, rcpt_to, data, *, outbox_id):
-        fired = threading.Event()
-
-        def cut():
-            fired.set()
-            self._cut(self.conn or self._connecting)
-
-        watchdog = threading.Timer(self.budget, cut)
-        watchdog.start()
+        watchdog = self._watchdog
+        watchdog.arm(self.budget, lambda: self._cut(self.conn or self._connecting))
         try:
             if self.conn is None:
                 self.conn = self._connect()
-                if fired.is_set():  # the connection itself used up the budget
+                if watchdog.fired:  # the connection itself used up the budget
                     self._cut(self.conn)
             options = []
             if not (mail_from.isascii() and all(a.isascii() for a in rcpt_to)):
@@ -119,17 +171,16 @@ class SmtpTransport(Transport):
                 f"all recipients refused: {exc.recipients}", permanent=all(c >= 500 for c in codes)
             ) from exc
         except smtplib.SMTPResponseException as exc:
-            self.close()
+            self._drop()
             raise SendError(f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            self.close()
-            late = " (over the time allowed for one mail)" if fired.is_set() else ""
+            self._drop()
+            late = " (over the time allowed for one mail)" if watchdog.fired else ""
             raise SendError(f"connection lost{late}: {exc}") from exc
         finally:
-            watchdog.cancel()
-            watchdog.join()  # a timer already past its check would otherwise cut the next mail
-            if fired.is_set() and self.conn is not None:
-                self.close()  # cut just as the mail went through: the next one opens a new connection
+            # Disarmed before anything else: a cut already under way finishes first, none reaches the next mail.
+            if watchdog.disarm() and self.conn is not None:
+                self._drop()  # cut just as the mail went through: the next one opens a new connection
         if refused:
             log.warning("outbox %s: some recipients refused: %s", outbox_id, refused)
 
@@ -143,13 +194,18 @@ class SmtpTransport(Transport):
             except OSError:
                 pass
 
-    def close(self):
+    def _drop(self):
+        """Leave the relay; the next mail connects again."""
         if self.conn is not None:
             try:
                 self.conn.quit()
             except (OSError, smtplib.SMTPException):
                 pass
             self.conn = None
+
+    def close(self):
+        self._drop()
+        self._watchdog.close()
 
 
 def make_transport(settings: Settings) -> Transport:

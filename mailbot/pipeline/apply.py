@@ -25,6 +25,9 @@ from mailbot.vocab import MACHINE_ORIGINS, Direction, MessageKind, Origin, Role,
 
 log = logging.getLogger("mailbot.apply")
 
+# The detail of a ticket's outcome until its batch numbers it (``tickets.numbering``); never logged.
+NUMBERED_LATER = "numbered with its batch"
+
 
 def open_ticket(
     ctx: Inbound,
@@ -48,7 +51,7 @@ def open_ticket(
         return Outcome(Action.IGNORED, None, mail.message_id, f"rule: {cls.ignore}")
     # Asked before anything is added: the queries' autoflush then has nothing to write.
     key = repeat_key(mail)
-    repeat = find_repeat(ctx.session, mail, screening, ctx.settings, ctx.now, key)
+    repeat = find_repeat(ctx.session, mail, screening, ctx.settings, ctx.now, key, ctx.known)
     if repeat is not None:
         return record_repeat(ctx, repeat)
     refusal = opening.ack_refusal(ctx, cls)
@@ -58,12 +61,19 @@ def open_ticket(
     record_message(ctx, ticket)
     add_participants(ctx, ticket, is_new=True)
     opening.created_events(ctx, ticket, new, cls, repeat_key=key)
-    if linked is not None:
-        event(ctx, ticket, "linked", linked_to=linked.number, reason=link_reason)
-        event(ctx, linked, "linked_from", ticket=ticket.number, sender=mail.from_addr)
-    opening.announce(ctx, ticket, cls, refusal)
-    detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {refusal.reason}" if refusal else "")
-    return Outcome(Action.CREATED, ticket.number, mail.message_id, detail, severity=ticket.severity)
+
+    def numbered() -> Outcome:
+        if linked is not None:
+            event(ctx, ticket, "linked", linked_to=linked.number, reason=link_reason)
+            event(ctx, linked, "linked_from", ticket=ticket.number, sender=mail.from_addr)
+        opening.announce(ctx, ticket, cls, refusal)
+        detail = f"{screening.role}, {ticket.severity}" + (f", no ack: {refusal.reason}" if refusal else "")
+        return Outcome(Action.CREATED, ticket.number, mail.message_id, detail, severity=ticket.severity)
+
+    if ctx.numbering is not None:
+        ctx.numbering.later(ticket, numbered)
+        return Outcome(Action.CREATED, None, mail.message_id, NUMBERED_LATER)
+    return numbered()
 
 
 def record_repeat(ctx: Inbound, repeat: Repeat) -> Outcome:

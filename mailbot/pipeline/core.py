@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
@@ -26,7 +27,10 @@ from mailbot.errors import LockConflict, TemporaryFailure
 from mailbot.mail.parse import InboundMail, parse
 from mailbot.mail.screen import screen
 from mailbot.pipeline import apply, on_behalf
+from mailbot.pipeline.batch import Batch
 from mailbot.pipeline.outcome import Action, Outcome
+from mailbot.tickets.known import Known
+from mailbot.tickets.numbering import Numbering
 from mailbot.tickets.record import Inbound, record_unticketed
 from mailbot.tickets.thread_match import find_ticket
 from mailbot.vocab import INTERNAL_KINDS, Direction, HeldStatus, ScreeningKind
@@ -75,12 +79,14 @@ class Pipeline:
         return self.process_batch([Item(raw, source, cursor, quarantine_id)])[0]
 
     def process_batch(self, items: list[Item]) -> list[Outcome]:
-        """Take in several messages in one transaction, each in a savepoint of its own.
+        """Take in several messages in one transaction.
 
-        A message that fails to apply is rolled back to its savepoint and kept
-        in quarantine within the same transaction, so it holds up nothing else;
-        one commit (one fsync on SQLite) serves the whole batch. Raises only
-        ``TemporaryFailure``: the database went away and nothing was stored.
+        First with their new rows written in one flush (``_in_one_flush``); if
+        anything goes wrong there, again with each mail in a savepoint of its
+        own: a message that fails to apply is rolled back to its savepoint and
+        kept in quarantine within the same transaction, so it holds up nothing
+        else. One commit (one fsync on SQLite) serves the whole batch. Raises
+        only ``TemporaryFailure``: the database went away and nothing was stored.
         """
         if not items:
             return []
@@ -95,42 +101,100 @@ class Pipeline:
                 parsed.append((item, mail, ""))
             except Exception as exc:  # the parser met bytes it cannot read
                 parsed.append((item, None, f"unparseable: {type(exc).__name__}: {exc}"))
-        for attempt in range(1, LOCK_RETRIES + 1):
-            try:
-                with app.sessions.begin() as session:
-                    outcomes = [self._one(session, app, item, mail, why) for item, mail, why in parsed]
-                    cursors = [item.cursor for item in items if item.cursor is not None]
-                    if cursors:
-                        advance_cursor(session, max(cursors, key=lambda c: c.uid), app.clock())
-                break
-            except (LockConflict, DBAPIError, SQLAlchemyError) as exc:
-                conflict = isinstance(exc, LockConflict) or (isinstance(exc, DBAPIError) and _is_lock_conflict(exc))
-                if isinstance(exc, PoolTimeout) or (
-                    not conflict and isinstance(exc, DBAPIError) and _is_disconnect(exc)
-                ):
-                    raise TemporaryFailure(f"database unavailable: {getattr(exc, 'orig', None) or exc}") from exc
-                if conflict:
-                    # PostgreSQL broke a deadlock (a batch holds the ticket counter while
-                    # another process holds a ticket row) or a serialisation conflict:
-                    # nothing of this transaction stands. A batch goes again one mail
-                    # per transaction, which holds no lock across mails; one mail retries.
+        outcomes = self._in_one_flush(app, items, parsed) if len(items) > 1 else None
+        if outcomes is None:  # a savepoint per mail: a failure is that mail's alone
+            for attempt in range(1, LOCK_RETRIES + 1):
+                try:
+                    with app.sessions.begin() as session:
+                        outcomes = [self._one(session, app, item, mail, why) for item, mail, why in parsed]
+                        cursors = [item.cursor for item in items if item.cursor is not None]
+                        if cursors:
+                            advance_cursor(session, max(cursors, key=lambda c: c.uid), app.clock())
+                    break
+                except (LockConflict, DBAPIError, SQLAlchemyError) as exc:
+                    conflict = isinstance(exc, LockConflict) or (isinstance(exc, DBAPIError) and _is_lock_conflict(exc))
+                    if isinstance(exc, PoolTimeout) or (
+                        not conflict and isinstance(exc, DBAPIError) and _is_disconnect(exc)
+                    ):
+                        raise TemporaryFailure(f"database unavailable: {getattr(exc, 'orig', None) or exc}") from exc
+                    if conflict:
+                        # PostgreSQL broke a deadlock (a batch holds the ticket counter while
+                        # another process holds a ticket row) or a serialisation conflict:
+                        # nothing of this transaction stands. A batch goes again one mail
+                        # per transaction, which holds no lock across mails; one mail retries.
+                        if len(items) > 1:
+                            return [self.process_batch([item])[0] for item in items]
+                        if attempt == LOCK_RETRIES:
+                            raise TemporaryFailure(f"database lock conflict: {exc.__cause__ or exc}") from exc
+                        time.sleep(0.05 * attempt)
+                        continue
+                    # The commit itself refused: find the culprit by taking them in one at a time.
                     if len(items) > 1:
                         return [self.process_batch([item])[0] for item in items]
-                    if attempt == LOCK_RETRIES:
-                        raise TemporaryFailure(f"database lock conflict: {exc.__cause__ or exc}") from exc
-                    time.sleep(0.05 * attempt)
-                    continue
-                # The commit itself refused: find the culprit by taking them in one at a time.
-                if len(items) > 1:
-                    return [self.process_batch([item])[0] for item in items]
-                item, mail, _ = parsed[0]
-                outcomes = [self._refused(app, item, mail, exc)]
-                break
+                    item, mail, _ = parsed[0]
+                    outcomes = [self._refused(app, item, mail, exc)]
+                    break
         for (item, mail, _), outcome in zip(parsed, outcomes, strict=True):
             _log(outcome, mail, item)
             for callback in self.after_commit:
                 callback(outcome)
         return outcomes
+
+    def _in_one_flush(self, app: App, items: list[Item], parsed: list) -> list[Outcome] | None:
+        """The batch with its new reports' rows written in one flush (``pipeline.batch``).
+
+        None when anything went wrong (a mail that fails to apply, a duplicate
+        another process committed, a lock conflict): nothing of it stands, and
+        the caller takes the batch again a savepoint per mail, where each
+        failure is that mail's alone.
+        """
+        if any(item.quarantine_id is not None for item in items):
+            return None
+        try:
+            with app.sessions.begin() as session:
+                batch = Batch(session, app.settings)
+                known = Known(session, app.settings, [mail for _, mail, _ in parsed if mail is not None], app.clock())
+                for item, mail, why in parsed:
+                    if mail is None:
+                        batch.settle()
+                        batch.done(self._hold(session, app, item, None, why))
+                        continue
+                    if batch.conflicts(mail):
+                        batch.settle()
+                    source = item.source or (item.cursor.source if item.cursor else None)
+                    with session.no_autoflush:
+                        way = route(session, app, mail, source, known, batch.numbering)
+                    if way.own_rows:
+                        with session.no_autoflush:
+                            batch.done(way.run())
+                        batch.wait(mail)
+                        if known is not None:
+                            known.forget(mail)
+                    else:
+                        batch.settle()
+                        batch.done(way.run())
+                        batch.settle()
+                        # A reply or a team member's mail may write about anyone (a forward acknowledges
+                        # its client): the rest of the batch asks the database.
+                        known = None
+                # The numbers are taken here, at the end: the counter stays locked only for the rest.
+                batch.settle()
+                outcomes = batch.outcomes
+                cursors = [item.cursor for item in items if item.cursor is not None]
+                if cursors:
+                    advance_cursor(session, max(cursors, key=lambda c: c.uid), app.clock())
+            return outcomes
+        except TemporaryFailure:
+            raise
+        except (DBAPIError, SQLAlchemyError) as exc:
+            conflict = isinstance(exc, DBAPIError) and _is_lock_conflict(exc)  # before the text test, as below
+            if isinstance(exc, PoolTimeout) or (not conflict and isinstance(exc, DBAPIError) and _is_disconnect(exc)):
+                raise TemporaryFailure(f"database unavailable: {getattr(exc, 'orig', None) or exc}") from exc
+            log.info("batch of %d taken again one savepoint per mail: %s", len(items), exc)
+            return None
+        except Exception as exc:
+            log.info("batch of %d taken again one savepoint per mail: %s: %s", len(items), type(exc).__name__, exc)
+            return None
 
     def _refused(self, app: App, item: Item, mail: InboundMail | None, exc: DBAPIError) -> Outcome:
         try:
@@ -199,22 +263,80 @@ class Pipeline:
 
 def apply_mail(session, app: App, mail: InboundMail, source: str | None) -> Outcome:
     """Screen, thread and apply one parsed mail in ``session``'s transaction (the daemon's and the dry run's)."""
-    if already_stored(session, mail):
-        return Outcome(Action.DUPLICATE, None, mail.message_id, "Message-ID already stored")
+    return route(session, app, mail, source).run()
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a mail will do, decided by reading only; ``run`` does it."""
+
+    run: Callable[[], Outcome]
+    # Only adds rows of its own (an outsider's new report, a mail kept without a ticket):
+    # they may wait for the batch's one flush (``pipeline.batch``). Otherwise it changes
+    # rows that exist, and runs with everything before it written.
+    own_rows: bool = False
+
+
+def route(
+    session,
+    app: App,
+    mail: InboundMail,
+    source: str | None,
+    known: Known | None = None,
+    numbering: Numbering | None = None,
+) -> Route:
+    """Decide, by reading only, what ``mail`` does: a duplicate, a reply, a report, a bounce.
+
+    ``known``: answers asked once for the batch (``tickets.known``); ``numbering``: a new
+    ticket is numbered with the batch (``tickets.numbering.Numbering``), not at once.
+    """
+    stored = known.is_stored(mail.message_id) if known is not None else None
+    if stored if stored is not None else already_stored(session, mail):
+        return Route(lambda: Outcome(Action.DUPLICATE, None, mail.message_id, "Message-ID already stored"), True)
     screening = screen(mail, app.settings)
-    ctx = Inbound(app=app, session=session, mail=mail, screening=screening, source=source, now=app.clock())
+    ctx = Inbound(
+        app=app,
+        session=session,
+        mail=mail,
+        screening=screening,
+        source=source,
+        now=app.clock(),
+        known=known,
+    )
     if screening.kind == ScreeningKind.BOUNCE:
-        return apply.record_bounce(ctx)
+        return Route(lambda: apply.record_bounce(ctx))
     if screening.kind == ScreeningKind.SELF:
-        record_unticketed(ctx, "sent from our own address")
-        return Outcome(Action.IGNORED, None, mail.message_id, "our own address")
+        return Route(lambda: _unticketed(ctx, "sent from our own address", "our own address"), True)
+    if screening.team:
+        return Route(lambda: _team_mail(ctx))
     match = find_ticket(session, mail, screening, app.settings)
-    if match.ticket is None and screening.team and answers_internal_mail(session, mail):
+    if match.ticket is not None:
+        return Route(lambda: apply.append(ctx, match.ticket, how=match.how))
+    if screening.kind == ScreeningKind.AUTOREPLY:
+        why = "automatic reply to no ticket: " + "; ".join(screening.reasons)
+        return Route(lambda: _unticketed(ctx, why, "automatic reply"), True)
+    # Only here is a new ticket numbered with the batch: every other way runs with the rows before it written.
+    later = replace(ctx, numbering=numbering)
+    return Route(lambda: apply.open_ticket(later, linked=match.linked), True)
+
+
+def _unticketed(ctx: Inbound, reason: str, detail: str) -> Outcome:
+    record_unticketed(ctx, reason)
+    return Outcome(Action.IGNORED, None, ctx.mail.message_id, detail)
+
+
+def _team_mail(ctx: Inbound) -> Outcome:
+    session, mail, screening = ctx.session, ctx.mail, ctx.screening
+    match = find_ticket(session, mail, screening, ctx.settings)
+    if match.ticket is None and answers_internal_mail(session, mail):
         # A team member answering a digest or the quarterly report talks about our own mail: never
         # a report. Only the team: a client's mail is a report whatever it answers.
-        record_unticketed(ctx, "a team member's reply to internal mail of no ticket (a digest, a report)")
-        return Outcome(Action.IGNORED, None, mail.message_id, "reply to internal mail")
-    if screening.team and screening.trusted and screening.kind == ScreeningKind.NORMAL:
+        return _unticketed(
+            ctx,
+            "a team member's reply to internal mail of no ticket (a digest, a report)",
+            "reply to internal mail",
+        )
+    if screening.trusted and screening.kind == ScreeningKind.NORMAL:
         # A report a team member brings in for a client: a forward, or a call written up.
         fwd = on_behalf.forwarded(ctx, threaded=match.ticket is not None)
         if fwd is not None:
@@ -226,8 +348,7 @@ def apply_mail(session, app: App, mail: InboundMail, source: str | None) -> Outc
     if match.ticket is not None:
         return apply.append(ctx, match.ticket, how=match.how)
     if screening.kind == ScreeningKind.AUTOREPLY:
-        record_unticketed(ctx, "automatic reply to no ticket: " + "; ".join(screening.reasons))
-        return Outcome(Action.IGNORED, None, mail.message_id, "automatic reply")
+        return _unticketed(ctx, "automatic reply to no ticket: " + "; ".join(screening.reasons), "automatic reply")
     return apply.open_ticket(ctx, linked=match.linked)
 
 

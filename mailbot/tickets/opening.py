@@ -51,9 +51,12 @@ def opening_of(ctx: Inbound, origin: Origin = Origin.NORMAL) -> Opening:
 
 
 def new_ticket(ctx: Inbound, opening: Opening, cls, *, linked: Ticket | None = None) -> Ticket:
-    """Number a ticket for ``opening``, classified by ``cls`` (or the defaults), and add it to the session."""
+    """Number a ticket for ``opening``, classified by ``cls`` (or the defaults), and add it to the session.
+
+    With ``ctx.numbering`` the number comes later, with the batch's (``Numbering.later``).
+    """
     settings = ctx.settings
-    seq, number = next_number(ctx.session, settings)
+    seq, number = next_number(ctx.session, settings) if ctx.numbering is None else (None, None)
     severity = (cls.severity if cls and cls.severity else None) or settings.mailbot.default_severity
     ticket = Ticket(
         seq=seq,

@@ -25,6 +25,8 @@ from mailbot.outbound.outbox import queue_mail
 from mailbot.sla import deadlines as sla
 from mailbot.tickets import attachments
 from mailbot.tickets.actions import event, send_internal, template_context
+from mailbot.tickets.known import Known
+from mailbot.tickets.numbering import Numbering
 from mailbot.vocab import Direction, MessageKind, Party, Role, ScreeningKind
 
 log = logging.getLogger("mailbot.apply")
@@ -40,6 +42,10 @@ class Inbound:
     screening: Screening
     source: str | None
     now: datetime
+    # Answers asked once for the whole batch (``tickets.known``); None: ask the database.
+    known: Known | None = None
+    # New tickets numbered with the batch, at its end (``tickets.numbering``); None: at once.
+    numbering: Numbering | None = None
 
     @property
     def settings(self):
@@ -147,11 +153,13 @@ def autoreply_refusal(ctx: Inbound, cls) -> Refusal | None:
         return Refusal(f"sender is {s.role}")
     loops = ctx.settings.loops
     since = ctx.now - loops.ceiling_window
-    sent = ctx.session.scalar(
-        select(func.count())
-        .select_from(AutoReplyLog)
-        .where(AutoReplyLog.address == ctx.mail.from_addr, AutoReplyLog.at > since)
-    )
+    sent = ctx.known.replies_since(ctx.mail.from_addr, since) if ctx.known is not None else None
+    if sent is None:
+        sent = ctx.session.scalar(
+            select(func.count())
+            .select_from(AutoReplyLog)
+            .where(AutoReplyLog.address == ctx.mail.from_addr, AutoReplyLog.at > since)
+        )
     if sent >= loops.sender_ceiling:
         window = _span(loops.ceiling_window)
         return Refusal(

@@ -20,6 +20,7 @@ from mailbot.config import Settings
 from mailbot.db.models import AutoReplyLog, Escalation, Event, MessageRow, Participant, Ticket
 from mailbot.mail.parse import InboundMail
 from mailbot.mail.screen import Screening
+from mailbot.tickets.known import Known
 from mailbot.tickets.merge import current
 from mailbot.tickets.numbering import find_number
 from mailbot.vocab import OPEN_STATUSES, TEAM_ROLES, Role, ScreeningKind
@@ -157,7 +158,13 @@ class Repeat:
 
 
 def find_repeat(
-    session: Session, mail: InboundMail, screening: Screening, settings: Settings, now: datetime, key: str
+    session: Session,
+    mail: InboundMail,
+    screening: Screening,
+    settings: Settings,
+    now: datetime,
+    key: str,
+    known: Known | None = None,
 ) -> Repeat | None:
     """The open ticket this mail repeats, if it would otherwise open a ticket of its own.
 
@@ -175,10 +182,12 @@ def find_repeat(
         return None
     since = now - settings.loops.repeat_window
     sender = mail.from_addr
-    answered = session.scalar(
-        select(AutoReplyLog.id).where(AutoReplyLog.address == sender, AutoReplyLog.at > since).limit(1)
-    )
+    answered = known.replies_since(sender, since) if known is not None else None
     if answered is None:
+        answered = session.scalar(
+            select(AutoReplyLog.id).where(AutoReplyLog.address == sender, AutoReplyLog.at > since).limit(1)
+        )
+    if not answered:  # None (no row) or 0 (none in the window)
         return None
     rows = session.execute(
         select(Ticket.id, Event.data)
