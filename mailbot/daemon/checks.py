@@ -170,7 +170,8 @@ def check_all(settings: Settings) -> tuple[list, list]:
 
 def web_problems(settings: Settings, warnings: list, always: bool = False) -> list[tuple[str, int | None, str]]:
     """[web], when the board is served (``always``: by `mailbot web`): the cookie key's variable
-    must be set; a board open to the network without a proxy, or over plain http, is worth a warning."""
+    must be set; a board open to the network without a proxy, behind a proxy trusted_proxies does not
+    name, or over plain http, is worth a warning."""
     web, name = settings.web, str(settings.source or "<config>")
     if not (web.enabled or always):
         return []
@@ -188,6 +189,21 @@ def web_problems(settings: Settings, warnings: list, always: bool = False) -> li
                 settings.key_line("web", "host"),
                 f"web.host {web.host} is not loopback and web.trusted_proxies is empty: the board is served "
                 "straight to the network (put it behind the reverse proxy, and name the proxy in trusted_proxies)",
+            )
+        )
+    elif not _loopback(urlsplit(web.base_url).hostname or "") and not web.trusted_proxies:
+        # People open another host, so a reverse proxy forwards to this loopback listener: without
+        # its address in trusted_proxies, every client is the proxy to the per-IP login limit.
+        line = settings.key_line("web", "trusted_proxies")
+        if line == settings.key_line("web"):  # not written: the [web] header is all locate finds
+            line = settings.key_line("web", "base_url")
+        warnings.append(
+            (
+                name,
+                line,
+                f"web.base_url {web.base_url} is not loopback but web.trusted_proxies is empty: behind a reverse "
+                "proxy every client shares the proxy's address and its login rate limit "
+                '(name the proxy, e.g. trusted_proxies = ["127.0.0.1"]; docs/web.md)',
             )
         )
     if not web.secure and not _loopback(urlsplit(web.base_url).hostname or ""):

@@ -317,6 +317,14 @@ class OutboxSender:
                 .values(status=SendStatus.SENT, sent_at=now, last_error=None, claimed_by=None)
                 .execution_options(synchronize_session=False)
             )
+            unkept = [m.id for m in mails if m.kind == MessageKind.WEB_LOGIN]
+            if unkept:  # a login link signs in until used or expired: once sent, no copy is kept
+                s.execute(
+                    update(Outbox)
+                    .where(Outbox.id.in_(unkept))
+                    .values(data=b"")
+                    .execution_options(synchronize_session=False)
+                )
             s.execute(
                 update(MessageRow)
                 .where(MessageRow.id.in_([m.message_row_id for m in mails]))
@@ -380,6 +388,8 @@ class OutboxSender:
                 self.observer.send_failed(permanent)
             if permanent:
                 row.status = SendStatus.FAILED
+                if row.message_row.kind == MessageKind.WEB_LOGIN:
+                    row.data = b""  # a link nobody will get: no copy that signs in is kept
                 s.execute(
                     update(MessageRow).where(MessageRow.id == row.message_row_id).values(status=SendStatus.FAILED)
                 )

@@ -5,7 +5,11 @@ returns the App in force (the daemon's, which a reload replaces). Every
 request passes ``Guard``, one ASGI middleware that in order:
 
 - believes ``X-Forwarded-For`` / ``X-Forwarded-Proto`` only from a peer in
-  ``[web] trusted_proxies`` (the client's IP then feeds the rate limits);
+  ``[web] trusted_proxies`` (the client's IP then feeds the rate limits), and
+  says once in the log when another peer sends them;
+- answers only to a Host that is ``[web] base_url``'s host, ``localhost`` or an
+  IP address (``host_allowed``): a page of another name is a DNS-rebinding
+  attacker's, or a proxy's mistake;
 - reads the signed session cookie (``request.state.user``, ``request.state.csrf``);
   without a valid one, anything but ``/login…`` and ``/static…`` is a 303 to
   the login page (GET, HEAD) or a 403 (other methods); the login pages get a
@@ -16,7 +20,10 @@ request passes ``Guard``, one ASGI middleware that in order:
   without use.
 
 Every response, errors included, carries the security headers (``SECURITY_HEADERS``):
-a Content-Security-Policy with no script at all, no framing, no referrer.
+a Content-Security-Policy with no script at all, no framing, no referrer; and
+``Strict-Transport-Security`` when it goes out over https. Links and redirects
+are paths under ``base_url``'s path (``pages.root_of``), never built from the
+Host header. Errors (404, 405, 500) are pages in Spanish.
 
 Served by uvicorn in the caller's event loop (``start_server``), bound on a
 socket opened here (a port in use is one ``Unavailable`` line), without its
@@ -31,14 +38,17 @@ import ipaddress
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from functools import lru_cache
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
+from markupsafe import escape
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request, cookie_parser
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -59,7 +69,10 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
+    # No other site may load a page or an attachment as an image, script or media of its own.
+    "cross-origin-resource-policy": "same-origin",
 }
+HSTS = "max-age=31536000"  # over https only: a year, this host only (the organisation's other hosts are not ours)
 MAX_FORM = 16 * 1024  # bytes: the board's forms are a token and an address
 
 
@@ -74,7 +87,7 @@ def login(request: Request):
     """GET: the form; POST: a link for the address typed, if it is the team's (the same page either way)."""
     if request.method == "GET":
         if request.state.user:
-            return RedirectResponse("/", status_code=303)
+            return RedirectResponse(pages.path_for(request, "board"), status_code=303)
         return pages.render(request, "login.html")
     app = pages.current_app(request)
     typed = pages.form(request).get("address", "")
@@ -116,7 +129,7 @@ def confirm_post(request: Request):
     if address is None:
         return pages.render(request, "login_invalid.html", 400)
     cookies = auth.Cookies(request.app.state.secrets.get(app), app)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(pages.path_for(request, "board"), status_code=303)
     # A new session, with a new form token: nothing from before the login carries over.
     value = cookies.dump_session(cookies.new_session(address))
     response.headers.append(
@@ -130,7 +143,7 @@ def confirm_post(request: Request):
 def logout(request: Request):
     app = pages.current_app(request)
     auth.sign_out(app, request.state.user)
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse(pages.path_for(request, "login"), status_code=303)
     secure = app.settings.web.secure
     response.headers.append("set-cookie", auth.cookie_header(auth.SESSION_COOKIE, "", max_age=0, secure=secure))
     log.info("web logout: %s", request.state.user)
@@ -156,10 +169,44 @@ def create_app(current_app: Callable[[], App]) -> Starlette:
         Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
         *page_routes(),
     ]
-    board = _Board(routes=routes, middleware=[Middleware(Guard)])
+    errors = {404: http_error, 405: http_error, 500: server_error}
+    board = _Board(routes=routes, middleware=[Middleware(Guard)], exception_handlers=errors)
     board.state.current_app = current_app
     board.state.secrets = auth.SecretStore()
+    board.state.once = Once()
     return board
+
+
+# -- error pages -----------------------------------------------------------------
+
+ERROR_TITLES = {404: "No encontrado", 405: "Método no permitido"}
+ERROR_TEXTS = {
+    404: "Esa página no existe en el tablero.",
+    405: "Esa dirección no acepta esa clase de solicitud: el tablero es de solo lectura.",
+}
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    """Starlette's 404 and 405 (a path no route takes, a method a route does not answer), in Spanish."""
+    code = exc.status_code
+    response = pages.render(
+        request, "not_found.html", code, title=ERROR_TITLES.get(code, "Error"), message=ERROR_TEXTS.get(code, "")
+    )
+    for name, value in (exc.headers or {}).items():  # Allow, for a 405
+        response.headers[name] = value
+    return response
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    """A bug or a database that stopped answering: a page that needs neither (uvicorn logs the traceback)."""
+    root = pages.root_of(request.app.state.current_app())
+    return _page(
+        500,
+        "Error del tablero",
+        "El tablero no pudo mostrar esta página. Intente de nuevo en un momento; si sigue igual, avise a quien "
+        "administra la mesa de ayuda (el registro del servicio dice por qué).",
+        root,
+    )
 
 
 # -- the guard -------------------------------------------------------------------
@@ -183,6 +230,9 @@ class SecurityHeaders:
                 extra = dict(SECURITY_HEADERS)
                 if not static:
                     extra["cache-control"] = "no-store"
+                # The scheme as the Guard left it: https from a trusted proxy's X-Forwarded-Proto.
+                if scope.get("scheme") == "https":
+                    extra["strict-transport-security"] = HSTS
                 headers += [(k.encode(), v.encode()) for k, v in extra.items() if k.encode() not in present]
                 message = {**message, "headers": headers}
             await send(message)
@@ -203,18 +253,38 @@ def _trusted(host: str, networks) -> bool:
     return any(ip in net for net in networks)
 
 
-def apply_proxy_headers(scope, trusted: list[str]) -> None:
+class Once:
+    """What this board has said in the log already: a warning once per peer or Host, and only so many."""
+
+    LIMIT = 16
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._said: set[tuple[str, str]] = set()
+
+    def __call__(self, kind: str, key: str) -> bool:
+        with self._lock:
+            if (kind, key) in self._said or len(self._said) >= self.LIMIT:
+                return False
+            self._said.add((kind, key))
+            return True
+
+
+def apply_proxy_headers(scope, trusted: list[str]) -> bool:
     """The client and scheme as the reverse proxy saw them, believed only when the peer is a trusted proxy.
 
     X-Forwarded-For is read from the right: the first address that is not a
     trusted proxy is the client (a client can write anything on the left).
+    True when a peer not trusted sent X-Forwarded-For, and it was ignored: most
+    likely the reverse proxy, missing from ``trusted_proxies``, so that every
+    client behind it shares its address and its login rate limit.
     """
     client = scope.get("client")
-    if not trusted or not client:
-        return
+    if not client:
+        return False
     networks = _networks(tuple(trusted))
     if not _trusted(client[0], networks):
-        return
+        return any(name == b"x-forwarded-for" for name, _ in scope.get("headers", []))
     forwarded, proto = [], None
     for name, value in scope.get("headers", []):
         if name == b"x-forwarded-for":
@@ -226,6 +296,30 @@ def apply_proxy_headers(scope, trusted: list[str]) -> None:
     if forwarded:
         host = next((h for h in reversed(forwarded) if not _trusted(h, networks)), forwarded[0])
         scope["client"] = (host[:64], 0)
+    return False
+
+
+def host_allowed(host: str, base_url: str) -> bool:
+    """Whether a request's Host names this board: ``base_url``'s host, ``localhost``, or an IP address.
+
+    A DNS-rebinding page reaches a board on loopback under its own name, never
+    under ours nor an address; a proxy that forwards its upstream's address
+    (nginx's default, without ``proxy_set_header Host``) names an address.
+    """
+    try:
+        name = urlsplit("//" + host).hostname
+    except ValueError:  # "[::1" and the like
+        return False
+    if not name:
+        return False
+    name = name.rstrip(".")
+    if name == "localhost" or name == (urlsplit(base_url).hostname or "").rstrip("."):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _public(path: str) -> bool:
@@ -243,10 +337,34 @@ class Guard:
             return await self.app(scope, receive, send)
         board = scope["app"]
         app: App = board.state.current_app()
-        apply_proxy_headers(scope, app.settings.web.trusted_proxies)
+        web = app.settings.web
+        source = str(app.settings.source or "<config>")
+        once: Once = board.state.once
+        if apply_proxy_headers(scope, web.trusted_proxies) and once("proxy", scope["client"][0]):
+            peer = scope["client"][0]
+            log.warning(
+                "%s: [web] trusted_proxies does not name %s, which sends X-Forwarded-For: it is ignored, and every "
+                'client behind %s shares one login rate limit (if it is your reverse proxy, add "%s"; docs/web.md)',
+                source,
+                peer,
+                peer,
+                peer,
+            )
         state = scope.setdefault("state", {})
         state["user"], state["csrf"], state["form"] = None, "", {}
         path, method = scope["path"], scope["method"]
+        root = pages.root_of(app)
+        host = _header(scope, b"host")
+        if host and not host_allowed(host, web.base_url):
+            if once("host", host[:100]):
+                log.warning(
+                    "%s: web request for Host %r refused: the board answers to [web] base_url's host (%s), "
+                    "localhost or an IP address (a proxy must forward Host as it came, or its upstream address)",
+                    source,
+                    host[:100],
+                    urlsplit(web.base_url).hostname,
+                )
+            return await _misdirected(web.base_url, root)(scope, receive, send)
         if path.startswith("/static/"):
             return await self.app(scope, receive, send)
 
@@ -270,8 +388,8 @@ class Guard:
             )
         elif not _public(path):
             if method in ("GET", "HEAD"):
-                return await RedirectResponse("/login", status_code=303)(scope, receive, send)
-            return await _forbidden("Inicie sesión para continuar.")(scope, receive, send)
+                return await RedirectResponse(root + "/login", status_code=303)(scope, receive, send)
+            return await _forbidden("Inicie sesión para continuar.", root)(scope, receive, send)
         else:
             csrf = cookies.read_pre(jar.get(auth.PRE_COOKIE))
             if csrf is None:
@@ -296,7 +414,8 @@ class Guard:
             if not auth.same_token(form.get("csrf"), state["csrf"]):
                 log.warning("web: POST %s refused: missing or wrong form token (from %s)", path, scope["client"][0])
                 return await _forbidden(
-                    "El formulario venció o no vino de esta página. Vuelva a cargar la página e inténtelo otra vez."
+                    "El formulario venció o no vino de esta página. Vuelva a cargar la página e inténtelo otra vez.",
+                    root,
                 )(scope, receive, send)
             state["form"] = form
             receive = _replay(body, receive)
@@ -325,14 +444,31 @@ def _header(scope, name: bytes) -> str:
     return joiner.join(v.decode("latin-1") for k, v in scope.get("headers", []) if k == name)
 
 
-def _forbidden(text: str) -> Response:
+def _page(status: int, title: str, text: str, root: str, link: tuple[str, str] | None = None) -> Response:
+    """A page of the Guard's own (before any handler, or when one failed): ``text`` is ours, never a request's."""
+    href, label = link or (root + "/login", "Entrar")
     page = (
         '<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Prohibido</title>'
-        '<link rel="stylesheet" href="/static/style.css"></head><body><main>'
-        f'<h1>Prohibido</h1><p>{text}</p><p><a href="/login">Entrar</a></p></main></body></html>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
+        f'<link rel="stylesheet" href="{escape(root)}/static/style.css"></head><body><main>'
+        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>"
+        f'<p><a href="{escape(href)}">{escape(label)}</a></p></main></body></html>'
     )
-    return HTMLResponse(page, status_code=403)
+    return HTMLResponse(page, status_code=status)
+
+
+def _forbidden(text: str, root: str) -> Response:
+    return _page(403, "Prohibido", text, root)
+
+
+def _misdirected(base_url: str, root: str) -> Response:
+    return _page(
+        400,
+        "Dirección no válida",
+        "Este tablero no responde con el nombre con que se pidió esta página. Ábralo en su dirección:",
+        root,
+        (base_url + "/", base_url),
+    )
 
 
 async def _read_body(receive, limit: int) -> bytes | None:

@@ -7,7 +7,9 @@ either way: the rate limits (per address, per client IP) count every attempt.
 
 The link's token is 32 random bytes; only its SHA-256 is stored, and it is used
 up by the POST of the confirmation page, never by the GET (mail scanners open
-links before people do). It lasts ``LINK_TTL``.
+links before people do). It lasts ``LINK_TTL``. The desk's record of the mail
+(``messages``) holds the link without its token (``HIDDEN``): only the outbox's
+copy, the one that is sent, carries it.
 
 The session is a cookie signed with itsdangerous (``URLSafeTimedSerializer``),
 timed by the App's clock: it ends after ``[web] session_idle`` without use
@@ -65,6 +67,7 @@ PRE_COOKIE = "mailbot_pre"
 SAMESITE = "lax"
 
 _SECRET_NAME = "session"
+HIDDEN = "[oculto]"  # the token, in the desk's record of the login mail
 _TOKEN_MAX = 128  # characters: a real token is 43
 
 
@@ -154,7 +157,7 @@ def send_link(app: App, address: str, token: str, ip: str) -> None:
         minutes=int(LINK_TTL.total_seconds() // 60),
     )
     with app.sessions.begin() as s:
-        queue_mail(
+        row = queue_mail(
             s,
             settings,
             kind=MessageKind.WEB_LOGIN,
@@ -164,6 +167,10 @@ def send_link(app: App, address: str, token: str, ip: str) -> None:
             now=now,
             auto=False,
         )
+        # Whoever reads the database (a backup, a report over messages) must not find a link that signs in:
+        # the record keeps what was sent but the token; the outbox row, composed already, sends it whole.
+        row.body_text = row.body_text.replace(token, HIDDEN)
+        row.subject = row.subject.replace(token, HIDDEN)
     log.info("web login link queued for %s (asked from %s)", address, ip)
 
 

@@ -50,7 +50,7 @@ from mailbot.vocab import (
     Turn,
 )
 from mailbot.web import search as fulltext
-from mailbot.web.pages import client_href, current_app, render, session
+from mailbot.web.pages import client_path, current_app, path_for, render, root, session
 
 # -- words ---------------------------------------------------------------------------------
 
@@ -198,33 +198,51 @@ def _not_found(request: Request, message: str, title: str = "No encontrado") -> 
     return render(request, "not_found.html", status_code=404, title=title, message=message)
 
 
+# The largest id or sequence number an INTEGER column holds on PostgreSQL (SQLite's go further):
+# a larger one in a URL names nothing, and must not reach the database (which refuses it with an error).
+MAX_ID = 2**31 - 1
+
+
+def _names_a_seq(number: str) -> bool:
+    """Whether a ticket number typed as digits can be a sequence number (``find`` would turn it into one)."""
+    typed = number.strip()
+    if not typed.isdigit():
+        return True
+    # Length first: int() refuses a string of more than 4,300 digits with an error of its own.
+    return typed.isdecimal() and len(typed.lstrip("0")) <= 10 and int(typed) <= MAX_ID
+
+
 def _param(request: Request, name: str) -> str:
     return (request.query_params.get(name) or "").strip()
 
 
 class _Links:
-    """Links to tickets and clients for a page with many of them: ``url_for``'s URLs, its work done once.
+    """Links to tickets and clients for a page with many of them: ``path_for``'s paths, its work done once.
 
-    ``url_for`` costs a route search and a URL parse per call (a thousand rows, two links each);
-    its URL for a parameter is the URL for any other one with the parameter swapped, so each
-    route's URL is made once and the parameter appended. A value ``url_for`` would change or
-    refuse (a slash, a backslash) still goes through it.
+    ``url_path_for`` costs a route search per call (a thousand rows, two links each); its
+    path for a parameter is the path for any other one with the parameter swapped, so each
+    route's path is made once and the parameter appended. A value the route would refuse
+    (a slash, a backslash) still goes through it.
     """
 
     def __init__(self, request: Request):
         self.request = request
+        self.root = root(request)
         self.bases: dict[str, str] = {}
 
     def _url(self, route: str, param: str, value: str) -> str:
         if "/" in value or "\\" in value or not value:
-            return str(self.request.url_for(route, **{param: value}))
+            return path_for(self.request, route, **{param: value})
         base = self.bases.get(route)
         if base is None:
-            base = self.bases[route] = str(self.request.url_for(route, **{param: "_"}))[:-1]
+            base = self.bases[route] = path_for(self.request, route, **{param: "_"})[:-1]
         return base + value
 
     def ticket(self, number: str) -> str:
         return self._url("ticket", "number", number)
+
+    def client(self, domain: str) -> str:
+        return self.root + client_path(domain)
 
 
 def _people(app) -> list[str]:
@@ -256,7 +274,7 @@ def _board_row(app, item: digest.Item, zone: str, links: _Links) -> SimpleNamesp
         requester=item.requester,
         requester_name=item.requester_name,
         domain=item.domain,
-        client_href=client_href(item.domain) if item.domain else "",
+        client_href=links.client(item.domain) if item.domain else "",
         assignee=item.assignee or "",
         turn=labels.turn(item.turn),
         since=local_time(item.turn_since, zone),
@@ -528,7 +546,8 @@ def ticket(request: Request) -> Response:
     number = request.path_params["number"]
     with session(request) as s:
         now = app.clock()
-        found = find(s, number)
+        # "²" is a digit that int() refuses, and 10**30 no column holds: neither names a ticket.
+        found = find(s, number) if _names_a_seq(number) else None
         data = show_ticket(s, found) if found is not None else None
         if data is None:
             return _not_found(request, f"No hay ningún ticket {number}.", "Ticket no encontrado")
@@ -773,7 +792,7 @@ def _disposition(name: str) -> str:
 def attachment(request: Request) -> Response:
     ident = request.path_params["id"]
     with session(request) as s:
-        att = s.get(AttachmentRow, ident)
+        att = s.get(AttachmentRow, ident) if ident <= MAX_ID else None
         if att is None:
             return _not_found(request, "No hay ningún adjunto con ese número.", "Adjunto no encontrado")
         name = download_name(att.filename)

@@ -8,6 +8,7 @@ the login are the real ones (``mailbot.web.views``).
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import re
@@ -15,14 +16,15 @@ import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
 from mailbot.app import build_app
-from mailbot.db.models import MessageRow, Process, WebLogin
-from mailbot.vocab import MessageKind
+from mailbot.db.models import MessageRow, Outbox, Process, WebLogin
+from mailbot.vocab import MessageKind, SendStatus
 from tests.support.config import ENGINEERS, MANAGER, smtp_section
 from tests.support.runners import MAILBOT, Running, cli
 from tests.support.servers import free_port, port_open, wait_until
@@ -341,6 +343,11 @@ def test_no_page_shows_anything_without_a_valid_session(board):
             assert_security_headers(reply)
         assert stranger.request("POST", "/", fields={"csrf": "x"}).status == 403
         assert stranger.post("/logout", {"csrf": "x"}).status == 403
+    # A public prefix does not open the rest: dot segments and encoded slashes reach no page.
+    for path in ("/login/../", "/login/../tickets/IMG-000001", "/static/../adjuntos/1", "/login/..%2F..%2Fbuscar"):
+        reply = b.browser().get(path)
+        assert reply.status in (303, 404), (path, reply.status)
+        assert ANA not in reply.body and "Tablero" not in reply.body
     # Static files are public; unknown paths are redirected too (nothing says what exists).
     css = b.browser().get("/static/style.css")
     assert css.status == 200
@@ -383,7 +390,7 @@ def test_malformed_requests_are_refused_with_400_not_an_error(board):
     assert b.rows() == []
 
 
-def test_rate_limits_per_address_and_per_client_ip(board):
+def test_rate_limits_per_address_and_per_client_ip(board, caplog):
     b = board()
     me = b.browser()
     for _ in range(5):
@@ -400,9 +407,14 @@ def test_rate_limits_per_address_and_per_client_ip(board):
     assert me.ask_link("otra@cliente.com.mx").status == 429
     assert len(b.rows()) == 20
     assert {r.ip for r in b.rows()} == {"127.0.0.1"}
-    # X-Forwarded-For from a peer that is not a trusted proxy is not believed.
-    spoof = b.browser(headers={"X-Forwarded-For": "198.51.100.9"})
-    assert spoof.ask_link("nueva@cliente.com.mx").status == 429
+    # X-Forwarded-For from a peer that is not a trusted proxy is not believed (nor its -Proto),
+    # and the log says once, naming the file and the key, that the peer sends it.
+    spoof = b.browser(headers={"X-Forwarded-For": "198.51.100.9", "X-Forwarded-Proto": "https"})
+    with caplog.at_level("WARNING", logger="mailbot.web"):
+        assert spoof.ask_link("nueva@cliente.com.mx").status == 429
+        assert spoof.get("/login").header("strict-transport-security") is None
+    said = [r.getMessage() for r in caplog.records if "trusted_proxies does not name 127.0.0.1" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"{b.settings.source}: [web] trusted_proxies")
     # The window passes.
     b.clock.advance(minutes=15, seconds=1)
     assert me.ask_link(ANA).status == 200
@@ -415,7 +427,8 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(board):
     page = proxied.get("/login")
     pre = page.cookies()["mailbot_pre"]
     assert "Secure" in pre  # base_url is https
-    assert 'href="https://' in page.body  # the proxy's scheme is believed
+    assert page.header("strict-transport-security") == "max-age=31536000"  # the proxy's scheme is believed
+    assert b.browser().get("/login").header("strict-transport-security") is None  # plain http from the proxy
     for _ in range(20):
         assert proxied.post("/login", {"csrf": page.csrf, "address": STRANGER + "x"}).status in (200, 429)
     # Each client behind the proxy has its own count.
@@ -428,6 +441,53 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(board):
     assert f"https://mesa.imagenti.mx/login/confirm?token={token}" in mail["msg"].get_body(("plain",)).get_content()
     done = other.confirm(token)
     assert "Secure" in done.cookies()["mailbot_session"]
+
+
+def test_the_desk_keeps_no_usable_copy_of_the_login_link(board):
+    b = board()
+    me = b.browser()
+    me.ask_link(ANA)
+    token = b.link(ANA)  # mailed whole
+    with b.app.sessions() as s:
+        [record] = s.scalars(select(MessageRow).where(MessageRow.kind == MessageKind.WEB_LOGIN)).all()
+        stored = [r.token_hash for r in s.scalars(select(WebLogin))]
+    assert token not in record.body_text and token not in record.subject
+    assert f"{b.settings.web.base_url}/login/confirm?token=[oculto]" in record.body_text
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+    assert me.confirm(token).status == 303
+
+
+def test_the_outbox_keeps_no_login_link_once_it_is_sent(board):
+    b = board()
+    b.browser().ask_link(ANA)
+    token = b.link(ANA)
+
+    def sent():
+        with b.app.sessions() as s:
+            return s.scalars(
+                select(Outbox.data)
+                .join(MessageRow, MessageRow.id == Outbox.message_row_id)
+                .where(MessageRow.kind == MessageKind.WEB_LOGIN, Outbox.status == SendStatus.SENT)
+            ).all()
+
+    [data] = wait_until(sent, 15, what="the login mail recorded as sent")
+    text = message_from_bytes(data, policy=policy.default).get_body(("plain",)).get_content() if data else ""
+    assert token not in text
+
+
+def test_a_host_header_puts_nothing_in_a_login_mail(board):
+    b = board()
+    # Another name: refused before anything is recorded or queued.
+    evil = b.browser(headers={"Host": "evil.example"})
+    assert evil.get("/login").status == 400
+    assert evil.request("POST", "/login", fields={"address": ANA, "csrf": "x"}).status == 400
+    assert b.rows() == []
+    # A name the board answers to that is not base_url's: the link is base_url's all the same.
+    local = b.browser(headers={"Host": f"localhost:{b.port}"})
+    assert local.ask_link(ANA).status == 200
+    [mail] = wait_until(lambda: b._logins(ANA), 30, what="the login mail")
+    text = mail["msg"].get_body(("plain",)).get_content()
+    assert f"{b.settings.web.base_url}/login/confirm?token=" in text and "localhost" not in text
 
 
 def test_the_daemon_tells_status_where_the_board_listens(board):

@@ -5,12 +5,14 @@ Monday to Friday). Clients write, an engineer answers with a ``#nota``, one
 ticket waits on the client and one on SonicWall; one client is hostile: its
 subjects, names, bodies, an HTML-only mail and an HTML file carry script,
 event handlers, ``javascript:`` links and CSS ``expression()``. Every page is
-read through ``TestClient`` and must show all of it as text.
+read through ``TestClient`` (at ``BASE``, the address people open) and must show
+all of it as text.
 """
 
 from __future__ import annotations
 
 import re
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import quote
 
@@ -18,7 +20,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from mailbot.db.models import AttachmentRow, MessageRow, Ticket
+from mailbot.db.models import AttachmentRow, MessageRow, Outbox, Ticket
 from mailbot.tickets import actions
 from mailbot.tickets.actions import Ops
 from mailbot.tickets.escalation import open_vendor_case
@@ -46,6 +48,7 @@ SVG = "<svg onload=alert(1)>"
 CSS = '<div style="width: expression(alert(1))">ancho</div>'
 HTML_FILE = b"<html><body><script>alert(document.cookie)</script><svg onload=alert(2)></svg></body></html>"
 MAX_ATTACHMENT = 50_000
+BASE = "https://mesa.imagenti.mx"
 
 
 def escaped(text: str) -> str:
@@ -161,7 +164,8 @@ def seed(d: ClockDesk) -> dict[str, str]:
 
 @pytest.fixture
 def desk(make_settings, db_url):
-    d = ClockDesk(make_settings(db_url=db_url, mailbot={"max_attachment_size": MAX_ATTACHMENT}), at(2026, 12, 3, 9))
+    settings = make_settings(db_url=db_url, mailbot={"max_attachment_size": MAX_ATTACHMENT}, web={"base_url": BASE})
+    d = ClockDesk(settings, at(2026, 12, 3, 9))
     d.t = seed(d)
     yield d
     d.close()
@@ -175,10 +179,14 @@ def login(client: TestClient, desk: ClockDesk, address: str = ANA) -> None:
 
     form = client.get("/login")
     assert client.post("/login", data={"csrf": csrf(form.text), "address": address}).status_code == 200
-    with desk.app.sessions() as s:
-        body = s.scalars(
-            select(MessageRow.body_text).where(MessageRow.kind == "web_login").order_by(MessageRow.id.desc())
+    with desk.app.sessions() as s:  # the mail as the outbox will send it (the record keeps no token)
+        data = s.scalars(
+            select(Outbox.data)
+            .join(MessageRow, MessageRow.id == Outbox.message_row_id)
+            .where(MessageRow.kind == "web_login")
+            .order_by(Outbox.id.desc())
         ).first()
+    body = message_from_bytes(data, policy=policy.default).get_body(("plain",)).get_content()
     token = re.search(r"/login/confirm\?token=([A-Za-z0-9_\-]+)", body).group(1)
     confirm = client.get(f"/login/confirm?token={token}")
     done = client.post("/login/confirm", data={"csrf": csrf(confirm.text), "token": token}, follow_redirects=False)
@@ -188,7 +196,7 @@ def login(client: TestClient, desk: ClockDesk, address: str = ANA) -> None:
 @pytest.fixture
 def web(desk):
     """A TestClient signed in (as Ana) to the board of ``desk``, as ``create_app`` serves it."""
-    with TestClient(create_app(lambda: desk.app), base_url="https://testserver") as client:
+    with TestClient(create_app(lambda: desk.app), base_url=BASE) as client:
         login(client, desk)
         yield client
 
@@ -200,8 +208,9 @@ def page(web, url: str, status: int = 200) -> str:
     assert_inert(r.text)
     assert "script-src" not in r.headers["content-security-policy"]
     assert "style-src 'self'" in r.headers["content-security-policy"]
-    # url_for writes absolute URLs of the board itself: compare paths.
-    return r.text.replace("https://testserver/", "/")
+    # Links are paths: nothing on a page is built from the request's Host header.
+    assert not re.search(r'(href|action|src)="(https?:)?//', r.text), url
+    return r.text
 
 
 def board_groups(html: str) -> dict[str, list[str]]:
@@ -398,7 +407,7 @@ def test_dropped_and_unknown_attachments_are_404(web, desk):
 
 def test_pages_and_attachments_need_a_session(desk):
     att = _attachment(desk, "_script_.html")
-    with TestClient(create_app(lambda: desk.app), base_url="https://testserver") as anonymous:
+    with TestClient(create_app(lambda: desk.app), base_url=BASE) as anonymous:
         for url in ("/", f"/tickets/{desk.t['hostile']}", f"/adjuntos/{att.id}", "/clientes/hostil.mx", "/buscar"):
             r = anonymous.get(url, follow_redirects=False)
             assert r.status_code == 303 and r.headers["location"] == "/login", url
@@ -504,3 +513,94 @@ def test_a_client_domain_no_route_takes_breaks_no_page(web, desk):
     assert number in board and 'href="/buscar?q=cliente%2Fx.mx"' in board
     ticket = page(web, "/tickets/" + number)
     assert 'href="/buscar?q=cliente%2Fx.mx"' in ticket
+
+
+# -- odd requests ----------------------------------------------------------------------------
+
+
+def test_numbers_no_column_holds_and_unknown_paths_are_404_pages_in_spanish(web, desk):
+    # Each of these was a 500: a sequence or an id past what the database stores, a digit int() refuses.
+    for url in (
+        "/tickets/99999999999999999999",
+        "/tickets/" + "9" * 5000,
+        "/tickets/%C2%B2",  # "²": a digit to str.isdigit, not to int()
+        "/tickets/2147483648",
+        "/adjuntos/2147483648",
+        "/adjuntos/99999999999999999999999",
+    ):
+        html = page(web, url, 404)
+        assert "Volver al tablero" in html, url
+    # A path no route takes, and a method a page does not answer: the board's own page, in Spanish.
+    html = page(web, "/no-existe", 404)
+    assert "<h1>No encontrado</h1>" in html and "Esa página no existe" in html
+    r = web.request("DELETE", "/")
+    assert r.status_code == 405 and "Método no permitido" in r.text and r.headers["allow"]
+    assert r.headers["content-security-policy"] and r.headers["cache-control"] == "no-store"
+    # The sequence number still finds its ticket.
+    assert page(web, "/tickets/" + str(int(desk.t["over"].split("-")[1])))
+
+
+def test_a_page_that_fails_is_a_500_page_in_spanish_with_the_security_headers(desk, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(views, "show_ticket", broken)
+    with TestClient(create_app(lambda: desk.app), base_url=BASE, raise_server_exceptions=False) as client:
+        login(client, desk)
+        r = client.get(f"/tickets/{desk.t['over']}")
+    assert r.status_code == 500
+    assert "Error del tablero" in r.text and "database" not in r.text and "Traceback" not in r.text
+    assert r.headers["content-security-policy"] and r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_host_header_builds_nothing_and_another_name_is_refused(web, desk):
+    # Links are paths whatever Host says; a name that is not base_url's (a DNS-rebinding page,
+    # a Host-header injection) gets a 400 and nothing else: no page, no login mail.
+    for host in ("evil.example", "evil.example:443", "mesa.imagenti.mx.evil.example", "[::1", "a b"):
+        r = web.get("/", headers={"Host": host})
+        assert r.status_code == 400, host
+        assert "evil" not in r.text and f'href="{BASE}/"' in r.text
+        assert r.headers["content-security-policy"]
+    anonymous = TestClient(create_app(lambda: desk.app), base_url=BASE)
+    form = anonymous.get("/login")
+    asked = anonymous.post(
+        "/login",
+        data={"csrf": re.search(r'name="csrf" value="([^"]*)"', form.text).group(1), "address": ANA},
+        headers={"Host": "evil.example"},
+    )
+    assert asked.status_code == 400
+    with desk.app.sessions() as s:
+        assert len(s.scalars(select(MessageRow).where(MessageRow.kind == "web_login")).all()) == 1  # web's own login
+    # base_url's host in any case, with a trailing dot; localhost and addresses (a proxy's upstream).
+    for host in ("MESA.imagenti.mx", "mesa.imagenti.mx.", "mesa.imagenti.mx:8443", "localhost:8026", "127.0.0.1:8026"):
+        r = web.get("/", headers={"Host": host})
+        assert r.status_code == 200, host
+        assert not re.search(r'(href|action|src)="(https?:)?//', r.text)
+    # Over https the answer says to stay on https.
+    assert web.get("/").headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_base_url_with_a_path_puts_it_before_every_link_and_redirect(make_settings, db_url):
+    """base_url = https://intranet.imagenti.mx/mesa: the proxy strips /mesa, the board's links keep it."""
+    settings = make_settings(db_url=db_url, web={"base_url": "https://intranet.imagenti.mx/mesa/"})
+    d = ClockDesk(settings, at(2026, 12, 3, 9))
+    try:
+        number = Seed(d).ticket(at(2026, 12, 3, 10), A, "Una consulta", "Quisiera saber algo, no es urgente.")
+        with TestClient(create_app(lambda: d.app), base_url="https://intranet.imagenti.mx") as client:
+            r = client.get("/", follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/mesa/login"
+            form = client.get("/login")
+            assert 'action="/mesa/login"' in form.text and 'href="/mesa/static/style.css"' in form.text
+            login(client, d)
+            html = client.get("/").text
+            assert f'href="/mesa/tickets/{number}"' in html and 'href="/mesa/clientes/cliente.com.mx"' in html
+            links = re.findall(r'(?:href|action|src)="([^"]*)"', html)
+            assert links and all(link.startswith("/mesa/") for link in links), links
+            csrf = re.search(r'name="csrf" value="([^"]*)"', html).group(1)
+            out = client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+            assert out.headers["location"] == "/mesa/login"
+        with d.app.sessions() as s:
+            [record] = s.scalars(select(MessageRow.body_text).where(MessageRow.kind == "web_login")).all()
+        assert "https://intranet.imagenti.mx/mesa/login/confirm?token=" in record
+    finally:
+        d.close()
