@@ -17,11 +17,25 @@ given. A mail that shares any of them, or that will change rows that exist
 
 The new tickets that wait are numbered when they are written
 (``tickets.numbering.Numbering``): their acknowledgements, which carry the
-number, are queued then, and their outcomes filled in.
+number, are queued then, and their outcomes filled in. On PostgreSQL the
+rows are written first, the tickets under stand-in numbers, and the real
+numbers taken after: the counter row, which every process needs, stays
+locked only for the last step.
+
+On SQLite the waiting rows get their ids before the flush (``_give_ids``):
+the ORM can only send rows whose ids the database makes one INSERT at a
+time there (SQLite does not say which new id belongs to which row of a
+multi-row INSERT), but rows that carry their ids go in one executemany per
+table. The ids are the ones SQLite would give (the next after the largest;
+no table is AUTOINCREMENT), and the batch holds SQLite's write lock from
+its first statement (``BEGIN IMMEDIATE``), so no other writer can take them.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
@@ -77,9 +91,34 @@ class Batch:
 
     def settle(self) -> None:
         """Number the new tickets that wait and write everything: the next reads see it."""
+        if self.numbering and self.session.bind.dialect.name != "sqlite":
+            # Everything written first, the tickets under stand-in numbers: the counter is then
+            # locked only for the numbers, the acknowledgements that carry them and the commit.
+            # (SQLite has one writer at a time whatever we do: no second write there.)
+            self.numbering.hold_places()
+            self.session.flush()
         for i, outcome in zip(self._unnumbered, self.numbering.assign(), strict=True):
             self.outcomes[i] = outcome
         self._unnumbered.clear()
         if self._waiting or self.session.new or self.session.dirty:
+            if self.session.bind.dialect.name == "sqlite":
+                self._give_ids()
             self.session.flush()
         self._waiting.clear()
+
+    def _give_ids(self) -> None:
+        """Ids for the new rows, in the order they were added (timelines order by id)."""
+        new = defaultdict(list)
+        for obj in self.session.new:
+            state = inspect(obj)
+            (column,) = state.mapper.primary_key
+            key = state.mapper.get_property_by_column(column).key
+            if getattr(obj, key) is None:
+                new[(state.mapper.local_table, key)].append((state.insert_order, obj))
+        with self.session.no_autoflush:  # the largest ids as written, before any of these is
+            last = {
+                (table, key): self.session.execute(select(func.max(table.c[key]))).scalar() or 0 for table, key in new
+            }
+        for (table, key), rows in new.items():
+            for i, (_order, obj) in enumerate(sorted(rows, key=lambda r: r[0]), start=1):
+                setattr(obj, key, last[(table, key)] + i)

@@ -101,7 +101,7 @@ class Pipeline:
                 parsed.append((item, mail, ""))
             except Exception as exc:  # the parser met bytes it cannot read
                 parsed.append((item, None, f"unparseable: {type(exc).__name__}: {exc}"))
-        outcomes = self._in_one_flush(app, items, parsed) if len(items) > 1 else None
+        outcomes = self._in_one_flush(app, items, parsed)
         if outcomes is None:  # a savepoint per mail: a failure is that mail's alone
             for attempt in range(1, LOCK_RETRIES + 1):
                 try:

@@ -15,6 +15,8 @@ so a second process on the same PostgreSQL seldom waits for it.
 from __future__ import annotations
 
 import re
+import secrets
+import uuid
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
@@ -51,6 +53,16 @@ class Numbering:
 
     def __len__(self) -> int:
         return len(self._waiting)
+
+    def hold_places(self) -> None:
+        """Give the waiting tickets stand-in numbers, so everything can be written before the counter is locked.
+
+        Negative, random and never shown: the real ones replace them in the same
+        transaction (``assign``), so no other process ever sees a stand-in.
+        """
+        for ticket, _then in self._waiting:
+            ticket.seq = -1 - secrets.randbits(62)
+            ticket.number = f"pending-{uuid.uuid4().hex}"
 
     def assign(self) -> list:
         """Number the waiting tickets in the order they came, one counter update for all; what each ``then`` gave."""
