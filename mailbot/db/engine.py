@@ -73,9 +73,15 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    # application_name: ops can tell mailbot's sessions apart in pg_stat_activity.
+    # application_name: ops can tell mailbot's sessions apart in pg_stat_activity; a name the URL
+    # gives (?application_name=, or options=-capplication_name=...) is theirs to choose.
+    named = "application_name" in url
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"application_name": "mailbot"}
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args={} if named else {"application_name": "mailbot"},
     )
 
 

@@ -218,3 +218,14 @@ def test_run_once_acknowledges_the_first_clients_while_the_backlog_is_still_comi
         app.close()
     assert first_sent < last_ticket  # the first acknowledgement left before the last mail was taken in
     assert len(smtp_sink.wait_for(n, 30)) >= n
+
+
+def test_postgresql_sessions_are_named_mailbot_unless_the_url_names_them(make_settings, pg_url):
+    # Ops (and bench/processes.py) tell processes apart in pg_stat_activity by the name the URL gives.
+    for url, name in ((pg_url, "mailbot"), (pg_url + "&application_name=mesa-norte", "mesa-norte")):
+        app = build_app(make_settings(db_url=url))
+        try:
+            with app.sessions() as s:
+                assert s.scalar(select(func.current_setting("application_name"))) == name
+        finally:
+            app.close()
