@@ -106,20 +106,34 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
         return token
 
     hidden = [_ENCODED_WORD.sub(hide, v) for v in values]
-    adjacent = re.compile(rf"(ew{nonce}n\d+x)\s+(?=ew{nonce}n\d+x)")
-    token = re.compile(rf"ew{nonce}n\d+x")
     out = []
-    for display, addr in _split_addresses(hidden, token):
-        display = adjacent.sub(r"\1", display)  # encoded words side by side join without a space
-        display = token.sub(lambda m: decode_header_text(words.get(m.group(0), "")), display)
+    for display, addr in _split_addresses(hidden, words):
+        # Encoded words side by side join without a space; only ours are touched (the patterns are
+        # fixed, compiled once: one per header made re's cache drop the parser's own).
+        display = _ADJACENT_TOKENS.sub(
+            lambda m: m.group(1) if m.group(1) in words and m.group(2) in words else m.group(0), display
+        )
+        display = _TOKEN.sub(
+            lambda m: decode_header_text(words[m.group(0)]) if m.group(0) in words else m.group(0), display
+        )
         out.append((truncate(clean_line(display), MAX_NAME_LENGTH), addr))
     return out
 
 
-def _split_addresses(values: list[str], token: re.Pattern | None):
+# What ``addresses`` hides an encoded word behind: a nonce of the header's own, then its index.
+_TOKEN = re.compile(r"ew[0-9a-f]{10}n\d+x")
+_ADJACENT_TOKENS = re.compile(r"(ew[0-9a-f]{10}n\d+x)\s+(?=(ew[0-9a-f]{10}n\d+x))")
+
+
+def _split_addresses(values: list[str], hidden: dict[str, str] | None):
     for display, addr in email.utils.getaddresses(values):
         addr = normalize_address(clean_line(addr).strip("<>"))
-        if "@" in addr and " " not in addr and len(addr) <= MAX_ADDRESS_LENGTH and not (token and token.search(addr)):
+        if (
+            "@" in addr
+            and " " not in addr
+            and len(addr) <= MAX_ADDRESS_LENGTH
+            and not (hidden and any(t in hidden for t in _TOKEN.findall(addr)))
+        ):
             yield display, addr
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import email.policy
 import uuid
 from datetime import datetime
-from email import encoders
+from email import base64mime, encoders
 from email.charset import QP, Charset
-from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -85,11 +84,32 @@ def compose(
     return build_mail(headers, body, html=html, attachments=attachments, inline=inline)
 
 
-def _subject(subject: str):
+# UTF-8 bytes per RFC 2047 encoded word: base64 makes 60 characters of them, 72 with the
+# "=?utf-8?b?…?=" around them, within the 75 an encoded word may have. The first is shorter
+# (52 + 12), to fit on the line after "Subject: " within 78 characters: compat32 would
+# otherwise fold before it, and some readers keep that fold as a leading space.
+_WORD_BYTES = 45
+_FIRST_WORD_BYTES = 39
+
+
+def _subject(subject: str) -> str:
     if subject.isascii() and max(map(len, subject.split()), default=0) < 900:
         return subject  # compat32 folds it at spaces
-    # Encoded words fold anywhere: no header line past RFC 5322's 998 characters.
-    return Header(subject, "utf-8", header_name="Subject")
+    # Encoded words, cut between characters, joined by spaces (which decoders drop between
+    # encoded words), so compat32 folds the line there: no line past RFC 5322's 998 characters.
+    # email.header.Header does the same but measures every candidate cut anew, which cost a
+    # tenth of intake's CPU for Spanish subjects.
+    words: list[bytes] = []
+    chunk = bytearray()
+    for ch in subject:
+        b = ch.encode("utf-8", "replace")
+        if len(chunk) + len(b) > (_WORD_BYTES if words else _FIRST_WORD_BYTES):
+            words.append(bytes(chunk))
+            chunk.clear()
+        chunk += b
+    if chunk:
+        words.append(bytes(chunk))
+    return " ".join(base64mime.header_encode(w, "utf-8") for w in words)
 
 
 def _addresses(addrs) -> str:

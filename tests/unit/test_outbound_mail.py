@@ -102,3 +102,18 @@ def test_an_endless_word_in_the_subject_is_folded_within_the_line_limit():
 def test_an_address_cannot_carry_a_header_of_its_own():
     _, outbox, msg = _queue(to=["jö@b.mx\r\nBcc: intruso@example.com"])
     assert msg["Bcc"] is None and b"\r\nBcc:" not in outbox.data
+
+
+def test_a_long_spanish_subject_reads_back_exactly_from_its_first_line_on():
+    # Encoded words of our own (compose._subject): cut between characters, the first one on the
+    # Subject line itself (a fold right after "Subject:" reads back with a leading space).
+    subject = (
+        "[IMAGEN TI #IMG-000123] Hemos recibido su reporte: Falla en la sincronización del agente "
+        "WithSecure en más de 30 equipos de contabilidad — urgente, ñandú 🙂 " + "ä" * 120
+    )
+    row, outbox, msg = _queue(subject=subject)
+    assert str(msg["Subject"]) == subject == row.subject
+    head = outbox.data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    first = next(line for line in head if line.startswith(b"Subject:"))
+    assert first.startswith(b"Subject: =?utf-8?b?")
+    assert all(len(line) <= 78 for line in head)
