@@ -35,15 +35,14 @@ class GroupCommit:
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
         self._waiting: list[tuple[Item, asyncio.Future]] = []
-        self._running = False
+        self._running: asyncio.Task | None = None  # held: the loop keeps only a weak reference
 
     async def deliver(self, raw: bytes, source: str) -> Outcome:
         """The delivery's outcome once committed; raises what ``process_batch`` raises."""
         future = asyncio.get_running_loop().create_future()
         self._waiting.append((Item(raw, source), future))
-        if not self._running:
-            self._running = True
-            asyncio.get_running_loop().create_task(self._drain())
+        if self._running is None:
+            self._running = asyncio.get_running_loop().create_task(self._drain())
         return await future
 
     async def _drain(self) -> None:
@@ -61,7 +60,7 @@ class GroupCommit:
                     if not future.done():
                         future.set_result(outcome)
         finally:
-            self._running = False
+            self._running = None
 
 
 class DeliveryHandler:

@@ -54,6 +54,10 @@ class FileTransport(Transport):
         os.replace(tmp, final)
 
 
+# A connection idle longer than this is asked whether it is still there before the next mail.
+IDLE_CHECK = 5.0
+
+
 class _Watchdog:
     """One thread per transport that cuts a send past its budget.
 
@@ -118,6 +122,7 @@ class SmtpTransport(Transport):
         self.budget = (settings.outbox.lease / 4).total_seconds()
         self._connecting: smtplib.SMTP | None = None
         self._watchdog = _Watchdog()
+        self._last_used = 0.0  # time.monotonic() of the last exchange on ``conn``
 
     def _context(self):
         ctx = ssl.create_default_context(cafile=str(self.cfg.ca_file) if self.cfg.ca_file else None)
@@ -154,6 +159,15 @@ class SmtpTransport(Transport):
         watchdog = self._watchdog
         watchdog.arm(self.budget, lambda: self._cut(self.conn or self._connecting))
         try:
+            if self.conn is not None and time.monotonic() - self._last_used > IDLE_CHECK:
+                # Kept open across a sending run, it may have sat idle (a claim waiting for the
+                # database) long enough for the relay to drop it: find out now, not by failing a mail.
+                try:
+                    alive = self.conn.noop()[0] == 250
+                except (OSError, smtplib.SMTPException):
+                    alive = False
+                if not alive:
+                    self._drop()
             if self.conn is None:
                 self.conn = self._connect()
                 if watchdog.fired:  # the connection itself used up the budget
@@ -165,6 +179,7 @@ class SmtpTransport(Transport):
                     raise SendError("an address is not ASCII and the relay does not offer SMTPUTF8", permanent=True)
                 options = ["SMTPUTF8"]
             refused = self.conn.sendmail(mail_from, rcpt_to, data, mail_options=options)
+            self._last_used = time.monotonic()
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [c for c, _ in exc.recipients.values()]
             raise SendError(

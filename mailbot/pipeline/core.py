@@ -40,6 +40,9 @@ log = logging.getLogger("mailbot.pipeline")
 # How many times in all a transaction PostgreSQL broke for a lock conflict is tried.
 LOCK_RETRIES = 3
 
+# What a route with rows of its own (``Route.own_rows``) ends in when it only added rows.
+OWN_ROWS_ACTIONS = frozenset({Action.CREATED, Action.DUPLICATE, Action.IGNORED})
+
 
 @dataclass(frozen=True)
 class Cursor:
@@ -166,10 +169,15 @@ class Pipeline:
                         way = route(session, app, mail, source, known, batch.numbering)
                     if way.own_rows:
                         with session.no_autoflush:
-                            batch.done(way.run())
+                            outcome = way.run()
+                        batch.done(outcome)
                         batch.wait(mail)
                         if known is not None:
                             known.forget(mail)
+                        if outcome.action not in OWN_ROWS_ACTIONS:
+                            # It joined a ticket that exists after all (a repeat: its message, a
+                            # colleague copied): written now, as a reply would be.
+                            batch.settle()
                     else:
                         batch.settle()
                         batch.done(way.run())
@@ -190,7 +198,14 @@ class Pipeline:
             conflict = isinstance(exc, DBAPIError) and _is_lock_conflict(exc)  # before the text test, as below
             if isinstance(exc, PoolTimeout) or (not conflict and isinstance(exc, DBAPIError) and _is_disconnect(exc)):
                 raise TemporaryFailure(f"database unavailable: {getattr(exc, 'orig', None) or exc}") from exc
-            log.info("batch of %d taken again one savepoint per mail: %s", len(items), exc)
+            # The driver's message alone: SQLAlchemy's text would carry the statement's parameters
+            # (a client's mail, stand-in numbers) into the log.
+            log.info(
+                "batch of %d taken again one savepoint per mail: %s: %s",
+                len(items),
+                type(exc).__name__,
+                str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0],
+            )
             return None
         except Exception as exc:
             log.info("batch of %d taken again one savepoint per mail: %s: %s", len(items), type(exc).__name__, exc)

@@ -6,6 +6,12 @@ small queries a mail, a fifth of intake's time in a backlog. ``Known`` asks
 them for every mail of a batch in two queries. An answer holds for a sender
 only until the batch writes something about that sender: the pipeline then
 ``forget``s it, and that sender's later mails ask the database again.
+
+On PostgreSQL another process may answer one of the batch's senders while
+the batch runs; the batch does not see that answer (one mail at a time would,
+by a few milliseconds). At worst a sender who writes to two processes at
+once gets one acknowledgement past the loop guard's ceiling, or a repeat is
+acknowledged once more: no report goes unanswered either way.
 """
 
 from __future__ import annotations

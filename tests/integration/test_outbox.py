@@ -152,3 +152,20 @@ def test_a_client_address_that_is_not_ascii(make_settings, db_url, smtputf8):
     finally:
         app.close()
         sink.stop()
+
+
+def test_a_kept_connection_the_relay_dropped_while_idle_does_not_fail_the_next_mail(make_settings, smtp_sink):
+    # One connection serves a whole sending run; between two claims it may sit idle (a claim
+    # waiting for the database) and the relay may drop it. The next mail must go, not fail.
+    from mailbot.outbound.transport import IDLE_CHECK, SmtpTransport
+
+    settings = make_settings(smtp=smtp_section(smtp_sink))
+    transport = SmtpTransport(settings)
+    try:
+        transport.send("soporte@imagenti.mx", ["a@cliente.com.mx"], make_mail(message_id="<k1@x.mx>"), outbox_id=1)
+        transport.conn.sock.shutdown(socket.SHUT_RDWR)  # the connection is gone, as after a relay's idle timeout
+        transport._last_used -= IDLE_CHECK + 1
+        transport.send("soporte@imagenti.mx", ["a@cliente.com.mx"], make_mail(message_id="<k2@x.mx>"), outbox_id=2)
+    finally:
+        transport.close()
+    assert [m["msg"]["Message-ID"] for m in smtp_sink.wait_for(2)] == ["<k1@x.mx>", "<k2@x.mx>"]
