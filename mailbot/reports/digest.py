@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from mailbot.addresses import normalize_domain
 from mailbot.db.models import Clock, Counter, Escalation, Ticket
 from mailbot.outbound.outbox import queue_mail
 from mailbot.reports import charts, labels
+from mailbot.reports.client import integer_array, integers, not_merged
 from mailbot.reports.quarterly import TARGET_PCT
 from mailbot.sla import deadlines as sla
 from mailbot.vocab import OPEN_STATUSES, ClockSource, ClockStop, MessageKind, Severity, Status, Turn
@@ -309,20 +310,28 @@ def board_charts(app, session, now: datetime) -> list[charts.Chart]:
     ]
 
 
+def _before(column, bounds: list[datetime]):
+    """SQL: the index of the span of ``bounds`` (ascending instants) that ``column`` falls in, len - 1 for the last."""
+    return case(*[(column < bound, k) for k, bound in enumerate(bounds[1:])], else_=len(bounds) - 1)
+
+
 def _weekly(session, zone: ZoneInfo, this_week: date) -> charts.WeeklyBySeverity:
     mondays = [this_week - timedelta(weeks=WEEKS - k) for k in range(WEEKS)]
     counts = {s: [0] * WEEKS for s in Severity}
+    # Counted by the database, per week (told apart by the instants of the local Mondays' midnights).
+    week = _before(Ticket.received_at, [_local_midnight(d, zone) for d in mondays])
     rows = session.execute(
-        select(Ticket.received_at, Ticket.severity).where(
+        select(week.label("week"), Ticket.severity, func.count())
+        .where(
             Ticket.received_at >= _local_midnight(mondays[0], zone),
             Ticket.received_at < _local_midnight(this_week, zone),
-            Ticket.merged_into_id.is_(None),  # one problem reported twice is one ticket
+            not_merged(session.get_bind().dialect.name),  # one problem reported twice is one ticket
         )
+        .group_by(week, Ticket.severity)
     )
-    for received, severity in rows:
-        week = (received.astimezone(zone).date() - mondays[0]).days // 7
-        if severity in counts and 0 <= week < WEEKS:
-            counts[Severity(severity)][week] += 1
+    for k, severity, n in rows:
+        if severity in counts:
+            counts[Severity(severity)][k] += n
     return charts.WeeklyBySeverity(
         title=f"Tickets recibidos por semana, últimas {WEEKS} semanas",
         xlabel="Semana (del lunes)",
@@ -347,18 +356,23 @@ def _within_target(session, zone: ZoneInfo, today: date, now: datetime) -> chart
     """
     starts = [_month_start(today, MONTHS - 1 - k) for k in range(MONTHS)]
     due, met = [0] * MONTHS, [0] * MONTHS
-    clocks = session.scalars(
-        select(Clock).where(Clock.due >= _local_midnight(starts[0], zone), Clock.due <= now).order_by(Clock.id)
+    month = _before(Clock.due, [_local_midnight(d, zone) for d in starts])
+    rows = session.execute(
+        select(
+            month.label("month"),
+            func.count(),
+            func.sum(case((and_(Clock.stopped_at.is_not(None), Clock.stopped_at <= Clock.due), 1), else_=0)),
+        )
+        .where(
+            Clock.due >= _local_midnight(starts[0], zone),
+            Clock.due <= now,
+            or_(Clock.stopped_by.is_(None), Clock.stopped_by.not_in(_MOVED)),
+        )
+        .group_by(month)
     )
-    for clock in clocks:
-        if clock.stopped_by in _MOVED:
-            continue
-        local = clock.due.astimezone(zone).date()
-        k = (local.year - starts[0].year) * 12 + local.month - starts[0].month
-        if not 0 <= k < MONTHS:
-            continue
-        due[k] += 1
-        met[k] += clock.late is False
+    for k, n, in_time in rows:
+        due[k] += n
+        met[k] += in_time
     return charts.WithinTarget(
         title="Atención dentro del tiempo comprometido, por mes",
         xlabel="Mes",
@@ -374,26 +388,36 @@ def _durations(app, session, since: datetime, now: datetime) -> charts.Durations
     """First answers and resolutions of the chart's weeks (to now), in hours, per ticket severity.
 
     List mail has no attention deadline and is left out, as are tickets merged into another.
+    The database lists each severity's stored seconds; tickets from before the
+    stored durations give their times, and theirs are worked out.
     """
-    base = select(Ticket).where(Ticket.attention_due.is_not(None), Ticket.merged_into_id.is_(None))
     first: dict[str, list[float]] = {s: [] for s in Severity}
     resolved: dict[str, list[float]] = {s: [] for s in Severity}
-    for t in session.scalars(base.where(Ticket.first_response_at >= since, Ticket.first_response_at <= now)):
-        seconds = t.first_response_seconds
-        if seconds is None:  # from before the stored durations
-            seconds = sla.elapsed_seconds(app, t.received_at, t.first_response_at)
-        first.setdefault(t.severity, []).append(seconds / 3600)
-    for t in session.scalars(
-        base.where(
-            Ticket.status.in_((Status.RESOLVED, Status.CLOSED)),
-            Ticket.resolved_at >= since,
-            Ticket.resolved_at <= now,
-        )
+    answered = and_(Ticket.first_response_at >= since, Ticket.first_response_at <= now)
+    done = and_(
+        Ticket.status.in_((Status.RESOLVED, Status.CLOSED)),
+        Ticket.resolved_at >= since,
+        Ticket.resolved_at <= now,
+    )
+    dialect = session.get_bind().dialect.name
+    for column, at, when, into in (
+        (Ticket.first_response_seconds, Ticket.first_response_at, answered, first),
+        (Ticket.resolution_seconds, Ticket.resolved_at, done, resolved),
     ):
-        seconds = t.resolution_seconds
-        if seconds is None:
-            seconds = sla.elapsed_seconds(app, t.received_at, t.resolved_at)
-        resolved.setdefault(t.severity, []).append(seconds / 3600)
+        # The stored seconds listed per severity by the database, and how many a ticket does not store.
+        where = (Ticket.attention_due.is_not(None), not_merged(dialect), when)
+        unstored = 0
+        per_severity = select(
+            Ticket.severity, integer_array(column, dialect), func.sum(case((column.is_(None), 1), else_=0))
+        ).where(*where)
+        for severity, values, missing in session.execute(per_severity.group_by(Ticket.severity)):
+            into.setdefault(severity, []).extend(seconds / 3600 for seconds in integers(values))
+            unstored += missing
+        if unstored:
+            # From before the stored durations: worked out from the ticket's times.
+            old = select(Ticket.severity, Ticket.received_at, at).where(*where, column.is_(None))
+            for severity, received, end in session.execute(old):
+                into.setdefault(severity, []).append(sla.elapsed_seconds(app, received, end) / 3600)
     hours = "horas hábiles" if sla.business(app) else "horas"
 
     def per_severity(fn, table):

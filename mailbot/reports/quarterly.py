@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Interval, and_, case, func, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
 from mailbot.addresses import wire_address
@@ -152,14 +152,17 @@ def _ack_facts(session, ids: list[int]) -> dict[int, _AckFacts]:
     # ticket's acknowledgement, not this one's (events say where they happened, and
     # the merged_from event lists the mail that moved).
     merged_mail: dict[int, set[str]] = {i: set() for i in ids}
-    for ticket_id, kind, data in session.execute(
-        select(Event.ticket_id, Event.kind, Event.data)
-        .where(
-            Event.ticket_id.in_(ids),
-            Event.kind.in_(("created", "ack_suppressed", "send_failed", "bounced", "merged_from")),
-        )
-        .order_by(Event.id)
-    ):
+    # The events that bear on it are those of ix_events_ack_facts, read through that index; of the
+    # "created" ones it leaves out a client's (the report's own: the usual case, as good as none
+    # for ``is_report``). A ticket with another kind of "created" has all of its read: the last stands.
+    columns = (Event.id, Event.ticket_id, Event.kind, Event.data)
+    where = ack_facts_where(session.get_bind().dialect.name)
+    events = {e.id: e for e in session.execute(select(*columns).where(where, Event.ticket_id.in_(ids)))}
+    others = {e.ticket_id for e in events.values() if e.kind == "created"}
+    if others:
+        created = select(*columns).where(Event.ticket_id.in_(others), Event.kind == "created")
+        events.update((e.id, e) for e in session.execute(created))
+    for _, ticket_id, kind, data in sorted(events.values()):
         f, data = facts[ticket_id], data or {}
         if kind == "merged_from":
             merged_mail[ticket_id].update(data.get("message_ids") or ())
@@ -173,11 +176,15 @@ def _ack_facts(session, ids: list[int]) -> dict[int, _AckFacts]:
             f.failed[data.get("message_id")] = str(data.get("error") or "")
         else:
             f.bounced[data.get("message_id")] = str(data.get("diagnostic") or "")
-    for ticket_id, message_id, status in session.execute(
-        select(MessageRow.ticket_id, MessageRow.message_id, MessageRow.status)
-        .where(MessageRow.ticket_id.in_(ids), MessageRow.direction == Direction.OUT, MessageRow.kind == MessageKind.ACK)
+    # The direction is told here, not in SQL: SQLite (no statistics) would read every outbound mail
+    # through the (direction, message_id) key rather than these tickets' few through ticket_id.
+    for ticket_id, message_id, status, direction in session.execute(
+        select(MessageRow.ticket_id, MessageRow.message_id, MessageRow.status, MessageRow.direction)
+        .where(MessageRow.ticket_id.in_(ids), MessageRow.kind == MessageKind.ACK)
         .order_by(MessageRow.id)
     ):
+        if direction != Direction.OUT:
+            continue
         if message_id not in merged_mail[ticket_id]:
             facts[ticket_id].acks.append((message_id, status))
     return facts
@@ -192,94 +199,60 @@ TARGET_PCT = 90.0
 CRITICAL_MANY = 3
 
 
-def _figures(
-    app,
-    tickets: list[Ticket],
-    escalations: dict[int, list[Escalation]],
-    now: datetime,
-    acks: dict[int, Ack | None],
-    clocks: list,
-    opened: list[dict],
-) -> dict:
-    # Every report a person sent by mail whose 30 minutes are over; one that got no
-    # acknowledgement in time counts against the figure whatever the reason.
-    owed = [acks[t.id] for t in tickets if acks.get(t.id) is not None and acks[t.id].state != "pending"]
-    ack_ok = sum(1 for a in owed if a.state == "in_time")
-    missed = {r: sum(1 for a in owed if a.reason == r) for r in ACK_REASONS}
-    esc = [e for t in tickets for e in escalations.get(t.id, [])]
-    vendors = sorted({e.target for e in esc if e.target != Role.MANAGER})
-    return {
-        **cl.counts(tickets),
-        "acknowledgement_owed": len(owed),
-        "acknowledged_in_time": ack_ok,
-        "acknowledged_in_time_pct": cl.pct(ack_ok, len(owed)),
-        "acknowledgement_missed": {r: n for r, n in missed.items() if n},
-        **cl.attention(app, tickets, now),
-        **cl.later_clocks(clocks, now),
-        **cl.resolution(app, tickets),
-        "open_now": len(opened),
-        "open_overdue": sum(1 for r in opened if r["overdue"]),
-        "escalations_manager": sum(1 for e in esc if e.target == Role.MANAGER),
-        "escalations_vendor": {v: sum(1 for e in esc if e.target == v) for v in vendors},
-    }
-
-
 def quarterly(app, session, year: int, q: int, *, client: str | None = None, now: datetime | None = None) -> dict:
     now = now or app.clock()
     zone = ZoneInfo(app.settings.mailbot.timezone)
     start, end = quarter_bounds(year, q, app.settings.mailbot.timezone)
-    query = select(Ticket).where(Ticket.received_at >= start, Ticket.received_at < end).order_by(Ticket.id)
-    if client:
-        query = cl.of_domain(query, client)
-    tickets = list(session.scalars(query))
+    scope = cl.Scope(session.get_bind().dialect.name, start, end, client)
+    late = _maybe_late(session.get_bind().dialect.name, app.settings.sla.acknowledge)
+    weeks = _Weeks(start, end, zone, now)
+    found = cl.tally_tickets(app, session, scope, now, **_ack_sums(late), lists=weeks.lists())
+    tallies = found.tallies
+    acks, misses = _acknowledgements(app, session, scope, now, found)
+    escalations = _escalations(session, scope, found.ids)
     # Merged into another ticket (#fusionar): one problem reported twice is counted once, as
     # the ticket it went to; the merged ones are only listed, with where they went.
-    merged = [t for t in tickets if t.merged_into_id is not None]
-    tickets = [t for t in tickets if t.merged_into_id is None]
+    merged = session.execute(
+        scope.where(select(Ticket.number, Ticket.requester, Ticket.merged_into_id), merged=True).order_by(Ticket.seq)
+    ).all()
     into: dict[int, str] = {}
     if merged:
         where = Ticket.id.in_({t.merged_into_id for t in merged})
         into = dict(session.execute(select(Ticket.id, Ticket.number).where(where)).all())
-    escalations: dict[int, list[Escalation]] = {}
-    acks: dict[int, Ack | None] = {}
-    ids = [t.id for t in tickets]
-    by_id = {t.id: t for t in tickets}
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        for e in session.scalars(select(Escalation).where(Escalation.ticket_id.in_(chunk))):
-            escalations.setdefault(e.ticket_id, []).append(e)
-        for ticket_id, facts in _ack_facts(session, chunk).items():
-            acks[ticket_id] = acknowledgement(app.settings, by_id[ticket_id], facts, now)
     # The later notices' clocks started in the quarter, whenever their ticket came in.
-    clocks = cl.load_later_clocks(session, start, end, domain=client)
+    clocks = cl.tally_later_clocks(session, start, end, now, client)
     # Still open when the report is made: what the review should look at first.
     opened = cl.open_tickets(app, session, now, domain=client, before=end)
-    domains = sorted({_domain(t) for t in tickets + merged} | {d for d, _ in clocks} | {r["client"] for r in opened})
-    misses = [
-        {
-            "ticket": t.number,
-            "requester": t.requester,
-            "received_at": t.received_at.isoformat(),
-            "received_local": t.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            "acknowledged_at": t.acknowledged_at.isoformat() if t.acknowledged_at else None,
-            "reason": acks[t.id].reason,
-            "reason_text": ACK_REASONS[acks[t.id].reason],
-            "detail": acks[t.id].detail,
-        }
-        for t in tickets
-        if acks.get(t.id) is not None and acks[t.id].state == "missed"
-    ]
+    domains = sorted(
+        ({d for d in tallies if d is not None} | {cl.domain_of(t) for t in merged})
+        | {d for d in clocks if d is not None}
+        | {r["client"] for r in opened}
+    )
+
+    open_of: dict[str | None, list[dict]] = {None: opened}
+    for r in opened:
+        open_of.setdefault(r["client"], []).append(r)
 
     def figures(domain: str | None) -> dict:
-        mine = [t for t in tickets if domain is None or _domain(t) == domain]
-        return _figures(
-            app,
-            mine,
-            escalations,
-            now,
-            acks,
-            [c for d, c in clocks if domain is None or d == domain],
-            [r for r in opened if domain is None or r["client"] == domain],
-        )
+        mine = tallies.get(domain) or cl.Tally()
+        ack = acks.get(domain) or _AckTally()
+        esc = escalations.get(domain, {})
+        vendors = sorted(v for v in esc if v != Role.MANAGER)
+        shown = open_of.get(domain, [])
+        return {
+            **mine.counts(),
+            "acknowledgement_owed": ack.owed,
+            "acknowledged_in_time": ack.in_time,
+            "acknowledged_in_time_pct": cl.pct(ack.in_time, ack.owed),
+            "acknowledgement_missed": {r: ack.missed[r] for r in ACK_REASONS if ack.missed.get(r)},
+            **mine.attention_figures(),
+            **cl.later_clocks(clocks.get(domain) or cl.later_tally()),
+            **mine.resolution_figures(),
+            "open_now": len(shown),
+            "open_overdue": sum(1 for r in shown if r["overdue"]),
+            "escalations_manager": esc.get(Role.MANAGER, 0),
+            "escalations_vendor": {v: esc[v] for v in vendors},
+        }
 
     clients = {d: figures(d) for d in domains}
     return {
@@ -294,20 +267,256 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
         "overall": figures(None),
         "clients": clients,
         "attention_needed": needs_attention(clients),
-        "weekly": _weekly(tickets, start, end, zone),
-        "monthly": _monthly(app, tickets, start, end, zone, now),
-        "times_by_severity": _times_by_severity(app, tickets),
+        **weeks.figures(found.counted),
+        "times_by_severity": _times_by_severity(found.per_severity),
         "open": opened,
         "acknowledgement_misses": misses,
-        "merged": [
-            {"ticket": t.number, "into": into.get(t.merged_into_id), "client": _domain(t)}
-            for t in sorted(merged, key=lambda t: t.seq)
-        ],
+        "merged": [{"ticket": t.number, "into": into.get(t.merged_into_id), "client": cl.domain_of(t)} for t in merged],
     }
 
 
-def _domain(t: Ticket) -> str:
-    return cl.domain_of(t)
+@dataclass
+class _AckTally:
+    """A group's acknowledgements as the terms count them: owed (30 minutes over), in time, missed by reason."""
+
+    owed: int = 0
+    in_time: int = 0
+    missed: dict[str, int] = field(default_factory=dict)
+
+    def count(self, ack: Ack | None, n: int = 1) -> None:
+        if ack is None or ack.state == "pending":
+            return
+        self.owed += n
+        if ack.state == "in_time":
+            self.in_time += n
+        else:
+            self.missed[ack.reason] = self.missed.get(ack.reason, 0) + n
+
+
+# Acknowledged in time, as ``acknowledgement`` decides it for a report acknowledged without a
+# bounce: by the times alone. Every other case (not acknowledged, a ticket with an event of
+# ix_events_ack_facts) is read whole, ticket by ticket, as it always was.
+_IN_TIME = Ack("in_time")
+
+
+def _maybe_late(dialect: str, limit):
+    """SQL: acknowledged later than ``limit`` after reception, or (on SQLite) within a second of it.
+
+    PostgreSQL compares the times exactly. SQLite keeps them as text; its
+    julian days are exact to well under a millisecond, so this holds for every
+    late acknowledgement and for a few in time by a hair, which are told apart
+    in Python with the times themselves.
+    """
+    if dialect == "postgresql":
+        return Ticket.acknowledged_at > Ticket.received_at + literal(limit, Interval())
+    margin = (limit.total_seconds() - 1) / 86400
+    return func.julianday(Ticket.acknowledged_at) - func.julianday(Ticket.received_at) > margin
+
+
+def ack_facts_where(dialect: str):
+    """The condition of ix_events_ack_facts, word for word, so that the database uses that index."""
+    index = next(i for i in Event.__table__.indexes if i.name == "ix_events_ack_facts")
+    return text(f"({index.dialect_options[dialect]['where'].text})")
+
+
+_NORMAL = Ticket.origin == ScreeningKind.NORMAL
+_ACKNOWLEDGED = Ticket.acknowledged_at.is_not(None)
+
+
+def _ack_sums(late) -> dict:
+    """``tally_tickets``'s sums and marks for the acknowledgements (``late``: ``_maybe_late``).
+
+    Summed: the reports acknowledged. Marked "whole": not acknowledged, read
+    ticket by ticket; "late": acknowledged late (or nearly), by the times alone.
+    """
+    return {
+        "sums": {"acknowledged": case((and_(_NORMAL, _ACKNOWLEDGED), 1), else_=0)},
+        "marks": {"whole": and_(_NORMAL, Ticket.acknowledged_at.is_(None)), "late": and_(_NORMAL, late)},
+    }
+
+
+def _acknowledgements(app, session, scope: cl.Scope, now: datetime, found) -> tuple[dict, list[dict]]:
+    """Per client domain (and all: None) the reports' acknowledgements, and every one missed, by ticket.
+
+    ``found``: ``tally_tickets`` with ``_ack_sums``. Every report acknowledged
+    counts as in time at first; those the database marked late are then read
+    and counted late when their times say so; the others (not acknowledged, or
+    with an event of ix_events_ack_facts that may change the verdict) are read
+    ticket by ticket as they always were.
+    """
+    settings = app.settings
+    dialect = session.get_bind().dialect.name
+    tallies: dict[str | None, _AckTally] = {}
+    for key, tally in found.tallies.items():
+        tallies[key] = _AckTally()
+        tallies[key].count(_IN_TIME, tally.extra.get("acknowledged", 0))
+    whole = set(found.marked["whole"])
+    lo, hi = found.ids
+    if lo is not None:
+        # The acknowledged reports with an event of ix_events_ack_facts (found through that index).
+        events = select(Event.ticket_id).where(ack_facts_where(dialect), Event.ticket_id.between(lo, hi))
+        flagged = set(session.scalars(events.distinct()))
+        if flagged:
+            whole |= _in_scope(session, scope, flagged, _NORMAL, _ACKNOWLEDGED)
+    columns = (
+        Ticket.id,
+        Ticket.number,
+        Ticket.requester,
+        Ticket.origin,
+        Ticket.received_at,
+        Ticket.acknowledged_at,
+    )
+    domains = cl.Domains()
+    misses: list[tuple[int, dict]] = []
+    for chunk in _chunks(sorted(whole)):
+        tickets = session.execute(select(*columns).where(Ticket.id.in_(chunk))).all()
+        facts = _ack_facts(session, chunk)
+        for t in tickets:
+            ack = acknowledgement(settings, t, facts[t.id], now)
+            for key in (domains.of(t.requester), None):
+                mine = tallies.get(key) or tallies.setdefault(key, _AckTally())
+                if t.acknowledged_at is not None:
+                    mine.count(_IN_TIME, -1)  # counted in time above: this verdict stands instead
+                mine.count(ack)
+            if ack is not None and ack.state == "missed":
+                misses.append((t.id, _miss(t, ack, settings)))
+    # Late by their times: each is listed, with how late.
+    for chunk in _chunks(sorted(set(found.marked["late"]) - whole)):
+        for t in session.execute(select(*columns).where(Ticket.id.in_(chunk))):
+            ack = acknowledgement(settings, t, _AckFacts(), now)
+            if ack.state != "missed":
+                continue  # in time by a hair
+            for key in (domains.of(t.requester), None):
+                tallies[key].count(_IN_TIME, -1)
+                tallies[key].count(ack)
+            misses.append((t.id, _miss(t, ack, settings)))
+    misses.sort(key=lambda m: m[0])
+    for mine in tallies.values():
+        mine.missed = {r: n for r, n in mine.missed.items() if n}
+    return tallies, [m for _, m in misses]
+
+
+def _chunks(ids: list[int], size: int = 500):
+    return (ids[i : i + size] for i in range(0, len(ids), size))
+
+
+def _in_scope(session, scope: cl.Scope, ids: set[int], *where) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(ids)):
+        found.update(session.scalars(scope.where(select(Ticket.id).where(Ticket.id.in_(chunk), *where))))
+    return found
+
+
+def _miss(t, ack: Ack, settings) -> dict:
+    zone = ZoneInfo(settings.mailbot.timezone)
+    return {
+        "ticket": t.number,
+        "requester": t.requester,
+        "received_at": t.received_at.isoformat(),
+        "received_local": t.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        "acknowledged_at": t.acknowledged_at.isoformat() if t.acknowledged_at else None,
+        "reason": ack.reason,
+        "reason_text": ACK_REASONS[ack.reason],
+        "detail": ack.detail,
+    }
+
+
+def _escalations(session, scope: cl.Scope, ids: tuple) -> dict[str | None, dict[str, int]]:
+    """Per client domain (and all: None): escalations of the scope's tickets, by target.
+
+    ``ids``: the scope's lowest and highest ticket id, so that the escalations are
+    read through their ticket's key, those of the period's tickets only.
+    """
+    out: dict[str | None, dict[str, int]] = {None: {}}
+    if ids[0] is None:
+        return out
+    dom = cl.sql_domain(Ticket.requester, session.get_bind().dialect.name)
+    query = scope.where(
+        select(dom.label("dom"), Escalation.target, func.count().label("n"))
+        .join(Ticket, Ticket.id == Escalation.ticket_id)
+        .where(Escalation.ticket_id.between(*ids))
+    ).group_by(dom, Escalation.target)
+    domains = cl.Domains()
+    for d, target, n in session.execute(query):
+        for key in (domains(d), None):
+            mine = out.setdefault(key, {})
+            mine[target] = mine.get(target, 0) + n
+    return out
+
+
+_SEVERITIES = frozenset(Severity)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
+
+
+class _Weeks:
+    """Tickets received per week (Monday to Sunday, local time) by severity, and the attention figure per month.
+
+    The first week starts on or before the 1st. Weeks and months are told apart
+    by the instants their local midnights fall on, so the database tells each
+    ticket's (``lists``, for ``tally_tickets``).
+    """
+
+    def __init__(self, start: datetime, end: datetime, zone: ZoneInfo, now: datetime):
+        first = start.date() - timedelta(days=start.date().weekday())
+        self.mondays = []
+        monday = first
+        while monday < end.date():
+            self.mondays.append(monday)
+            monday += timedelta(days=7)
+        self.months = [date(start.year, start.month + m, 1) for m in range(3)]
+        self.zone, self.now = zone, now
+
+    def lists(self) -> dict:
+        week = case(
+            *[(Ticket.received_at < _midnight(d, self.zone), i) for i, d in enumerate(self.mondays[1:])],
+            else_=len(self.mondays) - 1,
+        )
+        month = case(
+            (Ticket.received_at < _midnight(self.months[1], self.zone), 0),
+            (Ticket.received_at < _midnight(self.months[2], self.zone), 1),
+            else_=2,
+        )
+        return {"week": week, "measured": case((cl.measured(self.now), month)), "met": case((cl.MET, month))}
+
+    def figures(self, counted: dict) -> dict:
+        """The weekly and monthly figures from what ``tally_tickets`` counted of ``lists``."""
+        weekly = [{"week": d.isoformat(), **{s.value: 0 for s in Severity}} for d in self.mondays]
+        measured, met = [0, 0, 0], [0, 0, 0]
+        for (severity, k), n in counted["week"].items():
+            if severity in _SEVERITIES:
+                weekly[k][severity] += n
+        for into, name in ((measured, "measured"), (met, "met")):
+            for (_, m), n in counted[name].items():
+                into[m] += n
+        monthly = [
+            {
+                "month": f"{self.months[m]:%Y-%m}",
+                "attention_measured": measured[m],
+                "attention_in_time": met[m],
+                "attention_in_time_pct": cl.pct(met[m], measured[m]),
+            }
+            for m in range(3)
+        ]
+        return {"weekly": weekly, "monthly": monthly}
+
+
+def _times_by_severity(per_severity: dict) -> dict:
+    """First response and resolution per severity, median and 90th percentile, in hours."""
+    out = {}
+    for s in Severity:
+        first, done = per_severity.get(s.value, ([], []))
+        first_median, first_p90 = cl.median_and_p90(first)
+        done_median, done_p90 = cl.median_and_p90(done)
+        out[s.value] = {
+            "first_response_hours_median": first_median,
+            "first_response_hours_p90": first_p90,
+            "resolution_hours_median": done_median,
+            "resolution_hours_p90": done_p90,
+        }
+    return out
 
 
 def needs_attention(clients: dict[str, dict]) -> list[dict]:
@@ -335,53 +544,6 @@ def needs_attention(clients: dict[str, dict]) -> list[dict]:
         if reasons:
             listed.append({"client": domain, "tickets": f["tickets"], "reasons": dict(reasons)})
     return sorted(listed, key=lambda c: (-len(c["reasons"]), -c["tickets"], c["client"]))
-
-
-def _weekly(tickets: list[Ticket], start: datetime, end: datetime, zone: ZoneInfo) -> list[dict]:
-    """Tickets received per week (Monday to Sunday, local time) by severity; the first week starts on or before the 1st."""
-    first = start.date() - timedelta(days=start.date().weekday())
-    weeks = []
-    monday = first
-    while monday < end.date():
-        weeks.append({"week": monday.isoformat(), **{s.value: 0 for s in Severity}})
-        monday += timedelta(days=7)
-    for t in tickets:
-        i = (t.received_at.astimezone(zone).date() - first).days // 7
-        if t.severity in set(Severity):
-            weeks[i][t.severity] += 1
-    return weeks
-
-
-def _monthly(app, tickets: list[Ticket], start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -> list[dict]:
-    """The contract's attention figure per month of the quarter, by the month a report came in."""
-    months = []
-    for m in range(3):
-        month = date(start.year, start.month + m, 1)
-        mine = [t for t in tickets if t.received_at.astimezone(zone).date().replace(day=1) == month]
-        figures = cl.attention(app, mine, now)
-        months.append(
-            {
-                "month": f"{month:%Y-%m}",
-                **{k: figures[k] for k in ("attention_measured", "attention_in_time", "attention_in_time_pct")},
-            }
-        )
-    return months
-
-
-def _times_by_severity(app, tickets: list[Ticket]) -> dict:
-    """First response and resolution per severity, median and 90th percentile, in hours."""
-    out = {}
-    for s in Severity:
-        mine = [t for t in tickets if t.severity == s]
-        first = [cl.hours(x) for x in (cl.first_response_seconds(app, t) for t in mine) if x is not None]
-        done = [cl.hours(x) for x in (cl.resolution_seconds(app, t) for t in mine) if x is not None]
-        out[s.value] = {
-            "first_response_hours_median": cl.median(first),
-            "first_response_hours_p90": cl.p90(first),
-            "resolution_hours_median": cl.median(done),
-            "resolution_hours_p90": cl.p90(done),
-        }
-    return out
 
 
 # -- charts --------------------------------------------------------------------------

@@ -67,11 +67,29 @@ def add_days(app, start: datetime, days: int) -> datetime:
     return start + timedelta(days=days)
 
 
+# The most an offset change (DST) can lengthen or shorten one day's opening, or a night, in practice.
+_OFFSET_SLACK = timedelta(hours=2)
+
+
 def days_floor(app, days: int) -> timedelta:
-    """The least calendar time ``add_days(app, start, days)`` can be after ``start``: a cheap first filter."""
+    """The least calendar time ``add_days(app, start, days)`` can be after ``start``: a cheap first filter.
+
+    ``days`` business days are ``days`` openings' worth of business time. A day's
+    opening holds at most its hours (give or take an offset change), so that much
+    needs at least ``windows`` openings, on as many local days, and between two of
+    them lies a night at least a day minus the opening hours long. The SLA tick
+    asks the exact question only of the tickets past this: with the opening hours
+    alone as the floor it asked it, every minute, of every ticket waiting a day.
+    """
     if business(app) and app.calendar is not None:
         opens, closes = (datetime.strptime(h, "%H:%M") for h in app.settings.calendar.hours)
-        return (closes - opens) * days
+        hours = closes - opens
+        total = hours * days
+        if days <= 0:
+            return total
+        windows = -(-total // (hours + _OFFSET_SLACK))  # ceil
+        night = max(timedelta(days=1) - hours - _OFFSET_SLACK, timedelta(0))
+        return total + night * (windows - 1)
     return timedelta(days=days)
 
 
