@@ -152,9 +152,20 @@ def find(session: Session, number: str) -> Ticket | None:
         t = session.scalar(select(Ticket).where(Ticket.number == typed.upper()))
     if t is None and not (typed.isascii() and typed.isdigit()):
         t = session.scalar(select(Ticket).where(func.lower(Ticket.number) == typed.lower()))
-    if t is None and typed.isdigit():
-        t = session.scalar(select(Ticket).where(Ticket.seq == int(number)))
+    if t is None and _fits_a_seq(typed):
+        t = session.scalar(select(Ticket).where(Ticket.seq == int(typed)))
     return t
+
+
+# The largest sequence number an INTEGER column holds on PostgreSQL (SQLite's go further): a larger
+# one names no ticket, and must not reach the database, which refuses it with an error.
+MAX_SEQ = 2**31 - 1
+
+
+def _fits_a_seq(typed: str) -> bool:
+    # isdecimal, not isdigit: "²" is a digit int() refuses. Length before int(): int() refuses a
+    # string of more than 4,300 digits with an error of its own.
+    return typed.isdecimal() and len(typed.lstrip("0")) <= 10 and int(typed) <= MAX_SEQ
 
 
 def show_ticket(session: Session, number: str | Ticket) -> dict | None:

@@ -198,18 +198,9 @@ def _not_found(request: Request, message: str, title: str = "No encontrado") -> 
     return render(request, "not_found.html", status_code=404, title=title, message=message)
 
 
-# The largest id or sequence number an INTEGER column holds on PostgreSQL (SQLite's go further):
-# a larger one in a URL names nothing, and must not reach the database (which refuses it with an error).
+# The largest id an INTEGER column holds on PostgreSQL (SQLite's go further): a larger one in a URL
+# names nothing, and must not reach the database (which refuses it with an error).
 MAX_ID = 2**31 - 1
-
-
-def _names_a_seq(number: str) -> bool:
-    """Whether a ticket number typed as digits can be a sequence number (``find`` would turn it into one)."""
-    typed = number.strip()
-    if not typed.isdigit():
-        return True
-    # Length first: int() refuses a string of more than 4,300 digits with an error of its own.
-    return typed.isdecimal() and len(typed.lstrip("0")) <= 10 and int(typed) <= MAX_ID
 
 
 def _param(request: Request, name: str) -> str:
@@ -547,7 +538,7 @@ def ticket(request: Request) -> Response:
     with session(request) as s:
         now = app.clock()
         # "²" is a digit that int() refuses, and 10**30 no column holds: neither names a ticket.
-        found = find(s, number) if _names_a_seq(number) else None
+        found = find(s, number)
         data = show_ticket(s, found) if found is not None else None
         if data is None:
             return _not_found(request, f"No hay ningún ticket {number}.", "Ticket no encontrado")

@@ -247,6 +247,17 @@ def test_show_and_change_of_a_missing_ticket_exit_65(make_settings):
         assert err == "error: no ticket IMG-000099\n"
 
 
+@pytest.mark.parametrize("number", ["99999999999999999999", "2147483648", "²", "9" * 5000])
+def test_a_number_no_ticket_can_have_is_no_ticket_not_a_crash(make_settings, number):
+    """Digits beyond what the number column holds (or a digit int() refuses) name no ticket: exit 65."""
+    desk = make_settings()
+    seed(desk, [ticket_row(1)])
+    for args in (["tickets", "show", number], ["tickets", "close", number, "--summary", "hecho"]):
+        err = mailbot(desk.source, *args, code=Exit.DATAERR).stderr
+        assert err == f"error: no ticket {number}\n"
+    assert "number: IMG-000001\n" in mailbot(desk.source, "tickets", "show", "0001").stdout
+
+
 @pytest.mark.parametrize(
     "args",
     [
