@@ -40,11 +40,7 @@ class _Compat32(email.policy.Compat32):
     """
 
     def fold_binary(self, name, value):
-        if (
-            isinstance(value, str)
-            and len(name) + 2 + len(value) <= (self.max_line_length or 0)
-            and _PLAIN.match(value)
-        ):
+        if isinstance(value, str) and len(name) + 2 + len(value) <= (self.max_line_length or 0) and _PLAIN.match(value):
             return f"{name}: {value}{self.linesep}".encode("ascii")
         return super().fold_binary(name, value)
 

@@ -36,7 +36,7 @@ def _fold(policy, name, value):
     """The bytes, or the error compat32 raises (an embedded header after a line break)."""
     try:
         return policy.fold_binary(name, value)
-    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+    except Exception as exc:  # the error itself is what is compared
         return type(exc), str(exc)
 
 
