@@ -58,7 +58,15 @@ def make_calendar(settings: Settings) -> BusinessCalendar:
     return BusinessCalendar.from_settings(settings)
 
 
-def build_app(settings: Settings, *, upgrade: bool = True, clock=None, create: bool = True) -> App:
+def build_app(
+    settings: Settings,
+    *,
+    upgrade: bool = True,
+    clock=None,
+    create: bool = True,
+    rules: RuleSet | None = None,
+    templates: Templates | None = None,
+) -> App:
     """The runtime objects for ``settings``.
 
     ``upgrade``: bring the schema to this mailbot's newest first (the daemon,
@@ -68,7 +76,10 @@ def build_app(settings: Settings, *, upgrade: bool = True, clock=None, create: b
     no file or folder is created.
     """
     # Ops' files first: a mistake in them is reported before anything touches the database.
-    templates, rules, calendar = load_templates(settings), load_rules(settings), make_calendar(settings)
+    # ``rules`` and ``templates``: the ones a caller has just read from ``settings`` (``check_all``).
+    templates = templates if templates is not None else load_templates(settings)
+    rules = rules if rules is not None else load_rules(settings)
+    calendar = make_calendar(settings)
     engine = dbengine.make_engine(settings.database_url, create=create)
     try:
         if upgrade:

@@ -20,14 +20,15 @@ def run(obj: Ctx, once):
     (0; 69 when the IMAP server or the SMTP relay cannot be reached or
     refuses the login). Config, rules and templates are checked first (78).
     """
-    problems, warnings = check_all(obj.settings)
+    loaded: dict = {}
+    problems, warnings = check_all(obj.settings, loaded)
     for file, line, msg in warnings:
         click.echo(f"warning: {file}{':' + str(line) if line else ''}: {msg}", err=True)
     if problems:
         raise OpsInputError(problems)
     lock = hold_sqlite_lock(obj.settings.database_url)  # before the app migrates anything
     try:
-        daemon = Daemon(obj.settings, app=obj.app(), lock=lock)
+        daemon = Daemon(obj.settings, app=obj.app(**loaded), lock=lock)
     except BaseException:
         if lock is not None:
             lock.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from mailbot.app import App, load_rules, load_templates, make_calendar
+from mailbot.app import App, make_calendar
 from mailbot.config import load_settings
 from mailbot.daemon.checks import check_all
 from mailbot.errors import OpsInputError
@@ -51,15 +51,15 @@ def reload_app(app: App) -> ReloadResult:
         # The scheduler's calendar jobs were set up in the old zone: keep one zone until a restart.
         changed.append("mailbot.timezone")
         new = new.model_copy(update={"mailbot": new.mailbot.model_copy(update={"timezone": old.mailbot.timezone})})
-    problems, _warnings = check_all(new)
+    # The rules and templates that passed the check are the ones put in force: a file that changes
+    # again in between cannot slip in unchecked.
+    loaded: dict = {}
+    problems, _warnings = check_all(new, loaded)
     if problems:
         return ReloadResult(None, problems, changed)
-    try:
-        fresh = replace(
-            app, settings=new, templates=load_templates(new), rules=load_rules(new), calendar=make_calendar(new)
-        )
-    except OpsInputError as exc:  # a file changed again between the check and the load
-        return ReloadResult(None, list(exc.problems), changed)
+    fresh = replace(
+        app, settings=new, templates=loaded["templates"], rules=loaded["rules"], calendar=make_calendar(new)
+    )
     return ReloadResult(fresh, [], changed)
 
 
