@@ -29,6 +29,13 @@ def _quarter(ctx, param, value):
         raise click.BadParameter(str(exc), ctx, param) from None
 
 
+def _client(ctx, param, value):
+    # "" or "@" would scope the report to no domain at all: a whole-desk heading over zero figures.
+    if value is not None and not history.normalize(value):
+        raise click.BadParameter("must name a domain, e.g. cliente.com.mx", ctx, param)
+    return value
+
+
 def _out(ctx, param, value):
     if value is None:
         return None
@@ -40,7 +47,7 @@ def _out(ctx, param, value):
 
 @report.command("quarterly")
 @click.option("--quarter", default=None, callback=_quarter, help="e.g. 2026Q3 (default: the last finished quarter).")
-@click.option("--client", metavar="DOMAIN", default=None, help="Only this client domain.")
+@click.option("--client", metavar="DOMAIN", default=None, callback=_client, help="Only this client domain.")
 @click.option("--send", is_flag=True, help="Also queue the report mail to [report] recipients.")
 @click.option(
     "--out",

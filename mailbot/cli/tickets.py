@@ -20,6 +20,16 @@ from mailbot.vocab import Direction, Role, Severity, Status
 
 # A person reads a screenful; scripts take --json, which has no limit unless asked.
 DEFAULT_LIST_LIMIT = 50
+# --limit's ceiling: past 64 bits SQLite and PostgreSQL fail on the LIMIT parameter with a traceback;
+# 2**31-1 both hold with room to spare, and it is more tickets than any desk has.
+MAX_LIST_LIMIT = 2**31 - 1
+
+
+def _domain(ctx, param, value):
+    # "" would filter nothing (every ticket listed) and "@" would match none: both name no client.
+    if value is not None and not value.strip().lstrip("@").strip():
+        raise click.BadParameter("must name a domain, e.g. cliente.com.mx", ctx, param)
+    return value
 
 
 @click.group()
@@ -40,7 +50,11 @@ def tickets():
     "--assignee", metavar="WHO", default=None, help="Only tickets assigned to this engineer (address or name)."
 )
 @click.option(
-    "--client", metavar="DOMAIN", default=None, help="Only tickets whose requester writes from this mail domain."
+    "--client",
+    metavar="DOMAIN",
+    default=None,
+    callback=_domain,
+    help="Only tickets whose requester writes from this mail domain.",
 )
 @click.option(
     "--overdue",
@@ -49,7 +63,7 @@ def tickets():
 )
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_LIST_LIMIT),
     default=None,
     metavar="N",
     help=f"Show at most N, newest first (default {DEFAULT_LIST_LIMIT}; --json: all).",

@@ -31,7 +31,14 @@ def list_held(app: App, include_done: bool = False) -> list[dict]:
         return [_row(r) for r in s.scalars(q)]
 
 
+# The largest id an INTEGER column holds on PostgreSQL: a larger one names no held mail, and must not
+# reach the database, which refuses it with an error.
+MAX_ID = 2**31 - 1
+
+
 def get_held(app: App, qid: int) -> dict | None:
+    if not 1 <= qid <= MAX_ID:
+        return None
     with app.sessions() as s:
         r = s.get(Quarantine, qid)
         if r is None:
@@ -47,7 +54,7 @@ def retry(app: App, ids: list[int], retry_all: bool = False) -> list[dict]:
     with app.sessions() as s:
         q = select(Quarantine).where(Quarantine.status == HeldStatus.HELD)
         if not retry_all:
-            q = q.where(Quarantine.id.in_(ids))
+            q = q.where(Quarantine.id.in_([i for i in ids if 1 <= i <= MAX_ID]))
         rows = [(r.id, r.raw) for r in s.scalars(q.order_by(Quarantine.id))]
     results = []
     for qid, raw in rows:

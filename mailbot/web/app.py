@@ -21,9 +21,11 @@ request passes ``Guard``, one ASGI middleware that in order:
 
 Every response, errors included, carries the security headers (``SECURITY_HEADERS``):
 a Content-Security-Policy with no script at all, no framing, no referrer; and
-``Strict-Transport-Security`` when it goes out over https. Links and redirects
-are paths under ``base_url``'s path (``pages.root_of``), never built from the
-Host header. Errors (404, 405, 500) are pages in Spanish.
+``Strict-Transport-Security`` when it goes out over https and ``base_url`` has
+no path (under a path the host is shared). Links and redirects are paths under
+``base_url``'s path (``pages.root_of``), never built from the Host header
+(Starlette's trailing-slash redirect is off); cookies live under that path too.
+Errors (404, 405, 500) are pages in Spanish.
 
 Served by uvicorn in the caller's event loop (``start_server``), bound on a
 socket opened here (a port in use is one ``Unavailable`` line), without its
@@ -72,7 +74,9 @@ SECURITY_HEADERS = {
     # No other site may load a page or an attachment as an image, script or media of its own.
     "cross-origin-resource-policy": "same-origin",
 }
-HSTS = "max-age=31536000"  # over https only: a year, this host only (the organisation's other hosts are not ours)
+# Over https only: a year, this host only (the organisation's other hosts are not ours). Not at all when
+# base_url has a path: the host is then shared, and HSTS would bind every application on it for a year.
+HSTS = "max-age=31536000"
 MAX_FORM = 16 * 1024  # bytes: the board's forms are a token and an address
 
 
@@ -132,11 +136,13 @@ def confirm_post(request: Request):
     response = RedirectResponse(pages.path_for(request, "board"), status_code=303)
     # A new session, with a new form token: nothing from before the login carries over.
     value = cookies.dump_session(cookies.new_session(address))
-    response.headers.append(
-        "set-cookie",
-        auth.cookie_header(auth.SESSION_COOKIE, value, max_age=cookies.session_max_age(), secure=cookies.secure),
-    )
-    response.headers.append("set-cookie", auth.cookie_header(auth.PRE_COOKIE, "", max_age=0, secure=cookies.secure))
+    secure, path = cookies.secure, cookies.path
+    for header in (
+        auth.cookie_header(auth.SESSION_COOKIE, value, max_age=cookies.session_max_age(), secure=secure, path=path),
+        auth.cookie_header(auth.PRE_COOKIE, "", max_age=0, secure=secure, path=path),
+        *auth.root_leftovers((auth.SESSION_COOKIE, auth.PRE_COOKIE), secure=secure, path=path),
+    ):
+        response.headers.append("set-cookie", header)
     return response
 
 
@@ -144,8 +150,12 @@ def logout(request: Request):
     app = pages.current_app(request)
     auth.sign_out(app, request.state.user)
     response = RedirectResponse(pages.path_for(request, "login"), status_code=303)
-    secure = app.settings.web.secure
-    response.headers.append("set-cookie", auth.cookie_header(auth.SESSION_COOKIE, "", max_age=0, secure=secure))
+    secure, path = app.settings.web.secure, auth.cookie_path(app.settings)
+    for header in (
+        auth.cookie_header(auth.SESSION_COOKIE, "", max_age=0, secure=secure, path=path),
+        *auth.root_leftovers((auth.SESSION_COOKIE,), secure=secure, path=path),
+    ):
+        response.headers.append("set-cookie", header)
     log.info("web logout: %s", request.state.user)
     return response
 
@@ -171,6 +181,9 @@ def create_app(current_app: Callable[[], App]) -> Starlette:
     ]
     errors = {404: http_error, 405: http_error, 500: server_error}
     board = _Board(routes=routes, middleware=[Middleware(Guard)], exception_handlers=errors)
+    # Starlette's "/login/" → "/login" redirect is an absolute URL built from the Host header, without
+    # base_url's path: no such redirect, the Spanish 404 page (with its links under base_url) answers.
+    board.router.redirect_slashes = False
     board.state.current_app = current_app
     board.state.secrets = auth.SecretStore()
     board.state.once = Once()
@@ -222,6 +235,8 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         static = scope["path"].startswith("/static/")
+        # Starlette put the board in the scope; the App in force says whether the host is the board's alone.
+        own_host = not pages.root_of(scope["app"].state.current_app())
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
@@ -231,7 +246,7 @@ class SecurityHeaders:
                 if not static:
                     extra["cache-control"] = "no-store"
                 # The scheme as the Guard left it: https from a trusted proxy's X-Forwarded-Proto.
-                if scope.get("scheme") == "https":
+                if scope.get("scheme") == "https" and own_host:
                     extra["strict-transport-security"] = HSTS
                 headers += [(k.encode(), v.encode()) for k, v in extra.items() if k.encode() not in present]
                 message = {**message, "headers": headers}
@@ -254,19 +269,24 @@ def _trusted(host: str, networks) -> bool:
 
 
 class Once:
-    """What this board has said in the log already: a warning once per peer or Host, and only so many."""
+    """What this board has said in the log already: a warning once per peer or Host, and only so many of each kind.
+
+    Each kind has its own ``LIMIT``: requests naming made-up Hosts, which anyone can
+    send, must not use up the budget of the warning that the proxy is not trusted.
+    """
 
     LIMIT = 16
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._said: set[tuple[str, str]] = set()
+        self._said: dict[str, set[str]] = {}
 
     def __call__(self, kind: str, key: str) -> bool:
         with self._lock:
-            if (kind, key) in self._said or len(self._said) >= self.LIMIT:
+            said = self._said.setdefault(kind, set())
+            if key in said or len(said) >= self.LIMIT:
                 return False
-            self._said.add((kind, key))
+            said.add(key)
             return True
 
 
@@ -436,7 +456,7 @@ class Guard:
 
 
 def _set(cookies: auth.Cookies, name: str, value: str, max_age: int) -> str:
-    return auth.cookie_header(name, value, max_age=max_age, secure=cookies.secure)
+    return auth.cookie_header(name, value, max_age=max_age, secure=cookies.secure, path=cookies.path)
 
 
 def _header(scope, name: bytes) -> str:

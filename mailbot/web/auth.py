@@ -34,6 +34,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote, urlsplit
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select, text, update
@@ -292,6 +293,10 @@ class Cookies:
     def secure(self) -> bool:
         return self.app.settings.web.secure
 
+    @property
+    def path(self) -> str:
+        return cookie_path(self.app.settings)
+
     def new_session(self, user: str) -> WebSession:
         return WebSession(user=user, csrf=secrets.token_urlsafe(32), issued=int(self.app.clock().timestamp()))
 
@@ -356,9 +361,31 @@ def same_token(sent: str | None, expected: str | None) -> bool:
     return bool(sent) and bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
-def cookie_header(name: str, value: str, *, max_age: int, secure: bool) -> str:
-    """A Set-Cookie value: whole site, HttpOnly, SameSite (see SAMESITE), Secure over https."""
-    parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly", f"SameSite={SAMESITE.capitalize()}"]
+def cookie_path(settings: Settings) -> str:
+    """The board's cookies' Path: ``base_url``'s path (``/mesa/``), or ``/`` when it has none.
+
+    Under a path the host is shared with other applications: a cookie at ``/``
+    would carry the session to every one of them. Percent-encoded as a browser
+    sends the path (``/méxico`` → ``/m%C3%A9xico/``); a ``;`` would end the attribute.
+    """
+    return quote(urlsplit(settings.web.base_url).path.rstrip("/"), safe="/%!$&'()*+,=:@-._~") + "/"
+
+
+def cookie_header(name: str, value: str, *, max_age: int, secure: bool, path: str) -> str:
+    """A Set-Cookie value: under ``path`` (``cookie_path``), HttpOnly, SameSite (see SAMESITE), Secure over https."""
+    parts = [f"{name}={value}", f"Path={path}", f"Max-Age={max_age}", "HttpOnly", f"SameSite={SAMESITE.capitalize()}"]
     if secure:
         parts.append("Secure")
     return "; ".join(parts)
+
+
+def root_leftovers(names: tuple[str, ...], *, secure: bool, path: str) -> list[str]:
+    """Set-Cookie values that remove ``names`` at ``/``, when the board's cookies live under another path.
+
+    Before this release a board under a path set its cookies at ``/``. A browser
+    sends such a copy after the one at the path, and Starlette keeps the last: a
+    signed-out session left at ``/`` would shadow every new one until it expired.
+    """
+    if path == "/":
+        return []
+    return [cookie_header(name, "", max_age=0, secure=secure, path="/") for name in names]

@@ -248,14 +248,24 @@ def test_show_and_change_of_a_missing_ticket_exit_65(make_settings):
 
 
 @pytest.mark.parametrize("number", ["99999999999999999999", "2147483648", "²", "9" * 5000])
-def test_a_number_no_ticket_can_have_is_no_ticket_not_a_crash(make_settings, number):
+def test_a_number_no_ticket_can_have_is_no_ticket_not_a_crash(make_settings, db_url, number):
     """Digits beyond what the number column holds (or a digit int() refuses) name no ticket: exit 65."""
-    desk = make_settings()
+    desk = make_settings(db_url=db_url)
     seed(desk, [ticket_row(1)])
     for args in (["tickets", "show", number], ["tickets", "close", number, "--summary", "hecho"]):
         err = mailbot(desk.source, *args, code=Exit.DATAERR).stderr
         assert err == f"error: no ticket {number}\n"
     assert "number: IMG-000001\n" in mailbot(desk.source, "tickets", "show", "0001").stdout
+
+
+@pytest.mark.parametrize("qid", ["99999999999999999999", "2147483648", "0"])
+def test_a_quarantine_id_no_row_can_have_is_no_held_mail_not_a_crash(make_settings, db_url, qid):
+    desk = make_settings(db_url=db_url)
+    seed(desk, [ticket_row(1)])
+    err = mailbot(desk.source, "quarantine", "show", qid, code=Exit.DATAERR).stderr
+    assert err == f"error: no quarantined mail {int(qid)} (see 'mailbot quarantine list')\n"
+    err = mailbot(desk.source, "quarantine", "retry", qid, code=Exit.DATAERR).stderr
+    assert err == f"error: no held mail {int(qid)} (see 'mailbot quarantine list')\n"
 
 
 @pytest.mark.parametrize(
@@ -279,3 +289,26 @@ def test_a_read_only_command_never_creates_a_database(tmp_path, args):
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "mailbot.db" in lines[0], proc.stderr
     assert not any(folder.iterdir()) and sorted(p.name for p in config.parent.iterdir()) == ["mailbot.toml"]
+
+
+@pytest.mark.parametrize("limit", ["99999999999999999999", "9223372036854775808", "2147483648", "0"])
+def test_a_limit_no_database_takes_is_a_usage_error_not_a_crash(desk, limit):
+    """Past 2**31-1 click's range check answers (one line, exit 64) before SQLite or PostgreSQL overflows."""
+    seed(desk, [ticket_row(1)])
+    for args in (["--limit", limit], ["--limit", limit, "--json"]):
+        err = mailbot(desk.source, "tickets", "list", *args, code=Exit.USAGE).stderr
+        lines = err.splitlines()
+        assert len(lines) == 1 and "'--limit'" in lines[0] and "1<=x<=2147483647" in lines[0], err
+    assert mailbot(desk.source, "tickets", "list", "--limit", "2147483647").stdout.splitlines()[-1] == "1 of 1 ticket"
+
+
+@pytest.mark.parametrize("client", ["", "@", "  ", "@@"])
+def test_a_client_filter_that_names_no_domain_is_a_usage_error(make_settings, client):
+    """Not every ticket (a blank filter) nor none ("@"): one line and exit 64, as `report client` answers."""
+    desk = make_settings()
+    seed(desk, [ticket_row(1)])
+    err = mailbot(desk.source, "tickets", "list", "--client", client, code=Exit.USAGE).stderr
+    lines = err.splitlines()
+    assert len(lines) == 1 and "'--client'" in lines[0] and "must name a domain" in lines[0], err
+    listed = mailbot(desk.source, "tickets", "list", "--client", "@Cliente.com.mx").stdout
+    assert listed.splitlines()[-1] == "1 of 1 ticket"

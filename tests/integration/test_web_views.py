@@ -580,18 +580,44 @@ def test_the_host_header_builds_nothing_and_another_name_is_refused(web, desk):
     assert web.get("/").headers["strict-transport-security"] == "max-age=31536000"
 
 
-def test_base_url_with_a_path_puts_it_before_every_link_and_redirect(make_settings, db_url):
-    """base_url = https://intranet.imagenti.mx/mesa: the proxy strips /mesa, the board's links keep it."""
+def under(prefix: str, asgi):
+    """The reverse proxy of docs/web.md under a path: it takes ``prefix``/… and forwards …, ``prefix`` stripped."""
+
+    async def proxy(scope, receive, send):
+        if scope["type"] == "http":
+            path = scope["path"]
+            assert path == prefix or path.startswith(prefix + "/"), path
+            stripped = path[len(prefix) :] or "/"
+            scope = {**scope, "path": stripped, "raw_path": stripped.encode()}
+        await asgi(scope, receive, send)
+
+    return proxy
+
+
+def cookie_lines(response) -> list[str]:
+    return response.headers.get_list("set-cookie")
+
+
+def test_base_url_with_a_path_puts_it_before_every_link_redirect_and_cookie(make_settings, db_url):
+    """base_url = https://intranet.imagenti.mx/mesa: the proxy strips /mesa, the board's links keep it.
+
+    The browser (TestClient at …/mesa, through ``under``) keeps cookies by path as
+    browsers do: cookies at /mesa/ reach the board, and no other application on the host.
+    """
     settings = make_settings(db_url=db_url, web={"base_url": "https://intranet.imagenti.mx/mesa/"})
     d = ClockDesk(settings, at(2026, 12, 3, 9))
     try:
         number = Seed(d).ticket(at(2026, 12, 3, 10), A, "Una consulta", "Quisiera saber algo, no es urgente.")
-        with TestClient(create_app(lambda: d.app), base_url="https://intranet.imagenti.mx") as client:
+        board = under("/mesa", create_app(lambda: d.app))
+        with TestClient(board, base_url="https://intranet.imagenti.mx/mesa") as client:
             r = client.get("/", follow_redirects=False)
             assert r.status_code == 303 and r.headers["location"] == "/mesa/login"
             form = client.get("/login")
             assert 'action="/mesa/login"' in form.text and 'href="/mesa/static/style.css"' in form.text
+            [pre] = cookie_lines(form)
+            assert pre.startswith("mailbot_pre=") and "; Path=/mesa/;" in pre and "Secure" in pre
             login(client, d)
+            assert {c.name: c.path for c in client.cookies.jar} == {"mailbot_session": "/mesa/"}
             html = client.get("/").text
             assert f'href="/mesa/tickets/{number}"' in html and 'href="/mesa/clientes/cliente.com.mx"' in html
             links = re.findall(r'(?:href|action|src)="([^"]*)"', html)
@@ -599,8 +625,105 @@ def test_base_url_with_a_path_puts_it_before_every_link_and_redirect(make_settin
             csrf = re.search(r'name="csrf" value="([^"]*)"', html).group(1)
             out = client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
             assert out.headers["location"] == "/mesa/login"
+            # The session is removed where it lives, and at / where a board under a path once put it.
+            removed = cookie_lines(out)
+            assert [c for c in removed if c.startswith("mailbot_session=;")] == removed and len(removed) == 2
+            assert {c.split("; Path=")[1].split(";")[0] for c in removed} == {"/mesa/", "/"}
+            assert all("Max-Age=0" in c for c in removed)
         with d.app.sessions() as s:
             [record] = s.scalars(select(MessageRow.body_text).where(MessageRow.kind == "web_login")).all()
         assert "https://intranet.imagenti.mx/mesa/login/confirm?token=" in record
+    finally:
+        d.close()
+
+
+def test_a_session_left_at_the_hosts_root_does_not_shadow_a_new_login(make_settings, db_url):
+    """A board under a path that once set its cookies at / : signing in again removes that copy."""
+    settings = make_settings(db_url=db_url, web={"base_url": "https://intranet.imagenti.mx/mesa"})
+    d = ClockDesk(settings, at(2026, 12, 3, 9))
+    try:
+        with TestClient(under("/mesa", create_app(lambda: d.app)), base_url="https://intranet.imagenti.mx/mesa") as c:
+            login(c, d)
+            done = [line for line in cookie_lines(c.get("/")) if line.startswith("mailbot_session=")]
+            assert len(done) == 1 and "; Path=/mesa/;" in done[0]
+            # The same session at / (as the board set it before), then a sign-out voids both copies.
+            old = c.cookies.get("mailbot_session", path="/mesa/")
+            c.cookies.set("mailbot_session", old, domain="intranet.imagenti.mx", path="/")
+            csrf = re.search(r'name="csrf" value="([^"]*)"', c.get("/").text).group(1)
+            d.at(at(2026, 12, 3, 9, 1))
+            c.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+            d.at(at(2026, 12, 3, 9, 2))
+            login(c, d)
+            # Left at /, the signed-out copy would come last in the Cookie header and win: a 303 to the login.
+            assert c.get("/", follow_redirects=False).status_code == 200
+            assert {k.path for k in c.cookies.jar if k.name == "mailbot_session"} == {"/mesa/"}
+    finally:
+        d.close()
+
+
+def test_a_trailing_slash_is_a_spanish_404_never_a_redirect_built_from_host(make_settings, db_url):
+    """Starlette would answer /login/ with 307 to http://<Host>/login: the Host's name and no /mesa."""
+    settings = make_settings(db_url=db_url, web={"base_url": "https://intranet.example.mx/mesa"})
+    d = ClockDesk(settings, at(2026, 12, 3, 9))
+    try:
+        with TestClient(under("/mesa", create_app(lambda: d.app)), base_url="https://intranet.example.mx/mesa") as c:
+            for path in ("/login/", "/login/confirm/", "/static/"):
+                r = c.get(path, headers={"Host": "intranet.example.mx"}, follow_redirects=False)
+                assert r.status_code == 404 and "location" not in r.headers, (path, r.status_code, r.headers)
+                assert "No encontrado" in r.text and 'href="/mesa/' in r.text
+            login(c, d)
+            for path in ("/buscar/", "/reporte/", "/tickets/IMG-000001/"):
+                r = c.get(path, headers={"Host": "10.0.0.5:8026"}, follow_redirects=False)
+                assert r.status_code == 404 and "location" not in r.headers, (path, r.status_code, r.headers)
+                assert "No encontrado" in r.text
+                links = re.findall(r'(?:href|action|src)="([^"]*)"', r.text)
+                assert links and all(link.startswith("/mesa/") for link in links), links
+            assert c.get("/buscar", follow_redirects=False).status_code == 200
+    finally:
+        d.close()
+
+
+@pytest.mark.parametrize(
+    ("base_url", "path", "hsts"),
+    [("https://mesa.imagenti.mx", "/", True), ("https://intranet.imagenti.mx/mesa", "/mesa/", False)],
+)
+def test_cookies_live_under_base_urls_path_and_hsts_only_on_a_host_of_its_own(
+    make_settings, db_url, base_url, path, hsts
+):
+    settings = make_settings(db_url=db_url, web={"base_url": base_url})
+    d = ClockDesk(settings, at(2026, 12, 3, 9))
+    root = path.rstrip("/")
+    board = create_app(lambda: d.app)
+    try:
+        with TestClient(under(root, board) if root else board, base_url=base_url) as c:
+            first = c.get("/login")
+            for r in (first, c.get("/", follow_redirects=False), c.get("/no-existe"), c.get("/static/style.css")):
+                assert ("strict-transport-security" in r.headers) is hsts, (base_url, r.url, r.status_code)
+            [pre] = cookie_lines(first)
+            assert pre.startswith("mailbot_pre=") and f"; Path={path};" in pre
+            login(c, d)
+            [session] = cookie_lines(c.get("/"))
+            assert session.startswith("mailbot_session=") and f"; Path={path};" in session
+    finally:
+        d.close()
+
+
+def test_made_up_host_names_leave_the_untrusted_proxy_warning_its_own_budget(make_settings, db_url, caplog):
+    """Anyone can send many Host names; that must not silence the warning that the reverse proxy is not trusted."""
+    settings = make_settings(db_url=db_url, web={"base_url": BASE})
+    d = ClockDesk(settings, at(2026, 12, 3, 9))
+    try:
+        with (
+            TestClient(create_app(lambda: d.app), base_url=BASE) as c,
+            caplog.at_level("WARNING", logger="mailbot.web"),
+        ):
+            for i in range(40):
+                assert c.get("/login", headers={"Host": f"n{i}.evil.example"}).status_code == 400
+            refused = [r for r in caplog.records if "web request for Host" in r.getMessage()]
+            assert len(refused) == 16  # the Host warnings' own limit
+            assert c.get("/login", headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 200
+            assert c.get("/login", headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 200
+        said = [r.getMessage() for r in caplog.records if "trusted_proxies does not name testclient" in r.getMessage()]
+        assert len(said) == 1, said
     finally:
         d.close()

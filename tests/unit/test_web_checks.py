@@ -11,6 +11,7 @@ import pytest
 
 from mailbot.daemon.checks import check_all, web_problems
 from mailbot.web.app import host_allowed
+from mailbot.web.auth import cookie_header, cookie_path
 from tests.support.config import config_data, write_settings
 from tests.support.runners import in_process_cli
 
@@ -101,3 +102,21 @@ def test_mailbot_check_says_it_in_one_line(tmp_path, monkeypatch):
         "web.trusted_proxies is empty: behind a reverse proxy every client shares the proxy's address and its "
         'login rate limit (name the proxy, e.g. trusted_proxies = ["127.0.0.1"]; docs/web.md)'
     ]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "path"),
+    [
+        ("https://mesa.imagenti.mx", "/"),
+        ("https://mesa.imagenti.mx/", "/"),
+        ("https://intranet.imagenti.mx/mesa", "/mesa/"),
+        ("https://intranet.imagenti.mx/mesa/ayuda/", "/mesa/ayuda/"),
+        ("https://intranet.imagenti.mx/méxico", "/m%C3%A9xico/"),  # as the browser sends the path
+        ("https://intranet.imagenti.mx/a;b", "/a%3Bb/"),  # a ";" would end the Path attribute
+    ],
+)
+def test_the_cookies_path_is_base_urls(tmp_path, base_url, path):
+    settings = settings_with(tmp_path, base_url=base_url)
+    assert cookie_path(settings) == path
+    line = cookie_header("mailbot_session", "v", max_age=60, secure=True, path=cookie_path(settings))
+    assert line == f"mailbot_session=v; Path={path}; Max-Age=60; HttpOnly; SameSite=Lax; Secure"
