@@ -61,7 +61,7 @@ _SIMPLE_TARGETS = {
     "body": lambda m: (m.text[:BODY_LIMIT],),
     # What the sender wrote this time (mailbot.rules.newtext): the subject unless a
     # reply's, the body without quoted history and signature.
-    "new_subject": lambda m: (newtext.new_subject(m.subject),),
+    "new_subject": lambda m: (newtext.new_subject(m.subject, m.text[:BODY_LIMIT]),),
     "new_body": lambda m: (newtext.new_body(m.text[:BODY_LIMIT], m.subject),),
     "attachment": lambda m: tuple(a.filename for a in m.attachments),
 }

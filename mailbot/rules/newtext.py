@@ -32,7 +32,10 @@ bulletin) is history like a quote.
 ``new_subject`` is the subject, except for a reply ("RE:", "RES:", "AW:"),
 whose subject is the old conversation's ("RE: Sin internet en toda la
 empresa - CRÍTICO" says nothing about the new text). A forward keeps its
-subject: it names the mail being reported.
+subject only when it names the mail being reported (the note above hands the
+forwarded mail over as the report, or there is no note): "Fwd: URGENTE -
+documentos de su trámite" over "¿revisan si mi cuenta tiene virus?" is the
+forwarded mail's word, not the client's.
 """
 
 from __future__ import annotations
@@ -149,8 +152,22 @@ def forwarded_report(quoted: str) -> str:
     return cut_signature(split_reply("\n".join(lines)).new)
 
 
-def new_subject(subject: str) -> str:
-    """The subject, or "" for a reply's."""
-    if subject and not is_forward_subject(subject) and strip_prefixes(subject) != subject.strip():
+def new_subject(subject: str, text: str | None = None) -> str:
+    """The subject, or "" for a reply's, and for a forward's unless its note hands the mail over as the report.
+
+    A forward's subject is the forwarded mail's, written by its first sender: "Fwd: URGENTE - documentos
+    de su trámite" over "¿pueden revisar si mi cuenta tiene virus?" is the phishing mail's word, not the
+    client's. It stays when the note above says the forwarded mail is the report ("Les reenvío el reporte
+    de la sucursal"), when there is no note, or when ``text`` is not given.
+    """
+    if not subject:
+        return subject
+    if not is_forward_subject(subject):
+        return "" if strip_prefixes(subject) != subject.strip() else subject
+    if text is None or not maybe_quoted(text):
+        return subject
+    reply = split_reply(text)
+    note = fold(cut_signature(reply.new))
+    if reply.quoted and note.strip() and not _REPORT_NOTE.search(note):
         return ""
     return subject

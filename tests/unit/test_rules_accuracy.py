@@ -1,9 +1,10 @@
 """The shipped rules against the labelled evaluation sets.
 
-``tests/data/classify`` (239 mails) has been tuned against as a whole; the held-out
-half of ``tests/data/classify-fresh`` (63 mails) has not, and measures the rules.
-``bench/classify.py --accuracy --data tests/data/classify-fresh --split heldout``
-prints the same figures with the confusion matrices.
+``tests/data/classify`` (239 mails) and ``tests/data/classify-fresh`` (130 mails) have been tuned against
+as a whole (the fresh set's held-out half is retired); so has the ``dev`` half of
+``tests/data/classify-third``. Its ``heldout`` half (73 mails) has not, and measures the rules.
+``bench/classify.py --accuracy --data tests/data/classify-third --split heldout`` prints the same figures
+with the confusion matrices (and refuses ``--errors`` there).
 """
 
 import importlib.util
@@ -18,9 +19,11 @@ from mailbot.rules import load_rules
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "classify"
 FRESH = ROOT / "tests" / "data" / "classify-fresh"
-# Severity and scope right together on the fresh set's held-out half. The issue's target is 0.90;
-# the rules measure 0.857 (54 of 63) there. This floor keeps them from slipping.
-MARK = 0.85
+THIRD = ROOT / "tests" / "data" / "classify-third"
+# Severity and scope right together on the third set's held-out half. The issue's target is 0.90 and is
+# NOT met: measured once after tuning, the rules reach 0.863 (63 of 73; 0.822 before the tuning). This
+# floor, the measured figure rounded down to the percent, keeps them from slipping.
+MARK = 0.86
 
 
 def _bench():
@@ -33,26 +36,27 @@ def _bench():
 
 @pytest.fixture(scope="module")
 def bench():
-    if not (DATA / "labels.toml").is_file():
-        pytest.skip(f"the labelled evaluation set is not here ({DATA}/labels.toml): nothing to measure")
+    if not (THIRD / "labels.toml").is_file():
+        pytest.skip(f"the labelled evaluation set is not here ({THIRD}/labels.toml): nothing to measure")
     return _bench()
 
 
-def test_shipped_rules_reach_the_mark_on_the_fresh_held_out_half(bench):
-    heldout = bench.select(bench.load_labels(FRESH), "heldout")
-    assert len(heldout) >= 60, "the held-out half is smaller than the set promises"
+def test_shipped_rules_reach_the_mark_on_the_third_held_out_half(bench):
+    heldout = bench.select(bench.load_labels(THIRD), "heldout")
+    assert len(heldout) >= 70, "the held-out half is smaller than the set promises"
     acc = bench.evaluate(load_rules(shipped("rules")), heldout)
     # Only the figures, never which mails: the held-out half is not for writing rules.
     assert acc.together >= MARK, acc.report()
 
 
-@pytest.mark.parametrize("data, split, floor", [(DATA, "all", 0.99), (FRESH, "dev", 0.95)])
+# What the tuning reached on the sets it was done against (100 %, 98.5 % and 98.7 %), a little lower.
+@pytest.mark.parametrize("data, split, floor", [(DATA, "all", 0.99), (FRESH, "all", 0.97), (THIRD, "dev", 0.97)])
 def test_shipped_rules_keep_what_the_tuning_reached(bench, data, split, floor):
     acc = bench.evaluate(load_rules(shipped("rules")), bench.select(bench.load_labels(data), split))
     assert acc.together >= floor, acc.report()
 
 
-@pytest.mark.parametrize("data", [DATA, FRESH])
+@pytest.mark.parametrize("data", [DATA, FRESH, THIRD])
 def test_both_halves_cover_every_severity_and_scope(bench, data):
     labelled = bench.load_labels(data)
     for split in ("dev", "heldout"):
@@ -60,3 +64,11 @@ def test_both_halves_cover_every_severity_and_scope(bench, data):
         assert {m.severity for m in half} == {"critica", "grave", "leve"}, split
         assert {m.out_of_scope for m in half} == {True, False}, split
         assert all(m.path.is_file() for m in half), split
+
+
+def test_errors_are_refused_on_a_live_held_out_half(bench):
+    assert bench.errors_allowed(THIRD, "dev")
+    assert not bench.errors_allowed(THIRD, "heldout")
+    assert not bench.errors_allowed(THIRD, "all")
+    assert bench.errors_allowed(FRESH, "heldout")
+    assert bench.errors_allowed(DATA, "all")

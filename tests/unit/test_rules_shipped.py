@@ -703,6 +703,46 @@ CASES = [
         "withsecure",
         T + "falla-sigue-sin-nuestra-solucion",
     ),
+    # Our solution named only to say it shows nothing: the product is recognised, the request is not ours.
+    (
+        "fuera-office-withsecure-no-marca-nada",
+        "Excel se traba en compras",
+        "A la jefa de compras se le traba Excel al abrir los archivos grandes. WithSecure no está marcando nada "
+        "en su laptop. ¿Nos ayudan?",
+        "leve",
+        "computadora-lenta",
+        "withsecure",
+        T + "terceros-nuestra-solucion-sin-hallazgos",
+    ),
+    (
+        "fuera-active-directory-sonicwall-bien",
+        "Cuentas de dominio bloqueadas",
+        "Las cuentas de dominio de recepción se bloquean a cada rato en Active Directory. El SonicWall está "
+        "bien y WithSecure no marca nada.",
+        "leve",
+        None,
+        "withsecure",
+        T + "infraestructura-nuestra-solucion-sin-hallazgos",
+    ),
+    (
+        "fuera-sistema-propio-sin-detecciones",
+        "Error en el sistema de cobranza",
+        "El sistema de cobranza marca 'error de conversión' al generar estados de cuenta. WithSecure no tiene "
+        "ninguna detección en ese servidor.",
+        "leve",
+        None,
+        "withsecure",
+        T + "otro-software-nuestra-solucion-sin-hallazgos",
+    ),
+    (
+        "fuera-actualizaciones-de-seguridad-de-tablets",
+        "Actualizaciones de las tablets",
+        "¿Nos pueden instalar las actualizaciones de seguridad de Android en las tablets de los repartidores?",
+        "leve",
+        None,
+        None,
+        T + "actualizaciones-de-seguridad",
+    ),
 ]
 
 
