@@ -39,6 +39,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
+from mailbot.db.bulk import write_new
 from mailbot.mail.parse import InboundMail
 from mailbot.pipeline.apply import NUMBERED_LATER
 from mailbot.pipeline.outcome import Action, Outcome
@@ -103,6 +104,9 @@ class Batch:
         if self._waiting or self.session.new or self.session.dirty:
             if self.session.bind.dialect.name == "sqlite":
                 self._give_ids()
+                if write_new(self.session):  # one executemany per table, without the unit of work
+                    self._waiting.clear()
+                    return
             self.session.flush()
         self._waiting.clear()
 

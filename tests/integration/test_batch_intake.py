@@ -19,7 +19,9 @@ import pytest
 from sqlalchemy import func, select
 
 from mailbot.app import build_app
-from mailbot.db.models import Event, MessageRow, Outbox, Ticket
+from mailbot.db.bulk import write_new
+from mailbot.db.models import AttachmentRow, Clock, Event, MessageRow, Outbox, Participant, Ticket
+from mailbot.pipeline import batch
 from mailbot.pipeline.core import Item, Pipeline
 from mailbot.tickets.numbering import subject_tag
 from tests.support.config import ENGINEERS, imap_section, smtp_section
@@ -104,6 +106,17 @@ def corpus(settings) -> list[bytes]:
             sender="MAILER-DAEMON@mx.cliente.com.mx",
         ),
         make_mail(sender="Eva <eva@quinta.mx>", message_id="<f1@quinta.mx>", subject="VPN lenta", body="Lenta."),
+        # A new report with attachments: rows that belong to its message, not to the ticket.
+        make_mail(
+            sender="Fer <fer@sexta.mx>",
+            message_id="<g1@sexta.mx>",
+            subject="Captura del error del agente",
+            body="Adjunto la captura y el log.",
+            attachments=[
+                ("captura.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png"),
+                ("agente.log", b"error 42\n", "text/plain"),
+            ],
+        ),
     ]
 
 
@@ -125,7 +138,24 @@ def state(app) -> dict:
         )
         events = _sorted((numbers.get(e.ticket_id), e.kind, e.actor) for e in s.scalars(select(Event)))
         outbox = _sorted((numbers.get(o.ticket_id), tuple(o.rcpt_to), o.status) for o in s.scalars(select(Outbox)))
-    return {"tickets": tickets, "messages": messages, "events": events, "outbox": outbox}
+        of_message = dict(s.execute(select(MessageRow.id, MessageRow.ticket_id)).all())
+        attachments = _sorted(
+            (numbers.get(of_message[a.message_row_id]), a.position, a.filename, a.content_type, a.size, a.dropped)
+            for a in s.scalars(select(AttachmentRow))
+        )
+        clocks = _sorted(
+            (numbers.get(c.ticket_id), c.first, c.source, c.severity, c.stopped_by) for c in s.scalars(select(Clock))
+        )
+        participants = _sorted((numbers.get(p.ticket_id), p.address, p.role) for p in s.scalars(select(Participant)))
+    return {
+        "tickets": tickets,
+        "messages": messages,
+        "events": events,
+        "outbox": outbox,
+        "attachments": attachments,
+        "clocks": clocks,
+        "participants": participants,
+    }
 
 
 @pytest.fixture
@@ -147,14 +177,18 @@ def test_a_batch_gives_what_one_mail_at_a_time_gives(make_settings, db_url, seco
             m.setattr(Pipeline, "_in_one_flush", lambda *_: None)
             alone = [Pipeline(one_by_one).process(raw, source="test") for raw in mails]
         expected = state(one_by_one)
-        numbers = [one_by_one.settings.mailbot.number_format.format(seq=k) for k in range(1, 7)]
+        numbers = [one_by_one.settings.mailbot.number_format.format(seq=k) for k in range(1, 8)]
     finally:
         one_by_one.close()
     batched = build_app(make_settings(db_url=second_db_url))
     try:
+        written = []
+        monkeypatch.setattr(batch, "write_new", lambda session: written.append(write_new(session)) or written[-1])
         with caplog.at_level(logging.INFO, logger="mailbot.pipeline"):
             together = Pipeline(batched).process_batch([Item(raw, source="test") for raw in mails])
         assert not [r for r in caplog.records if "taken again" in r.getMessage()]  # the one-flush way ran
+        if batched.settings.database_url.startswith("sqlite"):
+            assert True in written  # the new rows went in by executemany, without the unit of work
         got = state(batched)
     finally:
         batched.close()
@@ -162,7 +196,7 @@ def test_a_batch_gives_what_one_mail_at_a_time_gives(make_settings, db_url, seco
     assert got == expected
     # What the mails did, as a person would check it.
     actions = [o.action for o in alone]
-    assert actions.count("created") == 6
+    assert actions.count("created") == 7
     assert {"duplicate", "bounce", "ignored"} <= set(actions)
     assert [t[1] for t in got["tickets"]] == numbers
     linked = {t[1]: t[6] for t in got["tickets"]}
