@@ -125,8 +125,25 @@ _TOKEN = re.compile(r"ew[0-9a-f]{10}n\d+x")
 _ADJACENT_TOKENS = re.compile(r"(ew[0-9a-f]{10}n\d+x)\s+(?=(ew[0-9a-f]{10}n\d+x))")
 
 
+# One address as most mail programs write it: a plain name (words of letters, digits and ._-',
+# single spaces; no quotes, comments or specials) and the address in angle brackets, or the bare
+# address. getaddresses() parses the header twice over (its strict mode); for these it gives the
+# name and the address as they stand (``test_simple_address_short_cut`` holds the two together).
+_NAME_WORD = r"[^\s\"(),:;<>@\[\]\\]+"
+_ADDR = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+"
+_SIMPLE_ADDRESS = re.compile(rf"[ \t]*(?:({_NAME_WORD}(?: {_NAME_WORD})*) ?<({_ADDR})>|<?({_ADDR})>?)[ \t]*")
+
+
+def _getaddresses(values: list[str]) -> list[tuple[str, str]]:
+    if len(values) == 1:
+        m = _SIMPLE_ADDRESS.fullmatch(values[0])
+        if m is not None and (m.group(3) is None or values[0].count("<") == values[0].count(">")):
+            return [(m.group(1), m.group(2))] if m.group(3) is None else [("", m.group(3))]
+    return email.utils.getaddresses(values)
+
+
 def _split_addresses(values: list[str], hidden: dict[str, str] | None):
-    for display, addr in email.utils.getaddresses(values):
+    for display, addr in _getaddresses(values):
         addr = normalize_address(clean_line(addr).strip("<>"))
         if (
             "@" in addr
