@@ -4,7 +4,7 @@ import email.policy
 import random
 from datetime import UTC, datetime
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mailbot.outbound import compose
@@ -60,3 +60,11 @@ def test_a_whole_acknowledgement_is_byte_for_byte_what_compat32_writes(monkeypat
     monkeypatch.setattr(compose, "_POLICY", COMPAT32)
     random.seed(7)
     assert fast == compose.compose(settings_, **kwargs)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=400))
+@example("[IMG-000123] Re: La VPN con matriz se cayó otra vez y nadie puede facturar desde la sucursal")
+def test_a_subject_in_encoded_words_folds_as_compat32_folds_it(subject):
+    value = compose._subject(subject)
+    assert _fold(compose._POLICY, "Subject", value) == _fold(COMPAT32, "Subject", str(value))
