@@ -8,12 +8,12 @@ relationships, collects the parameters and finalizes the state, all in Python.
 ``write_new`` does only what these rows need: the foreign keys from their
 many-to-one relationships, the columns' Python defaults, one INSERT per table
 in dependency order, and then the objects are made persistent the way a flush
-ends: two private steps of SQLAlchemy's Session (``InstanceState._commit_all``,
-``Session._register_persistent``). The public way (expunge, then add again)
-cascades along every relationship and cost as much as the flush it saved.
+ends, with a private step of SQLAlchemy's Session (``_register_persistent``).
+The public way (expunge, then add again) cascades along every relationship and
+cost as much as the flush it saved.
 ``tests/integration/test_batch_intake.py`` holds the result to the one-mail-
 at-a-time way's, table by table, and checks that this way ran; should a later
-SQLAlchemy change those steps, the error sends the batch down the savepoint-
+SQLAlchemy change that step, the error sends the batch down the savepoint-
 per-mail way, which is slower and just as right.
 
 It takes the simple case only, and says so (False) otherwise, for the caller to
@@ -35,7 +35,8 @@ def write_new(session: Session) -> bool:
     """Insert ``session.new`` table by table; False (nothing done) when a flush must do it."""
     if not session.new or session.dirty or session.deleted:
         return False
-    states = [instance_state(obj) for obj in session.new]
+    # In the order they were added, as the unit of work writes them (a row may point at one before it).
+    states = sorted((instance_state(obj) for obj in session.new), key=lambda state: state.insert_order)
     by_table = defaultdict(list)
     for state in states:
         mapper = state.mapper
@@ -79,9 +80,7 @@ def write_new(session: Session) -> bool:
         if table in rows:
             connection.execute(table.insert(), rows[table])
     # As a flush leaves them: what they hold is their loaded state; persistent, in the identity map.
-    for state in states:
-        state._commit_all(state.dict)
-    session._register_persistent(set(states))
+    session._register_persistent(set(states))  # commits what each holds, and tells the transaction
     return True
 
 
