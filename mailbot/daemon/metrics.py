@@ -48,6 +48,18 @@ class Metrics:
     def send_failed(self, permanent: bool) -> None:
         self.send_failures.labels("true" if permanent else "false").inc()
 
+    def summary(self) -> str:
+        """This process's counts in one line: what ``run --once`` ends its log with."""
+        mails = _by_label(self.mails)
+        taken = sum(mails.values())
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(mails.items(), key=lambda kv: (-kv[1], kv[0])))
+        sent = sum(_by_label(self.sent).values())
+        failed = sum(_by_label(self.send_failures).values())
+        return (
+            f"{taken} mail{'' if taken == 1 else 's'} taken in{f' ({kinds})' if kinds else ''}, "
+            f"{sent} sent, {failed} send attempt{'' if failed == 1 else 's'} failed"
+        )
+
     def add_live(self, facts) -> None:
         """Gauges read when scraped: ``facts()`` returns the health facts dict."""
         self.registry.register(_LiveCollector(facts))
@@ -55,6 +67,15 @@ class Metrics:
     def exposition(self) -> tuple[str, bytes]:
         """What ``/metrics`` serves: the content type and the text format of every metric."""
         return CONTENT_TYPE_LATEST, generate_latest(self.registry)
+
+
+def _by_label(counter: Counter) -> dict[str, int]:
+    return {
+        next(iter(sample.labels.values())): int(sample.value)
+        for metric in counter.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total") and sample.value
+    }
 
 
 class _LiveCollector:

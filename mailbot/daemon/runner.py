@@ -176,6 +176,8 @@ class Daemon:
         # The relay refused while intake ran: what that left queued waits for its retry, and
         # the run fails the same as when the last sending finds the relay down.
         relay_error = await asyncio.to_thread(self.send_all_due) or early_error
+        # For ops running it from cron: what the run did, in one line, without counting log lines.
+        log.info("run --once: %s", self.metrics.summary())
         if relay_error is not None:
             problems.append(Unavailable(self._relay_problem(relay_error)))
         if len(problems) == 1:

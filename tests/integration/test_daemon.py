@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.config import imap_section, smtp_section
 from tests.support.db import tickets
-from tests.support.mail import CLIENT, make_mail
+from tests.support.mail import CLIENT, append_many, make_mail
 from tests.support.runners import Running, cli, mailbot_run
 from tests.support.servers import free_port, lmtp_client, wait_until
 
@@ -89,3 +89,17 @@ def test_mailbot_run_process_stops_cleanly_on_sigterm(make_settings, smtp_sink, 
     # aiosmtpd's lines for every LMTP session ("Peer", "AUTH mechanisms", ...) are debug news.
     assert "INFO mail.log" not in log and " INFO mailbot.pipeline: created IMG-000001" in log
     assert ("DEBUG mail.log" in log and "AUTH mechanisms" in log) == verbose
+
+
+def test_run_once_ends_its_log_with_what_it_did(make_settings, dovecot, smtp_sink):
+    """Ops running it from cron read one line instead of counting the log's."""
+    append_many(dovecot, 3, "Resumen")
+    with dovecot.client() as c:
+        c.append("INBOX", make_mail(message_id="<dup@cliente.com.mx>", subject="Otra vez"))
+        c.append("INBOX", make_mail(message_id="<dup@cliente.com.mx>", subject="Otra vez"))
+    settings = make_settings(imap=imap_section(dovecot), smtp=smtp_section(smtp_sink))
+    proc = cli("run", "--once", config=settings.source, text=True)
+    summary = [line for line in proc.stderr.splitlines() if "run --once: " in line]
+    # 4 tickets: each an acknowledgement and the engineers' notice; the second copy is a duplicate.
+    assert len(summary) == 1, proc.stderr
+    assert summary[0].endswith("run --once: 5 mails taken in (4 created, 1 duplicate), 8 sent, 0 send attempts failed")
