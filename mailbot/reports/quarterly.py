@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import logging
 import re
 import textwrap
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Interval, and_, case, func, literal, select, text
+from sqlalchemy import ARRAY, Integer, Interval, and_, any_, case, func, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
 from mailbot.addresses import wire_address
@@ -147,25 +149,29 @@ def acknowledgement(settings, ticket: Ticket, facts: _AckFacts, now: datetime) -
 
 
 def _ack_facts(session, ids: list[int]) -> dict[int, _AckFacts]:
-    facts: dict[int, _AckFacts] = {i: _AckFacts() for i in ids}
+    """The facts of each of ``ids`` that has any (the others have none: ``_NO_FACTS``)."""
+    facts: dict[int, _AckFacts] = {}
     # A ticket merged into this one brought its events and mail along: they are that
     # ticket's acknowledgement, not this one's (events say where they happened, and
     # the merged_from event lists the mail that moved).
-    merged_mail: dict[int, set[str]] = {i: set() for i in ids}
+    merged_mail: dict[int, set[str]] = {}
     # The events that bear on it are those of ix_events_ack_facts, read through that index; of the
     # "created" ones it leaves out a client's (the report's own: the usual case, as good as none
     # for ``is_report``). A ticket with another kind of "created" has all of its read: the last stands.
+    dialect = session.get_bind().dialect.name
     columns = (Event.id, Event.ticket_id, Event.kind, Event.data)
-    where = ack_facts_where(session.get_bind().dialect.name)
-    events = {e.id: e for e in session.execute(select(*columns).where(where, Event.ticket_id.in_(ids)))}
-    others = {e.ticket_id for e in events.values() if e.kind == "created"}
+    where = ack_facts_where(dialect)
+    events = {e.id: e for e in session.execute(select(*columns).where(where, among(Event.ticket_id, ids, dialect)))}
+    others = sorted({e.ticket_id for e in events.values() if e.kind == "created"})
     if others:
-        created = select(*columns).where(Event.ticket_id.in_(others), Event.kind == "created")
+        created = select(*columns).where(among(Event.ticket_id, others, dialect), Event.kind == "created")
         events.update((e.id, e) for e in session.execute(created))
-    for _, ticket_id, kind, data in sorted(events.values()):
-        f, data = facts[ticket_id], data or {}
+    # In the order they happened (by key: rows compared as tuples cost SQLAlchemy a call per comparison).
+    for event_id in sorted(events):
+        _, ticket_id, kind, data = events[event_id]
+        f, data = facts.get(ticket_id) or facts.setdefault(ticket_id, _AckFacts()), data or {}
         if kind == "merged_from":
-            merged_mail[ticket_id].update(data.get("message_ids") or ())
+            merged_mail.setdefault(ticket_id, set()).update(data.get("message_ids") or ())
         elif "from_ticket" in data:
             continue
         elif kind == "created":
@@ -180,14 +186,30 @@ def _ack_facts(session, ids: list[int]) -> dict[int, _AckFacts]:
     # through the (direction, message_id) key rather than these tickets' few through ticket_id.
     for ticket_id, message_id, status, direction in session.execute(
         select(MessageRow.ticket_id, MessageRow.message_id, MessageRow.status, MessageRow.direction)
-        .where(MessageRow.ticket_id.in_(ids), MessageRow.kind == MessageKind.ACK)
+        .where(among(MessageRow.ticket_id, ids, dialect), MessageRow.kind == MessageKind.ACK)
         .order_by(MessageRow.id)
     ):
-        if direction != Direction.OUT:
+        if direction != Direction.OUT or message_id in merged_mail.get(ticket_id, ()):
             continue
-        if message_id not in merged_mail[ticket_id]:
-            facts[ticket_id].acks.append((message_id, status))
+        (facts.get(ticket_id) or facts.setdefault(ticket_id, _AckFacts())).acks.append((message_id, status))
     return facts
+
+
+# What ``acknowledgement`` is told of a ticket with no event or acknowledgement that bears on it.
+_NO_FACTS = _AckFacts()
+
+
+def among(column, ids: list[int], dialect: str):
+    """SQL: ``column`` is one of ``ids``, however many, bound as one parameter.
+
+    An IN list of one parameter per id costs SQLAlchemy as much as the rows it
+    finds, and SQLite may cap the parameters of a statement; an array on
+    PostgreSQL, a JSON array on SQLite (``json_each``) cost neither.
+    """
+    if dialect == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    each = func.json_each(literal(json.dumps(ids))).table_valued("value")
+    return column.in_(select(each.c.value))
 
 
 # -- figures -----------------------------------------------------------------------
@@ -212,9 +234,7 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
     escalations = _escalations(session, scope, found.ids)
     # Merged into another ticket (#fusionar): one problem reported twice is counted once, as
     # the ticket it went to; the merged ones are only listed, with where they went.
-    merged = session.execute(
-        scope.where(select(Ticket.number, Ticket.requester, Ticket.merged_into_id), merged=True).order_by(Ticket.seq)
-    ).all()
+    merged = _merged(session, scope)
     into: dict[int, str] = {}
     if merged:
         where = Ticket.id.in_({t.merged_into_id for t in merged})
@@ -273,6 +293,27 @@ def quarterly(app, session, year: int, q: int, *, client: str | None = None, now
         "acknowledgement_misses": misses,
         "merged": [{"ticket": t.number, "into": into.get(t.merged_into_id), "client": cl.domain_of(t)} for t in merged],
     }
+
+
+def _merged(session, scope: cl.Scope) -> list:
+    """The tickets of ``scope`` merged into another, oldest first: found through ix_tickets_merged_into_id.
+
+    Merged tickets are a few of the desk's; a period holds many more tickets.
+    SQLite (no statistics) would rather read the whole period through
+    ix_tickets_received_requester, so there the period is written in a way no
+    index serves (as ``client.not_merged`` does), and ``merged_into_id > 0``
+    (ids start at 1) is a range of that index. PostgreSQL picks by itself.
+    """
+    query = select(Ticket.seq, Ticket.number, Ticket.requester, Ticket.merged_into_id).where(Ticket.merged_into_id > 0)
+    if scope.dialect == "sqlite":
+        after = case((Ticket.received_at >= scope.start, 1), else_=0) == 1
+        before = case((Ticket.received_at < scope.end, 1), else_=0) == 1
+    else:
+        after, before = Ticket.received_at >= scope.start, Ticket.received_at < scope.end
+    query = query.where(after, before)
+    if scope.domain is not None:
+        query = cl.of_domain(query, scope.domain)
+    return sorted(session.execute(query).all(), key=lambda t: t.seq)
 
 
 @dataclass
@@ -353,11 +394,14 @@ def _acknowledgements(app, session, scope: cl.Scope, now: datetime, found) -> tu
     whole = set(found.marked["whole"])
     lo, hi = found.ids
     if lo is not None:
-        # The acknowledged reports with an event of ix_events_ack_facts (found through that index).
+        # The acknowledged reports with an event of ix_events_ack_facts: the events found through
+        # that index, then their tickets through their key. (As one join, PostgreSQL would rather
+        # read the whole period's tickets and hash them.)
         events = select(Event.ticket_id).where(ack_facts_where(dialect), Event.ticket_id.between(lo, hi))
-        flagged = set(session.scalars(events.distinct()))
+        flagged = sorted(session.scalars(events.distinct()))
         if flagged:
-            whole |= _in_scope(session, scope, flagged, _NORMAL, _ACKNOWLEDGED)
+            ids = select(Ticket.id).where(among(Ticket.id, flagged, dialect), _NORMAL, _ACKNOWLEDGED)
+            whole.update(session.scalars(scope.where(ids)))
     columns = (
         Ticket.id,
         Ticket.number,
@@ -367,48 +411,39 @@ def _acknowledgements(app, session, scope: cl.Scope, now: datetime, found) -> tu
         Ticket.acknowledged_at,
     )
     domains = cl.Domains()
+    zone = ZoneInfo(settings.mailbot.timezone)
     misses: list[tuple[int, dict]] = []
-    for chunk in _chunks(sorted(whole)):
-        tickets = session.execute(select(*columns).where(Ticket.id.in_(chunk))).all()
-        facts = _ack_facts(session, chunk)
+    if whole:
+        ids = sorted(whole)
+        tickets = session.execute(select(*columns).where(among(Ticket.id, ids, dialect))).all()
+        facts = _ack_facts(session, ids)
         for t in tickets:
-            ack = acknowledgement(settings, t, facts[t.id], now)
+            ack = acknowledgement(settings, t, facts.get(t.id, _NO_FACTS), now)
             for key in (domains.of(t.requester), None):
                 mine = tallies.get(key) or tallies.setdefault(key, _AckTally())
                 if t.acknowledged_at is not None:
                     mine.count(_IN_TIME, -1)  # counted in time above: this verdict stands instead
                 mine.count(ack)
             if ack is not None and ack.state == "missed":
-                misses.append((t.id, _miss(t, ack, settings)))
+                misses.append((t.id, _miss(t, ack, zone)))
     # Late by their times: each is listed, with how late.
-    for chunk in _chunks(sorted(set(found.marked["late"]) - whole)):
-        for t in session.execute(select(*columns).where(Ticket.id.in_(chunk))):
-            ack = acknowledgement(settings, t, _AckFacts(), now)
+    late = sorted(set(found.marked["late"]) - whole)
+    if late:
+        for t in session.execute(select(*columns).where(among(Ticket.id, late, dialect))):
+            ack = acknowledgement(settings, t, _NO_FACTS, now)
             if ack.state != "missed":
                 continue  # in time by a hair
             for key in (domains.of(t.requester), None):
                 tallies[key].count(_IN_TIME, -1)
                 tallies[key].count(ack)
-            misses.append((t.id, _miss(t, ack, settings)))
+            misses.append((t.id, _miss(t, ack, zone)))
     misses.sort(key=lambda m: m[0])
     for mine in tallies.values():
         mine.missed = {r: n for r, n in mine.missed.items() if n}
     return tallies, [m for _, m in misses]
 
 
-def _chunks(ids: list[int], size: int = 500):
-    return (ids[i : i + size] for i in range(0, len(ids), size))
-
-
-def _in_scope(session, scope: cl.Scope, ids: set[int], *where) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(sorted(ids)):
-        found.update(session.scalars(scope.where(select(Ticket.id).where(Ticket.id.in_(chunk), *where))))
-    return found
-
-
-def _miss(t, ack: Ack, settings) -> dict:
-    zone = ZoneInfo(settings.mailbot.timezone)
+def _miss(t, ack: Ack, zone: ZoneInfo) -> dict:
     return {
         "ticket": t.number,
         "requester": t.requester,
@@ -451,6 +486,17 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone)
 
 
+def _interval(column, bounds: list, codes: list[int]):
+    """SQL: ``codes[i]`` for the ``column`` in the i-th interval ``bounds`` cut (before the first: 0th), by halves."""
+    if not bounds:
+        return literal(codes[0], Integer)
+    half = len(bounds) // 2
+    return case(
+        (column < bounds[half], _interval(column, bounds[:half], codes[: half + 1])),
+        else_=_interval(column, bounds[half + 1 :], codes[half + 1 :]),
+    )
+
+
 class _Weeks:
     """Tickets received per week (Monday to Sunday, local time) by severity, and the attention figure per month.
 
@@ -470,27 +516,34 @@ class _Weeks:
         self.zone, self.now = zone, now
 
     def lists(self) -> dict:
-        week = case(
-            *[(Ticket.received_at < _midnight(d, self.zone), i) for i, d in enumerate(self.mondays[1:])],
-            else_=len(self.mondays) - 1,
-        )
-        month = case(
-            (Ticket.received_at < _midnight(self.months[1], self.zone), 0),
-            (Ticket.received_at < _midnight(self.months[2], self.zone), 1),
-            else_=2,
-        )
-        return {"week": week, "measured": case((cl.measured(self.now), month)), "met": case((cl.MET, month))}
+        """One value per ticket, listed by ``tally_tickets``: its week, its month and its first answer's verdict.
+
+        One list, not one per figure: the database lists (and Python reads) each
+        ticket once. The verdict is 0 (not measured), 1 (measured, missed) or 2
+        (met: answered within the deadline, which is measured too).
+        """
+        # Week and month together (3 w + m), by the instants where either changes: a binary search,
+        # a few comparisons a ticket rather than one per week.
+        weeks = [_midnight(d, self.zone) for d in self.mondays[1:]]
+        months = [_midnight(d, self.zone) for d in self.months[1:]]
+        bounds = sorted(set(weeks) | set(months))
+        codes = [0] + [3 * bisect_right(weeks, b) + bisect_right(months, b) for b in bounds]
+        when = _interval(Ticket.received_at, bounds, codes)
+        verdict = case((cl.MET, 2), (cl.measured(self.now), 1), else_=0)
+        return {"ticket": when * 3 + verdict}
 
     def figures(self, counted: dict) -> dict:
         """The weekly and monthly figures from what ``tally_tickets`` counted of ``lists``."""
         weekly = [{"week": d.isoformat(), **{s.value: 0 for s in Severity}} for d in self.mondays]
         measured, met = [0, 0, 0], [0, 0, 0]
-        for (severity, k), n in counted["week"].items():
+        for (severity, code), n in counted["ticket"].items():
+            k, (m, verdict) = code // 9, divmod(code % 9, 3)
             if severity in _SEVERITIES:
                 weekly[k][severity] += n
-        for into, name in ((measured, "measured"), (met, "met")):
-            for (_, m), n in counted[name].items():
-                into[m] += n
+            if verdict:
+                measured[m] += n
+            if verdict == 2:
+                met[m] += n
         monthly = [
             {
                 "month": f"{self.months[m]:%Y-%m}",
