@@ -46,39 +46,49 @@ def write_new(session: Session) -> bool:
     plans = {table: _plan(by_table[table][0].mapper, table) for table in by_table}
     if any(plan is None for plan in plans.values()):
         return False
-    # Foreign keys first, from the objects the relationships point at (their keys are set).
+    # Nothing is written into the objects until every row has passed: a False leaves them as they
+    # were, for the flush.
+    fills = []  # per state: the foreign keys its relationships give, and the defaults it gets
+    rows = {table: defaultdict(list) for table in by_table}  # table -> the rows' columns -> rows
     for state in states:
-        values = state.dict
-        for prop, pairs in plans[state.mapper.local_table][1]:
-            target = values.get(prop.key)
-            if target is None:
+        values, fill = state.dict, {}
+        columns, relations = plans[state.mapper.local_table]
+        for prop, pairs in relations:
+            if prop.key not in values:
+                continue
+            target = values[prop.key]
+            if target is None:  # set to None on purpose: the flush clears the key
+                fill.update((local_key, None) for local_key, _ in pairs)
                 continue
             target_state = instance_state(target)
-            target_values = target_state.dict
-            for local_key, remote_key in pairs(target_state.mapper):
-                value = target_values.get(remote_key)
+            if target_state.session_id != state.session_id:
+                continue  # not in this session: the flush leaves the key alone (and warns)
+            for local_key, remote_key in pairs:
+                value = target_state.dict.get(remote_key)
                 if value is None:
                     return False  # the row it points at has no key yet: the unit of work orders that
-                values[local_key] = value
-    rows = {}
-    for table, table_states in by_table.items():
-        columns, _relations = plans[table]
-        table_rows = []
-        for state in table_states:
-            values, row = state.dict, {}
-            for column_key, attr_key, default in columns:
-                if attr_key in values:
-                    row[column_key] = values[attr_key]
-                else:
-                    row[column_key] = values[attr_key] = default() if callable(default) else default
-            table_rows.append(row)
-        if any(row[pk.key] is None for pk in table.primary_key for row in table_rows):
+                fill[local_key] = value
+        row = {}
+        for column_key, attr_key, default, evaluates_none in columns:
+            present = attr_key in fill or attr_key in values
+            value = fill[attr_key] if attr_key in fill else values.get(attr_key)
+            if present and value is None and not evaluates_none:
+                present = False  # the flush leaves a None out: the column's default, or NULL
+            if present:
+                row[column_key] = value
+            elif default is not _NONE:
+                row[column_key] = fill[attr_key] = default() if callable(default) else default
+            # else left out of the INSERT, as the flush leaves it: NULL (a JSON column: not 'null')
+        if any(row.get(pk.key) is None for pk in state.mapper.local_table.primary_key):
             return False
-        rows[table] = table_rows
+        rows[state.mapper.local_table][tuple(row)].append(row)
+        fills.append(fill)
     connection = session.connection()
     for table in next(iter(rows)).metadata.sorted_tables:
-        if table in rows:
-            connection.execute(table.insert(), rows[table])
+        for same_columns in rows.get(table, {}).values():
+            connection.execute(table.insert(), same_columns)
+    for state, fill in zip(states, fills, strict=True):
+        state.dict.update(fill)
     # As a flush leaves them: what they hold is their loaded state; persistent, in the identity map.
     session._register_persistent(set(states))  # commits what each holds, and tells the transaction
     return True
@@ -90,13 +100,17 @@ _PLANS: dict = {}
 def _plan(mapper, table):
     """(columns, relations) of a mapped table, worked out once; None when ``write_new`` cannot do it.
 
-    columns: (column key, attribute key, default value or zero-argument callable);
-    relations: (many-to-one relationship, pairs(target mapper) -> (local key, remote key)).
+    columns: (column key, attribute key, default value or zero-argument callable or _NONE, whether
+    None is a value of its type); relations: (many-to-one relationship, [(local key, remote key)]).
     """
     key = (mapper, table)
     if key not in _PLANS:
         _PLANS[key] = _make_plan(mapper, table)
     return _PLANS[key]
+
+
+# No Python default: the column is left out of an INSERT that has no value for it.
+_NONE = object()
 
 
 def _make_plan(mapper, table):
@@ -105,26 +119,30 @@ def _make_plan(mapper, table):
         attr = mapper.get_property_by_column(column)
         default = column.default
         if default is None and column.server_default is not None:
-            return None  # the database's own default: only an INSERT without the column gets it
+            return None  # the database's own default: the flush reads it back after the INSERT
         if default is None:
-            value = None
+            value = _NONE
         elif default.is_scalar:
             value = default.arg
         elif default.is_callable:
             value = _no_context(default.arg)
         else:
             return None  # a sequence or a SQL expression: the unit of work knows how
-        columns.append((column.key, attr.key, value))
+        # JSON keeps an explicit None as JSON null ('null'), as the flush does; other types take
+        # it as no value.
+        columns.append((column.key, attr.key, value, bool(column.type.should_evaluate_none)))
     relations = []
     for prop in mapper.relationships:
         if prop.direction is not MANYTOONE or prop.secondary is not None:
             continue
-        pairs = [(mapper.get_property_by_column(local).key, remote) for local, remote in prop.local_remote_pairs]
-
-        def keys(target_mapper, pairs=pairs):
-            return [(local, target_mapper.get_property_by_column(remote).key) for local, remote in pairs]
-
-        relations.append((prop, keys))
+        target = prop.mapper
+        if target.inherits is not None or target.polymorphic_on is not None:
+            return None
+        pairs = [
+            (mapper.get_property_by_column(local).key, target.get_property_by_column(remote).key)
+            for local, remote in prop.local_remote_pairs
+        ]
+        relations.append((prop, pairs))
     return columns, relations
 
 
