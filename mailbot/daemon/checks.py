@@ -55,8 +55,7 @@ def sample_contexts(settings: Settings) -> dict[str, dict]:
         "support_address": settings.mailbot.address,
         "received_local": sla.local_text(app, now),
         "attention_due_local": sla.local_text(app, ticket.attention_due),
-        "business_hours": sla.business_hours_text(settings),
-        "targets": sla.target_texts(settings),
+        **sla.hours_context(settings),
         "out_of_scope": "Desarrollo de código (ejemplo).",
     }
     local = base["received_local"]

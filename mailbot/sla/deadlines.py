@@ -115,10 +115,28 @@ def duration_text(td: timedelta) -> str:
     return f"{seconds} segundos" if seconds != 1 else "1 segundo"
 
 
+def counts_business_time(settings: Settings) -> bool:
+    """Whether attention targets count business hours only (else every hour of the clock)."""
+    return settings.sla.attention.business_time and not settings.calendar.always_open
+
+
 def target_texts(settings: Settings) -> dict[str, str]:
     """The attention target of each severity, as client mail states it ("2 horas hábiles")."""
-    unit = " hábiles" if settings.sla.attention.business_time and not settings.calendar.always_open else ""
+    unit = " hábiles" if counts_business_time(settings) else ""
     return {s.value: duration_text(attention_target(settings, s)) + unit for s in Severity}
+
+
+def hours_context(settings: Settings) -> dict:
+    """What client mail says of the service hours and the targets (template variables)."""
+    return {
+        "business_hours": business_hours_text(settings),
+        "targets": target_texts(settings),
+        "business_time": counts_business_time(settings),
+        # The days of statutory rest of Mexico's Ley Federal del Trabajo (art. 74) are the
+        # holidays the calendar takes for MX; another country's are named otherwise.
+        "statutory_rest_mx": settings.calendar.country == "MX",
+        "holidays_off": bool(settings.calendar.country),
+    }
 
 
 def business_hours_text(settings: Settings) -> str:

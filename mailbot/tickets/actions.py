@@ -57,8 +57,7 @@ def template_context(app: App, ticket: Ticket, **extra) -> dict:
         "support_address": settings.mailbot.address,
         "received_local": _local(app, ticket.received_at),
         "attention_due_local": _local(app, ticket.attention_due),
-        "business_hours": sla.business_hours_text(settings),
-        "targets": sla.target_texts(settings),
+        **sla.hours_context(settings),
         "out_of_scope": ticket.out_of_scope,
     }
     ctx.update(extra)
