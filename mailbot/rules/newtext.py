@@ -33,9 +33,11 @@ bulletin) is history like a quote.
 whose subject is the old conversation's ("RE: Sin internet en toda la
 empresa - CRÍTICO" says nothing about the new text). A forward keeps its
 subject only when it names the mail being reported (the note above hands the
-forwarded mail over as the report, or there is no note): "Fwd: URGENTE -
-documentos de su trámite" over "¿revisan si mi cuenta tiene virus?" is the
-forwarded mail's word, not the client's.
+forwarded mail over as the report, asks for help with it, or there is no
+note): "Fwd: URGENTE - documentos de su trámite" over "¿revisan si mi cuenta
+tiene virus?" or "¿es seguro?" is the forwarded mail's word, not the
+client's; "Fwd: CRITICO: toda la empresa sin sistema" over "¿Nos pueden
+ayudar con esto lo antes posible?" is the client's request.
 """
 
 from __future__ import annotations
@@ -136,6 +138,37 @@ _REPORT_NOTE = re.compile(
     r"\b(?:reenvio|reenviamos|reenvie|paso|pasamos|comparto|compartimos|forwarding|forwarded|forward)\b"
     r"[^.\n?!:]{0,30}\b(?:reporte|report|incidente|incident|falla|problema|problem)\b"
 )
+# A note that asks for help with what it forwards ("¿Nos pueden ayudar con esto lo antes posible?", "can
+# you check this?") keeps the forward's subject: it names what the client asks help with. The forwarded
+# text stays history (it may be a bulletin, or carry its own sender's urgency). Not "¿pueden revisar si mi
+# cuenta tiene virus?": that asks about something else.
+_HELP_NOTE = re.compile(
+    r"\b(?:nos|me)\s+(?:pueden|podrian|puedes|podrias)\s+(?:ayudar|apoyar)"
+    r"|\b(?:pueden|podrian|puedes|podrias)\s+(?:ayudarnos|ayudarme|apoyarnos|apoyarme)"
+    r"|\b(?:nos|me)\s+(?:ayudan|apoyan|ayudas|apoyas)\b"
+    r"|\b(?:ayudanos|ayudenos|apoyenos|apoyanos|necesitamos (?:ayuda|apoyo)|necesito (?:ayuda|apoyo))\b"
+    r"|\b(?:pueden|podrian|puedes|podrias)\s+(?:revisar|checar|atender|ver)(?:lo|la|los|las)?\b(?!\s+(?:si|que)\b)"
+    r"|\b(?:revisen|chequen|atiendan)(?:lo|la)?\b(?!\s+(?:si|que)\b)"
+    r"|\b(?:please\s+(?:help|check|look|advise|assist)|(?:can|could)\s+you\s+(?:help|check|look|assist|take a look))\b"
+    r"(?!\s+(?:if|whether)\b)"
+    r"|\b(?:we|i)\s+need\s+(?:help|assistance|support)\b"
+)
+# A note that asks whether the forwarded mail can be trusted: "¿es seguro?", "is this legit?", "¿es
+# phishing?". Then the forwarded mail is the thing in doubt, not a report, however the help is asked for.
+_DOUBT_NOTE = re.compile(
+    r"\b(?:seguro|segura|confiable|legitim[oa]|es real|es verdadero|falso(?!\s+positivo)|phishing|phising|fraude"
+    r"|estafa|spam"
+    r"|sospechos[oa]|enga[nñ]o|safe|legit|legitimate|genuine|scam|fake|suspicious|clic|click)\b"
+)
+
+
+def names_the_request(note: str) -> bool:
+    """The folded forwarding ``note`` hands the forwarded mail over as the report, or asks help with it."""
+    if _REPORT_NOTE.search(note):
+        return True
+    return _HELP_NOTE.search(note) is not None and _DOUBT_NOTE.search(note) is None
+
+
 _QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 _HEADER_FIELD = re.compile(
     r"^[ \t*]*(?:de|from|enviado(?: el)?|sent|para|to|cc|asunto|subject|fecha|date)[ \t*]*:", re.IGNORECASE
@@ -153,12 +186,13 @@ def forwarded_report(quoted: str) -> str:
 
 
 def new_subject(subject: str, text: str | None = None) -> str:
-    """The subject, or "" for a reply's, and for a forward's unless its note hands the mail over as the report.
+    """The subject, or "" for a reply's, and for a forward's unless its note hands the mail over or asks help.
 
     A forward's subject is the forwarded mail's, written by its first sender: "Fwd: URGENTE - documentos
     de su trámite" over "¿pueden revisar si mi cuenta tiene virus?" is the phishing mail's word, not the
     client's. It stays when the note above says the forwarded mail is the report ("Les reenvío el reporte
-    de la sucursal"), when there is no note, or when ``text`` is not given.
+    de la sucursal") or asks for help with it ("¿Nos pueden ayudar con esto?", not when it asks whether the
+    mail is safe), when there is no note, or when ``text`` is not given.
     """
     if not subject:
         return subject
@@ -168,6 +202,6 @@ def new_subject(subject: str, text: str | None = None) -> str:
         return subject
     reply = split_reply(text)
     note = fold(cut_signature(reply.new))
-    if reply.quoted and note.strip() and not _REPORT_NOTE.search(note):
+    if reply.quoted and note.strip() and not names_the_request(note):
         return ""
     return subject
