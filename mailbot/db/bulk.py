@@ -49,7 +49,7 @@ def write_new(session: Session) -> bool:
     # Nothing is written into the objects until every row has passed: a False leaves them as they
     # were, for the flush.
     fills = []  # per state: the foreign keys its relationships give, and the defaults it gets
-    rows = {table: defaultdict(list) for table in by_table}  # table -> the rows' columns -> rows
+    rows = {table: [] for table in by_table}  # table -> runs of rows with the same columns, in order
     for state in states:
         values, fill = state.dict, {}
         columns, relations = plans[state.mapper.local_table]
@@ -81,11 +81,15 @@ def write_new(session: Session) -> bool:
             # else left out of the INSERT, as the flush leaves it: NULL (a JSON column: not 'null')
         if any(row.get(pk.key) is None for pk in state.mapper.local_table.primary_key):
             return False
-        rows[state.mapper.local_table][tuple(row)].append(row)
+        runs = rows[state.mapper.local_table]
+        if runs and runs[-1][0].keys() == row.keys():
+            runs[-1].append(row)
+        else:  # a new run: the rows keep their order (a row may point at one of its table before it)
+            runs.append([row])
         fills.append(fill)
     connection = session.connection()
     for table in next(iter(rows)).metadata.sorted_tables:
-        for same_columns in rows.get(table, {}).values():
+        for same_columns in rows.get(table, ()):
             connection.execute(table.insert(), same_columns)
     for state, fill in zip(states, fills, strict=True):
         state.dict.update(fill)

@@ -124,12 +124,17 @@ SCHEMA_HEAD = "0012"
 
 
 def at_head(engine: Engine) -> bool:
-    """Whether the database's schema is this mailbot's newest, by one plain query (False if unsure)."""
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [SCHEMA_HEAD]
-    except (sa_exc.DBAPIError, sa_exc.InvalidRequestError):
-        return False  # no schema yet, or unreachable: the full way says which, in its own words
+    """Whether the database's schema is this mailbot's newest, by one plain query."""
+    # A locked or unreachable database is said once, here, in reaching()'s words; only a missing
+    # version table (no schema yet) sends the caller down the full way.
+    with reaching(engine), engine.connect() as conn:
+        try:
+            found = list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        except (sa_exc.ProgrammingError, sa_exc.OperationalError) as exc:
+            if "alembic_version" in str(getattr(exc, "orig", exc)):
+                return False
+            raise
+    return found == [SCHEMA_HEAD]
 
 
 def upgrade(engine: Engine) -> None:
